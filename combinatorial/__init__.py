@@ -1,0 +1,21 @@
+"""Exact engine: search hidden-unit targets that make every unit separable, or prove none exist.
+
+numpy + OR-Tools + scipy/scikit-learn; never imports torch. Importing this package loads neither
+OR-Tools nor any backend: each backend is imported when a solve asks for it.
+
+    >>> from combinatorial import solve
+    >>> sol = solve(X, y, hidden=(2,))          # doctest: +SKIP
+    >>> sol.status, sol.proved_for, sol.layers  # doctest: +SKIP
+"""
+
+from .network import forward, sign
+from .problem import Architecture, Problem, ProblemError
+from .separability import SeparabilityResult, check_separable, verify_farkas
+from .solution import ALL_REAL_WEIGHTS, BackendResult, Solution, Status, integer_scope
+from .solve import BACKENDS, OBJECTIVES, SolveOptions, VerificationError, fit_network, solve
+
+__all__ = [
+    "ALL_REAL_WEIGHTS", "Architecture", "BACKENDS", "BackendResult", "OBJECTIVES", "Problem",
+    "ProblemError", "SeparabilityResult", "Solution", "SolveOptions", "Status", "VerificationError",
+    "check_separable", "fit_network", "forward", "integer_scope", "sign", "solve", "verify_farkas",
+]

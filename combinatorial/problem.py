@@ -1,0 +1,150 @@
+"""The problem an exact solve answers: data, architecture, and the targets every unit must meet.
+
+Network semantics (fixed): h_0 = x, h_l = sign(W_l h_{l-1} + b_l) with sign(z) = +1 for z >= 0
+and -1 otherwise. Binary labels (any two values; the larger maps to +1) use one output unit; k > 2
+classes use k output units with one-vs-rest ±1 targets. With ``shortcut`` (one hidden layer only)
+the output units also see the raw input: h_out = sign(W h_1 + V x + b).
+
+Preprocessing merges duplicate (input, label) pairs into one example with a count; an input that
+appears with two different labels is a *conflict*, which no network can fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+class ProblemError(ValueError):
+    """Bad data or architecture handed to the exact engine (the CLI maps it to exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Architecture:
+    hidden: tuple[int, ...] = ()  # hidden widths, input side first; () is a single perceptron layer
+    shortcut: bool = False  # direct input -> output connections (one hidden layer only)
+
+    def __post_init__(self):
+        for w in self.hidden:
+            if isinstance(w, bool) or not isinstance(w, (int, np.integer)):
+                raise ProblemError(f"hidden widths must be integers, got {w!r}")
+            if w <= 0:
+                raise ProblemError(f"hidden widths must be positive integers, got {w}")
+        if self.shortcut and len(self.hidden) != 1:
+            raise ProblemError(
+                f"shortcut connections need exactly one hidden layer, got {len(self.hidden)}"
+            )
+
+
+@dataclass
+class Problem:
+    """Validated data plus architecture. Arrays ending in ``u`` are over the merged examples."""
+
+    X: np.ndarray  # (n, d) original inputs, float
+    y: np.ndarray  # (n,) original labels
+    architecture: Architecture
+    classes: np.ndarray  # sorted distinct labels
+    Y: np.ndarray  # (n, k) ±1 output targets of the original examples
+    Xu: np.ndarray  # (m, d) merged inputs
+    Yu: np.ndarray  # (m, k) merged ±1 output targets
+    counts: np.ndarray  # (m,) how many original examples each merged one stands for
+    index: np.ndarray  # (n,) merged example of each original example
+    conflict: tuple[int, int] | None = None  # original indices of same input, different labels
+    meta: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, X, y, hidden=(), *, shortcut: bool = False) -> "Problem":
+        arch = hidden if isinstance(hidden, Architecture) else Architecture(tuple(hidden), shortcut)
+        X = np.asarray(X)
+        y = np.asarray(y)
+        if X.ndim == 1:
+            X = X[:, None]
+        if X.ndim != 2:
+            raise ProblemError(f"X must be 2-D (examples x features), got shape {X.shape}")
+        if y.ndim != 1:
+            raise ProblemError(f"y must be 1-D, got shape {y.shape}")
+        if len(X) == 0:
+            raise ProblemError("empty data: no examples")
+        if X.shape[1] == 0:
+            raise ProblemError("empty data: no features")
+        if len(X) != len(y):
+            raise ProblemError(f"X has {len(X)} rows but y has {len(y)} labels")
+        if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+            raise ProblemError(f"X must be real numbers, got dtype {X.dtype}")
+        X = X.astype(float)
+        bad = ~np.isfinite(X)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise ProblemError(f"X row {r} column {c} is {X[r, c]} (NaN and inf are not allowed)")
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise ProblemError(f"label of row {int(np.flatnonzero(~np.isfinite(y))[0])} is not finite")
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ProblemError(f"need at least two classes, all {len(y)} labels are {classes[0]!r}")
+        if len(classes) == 2:
+            Y = np.where(y == classes[1], 1, -1)[:, None]
+        else:
+            Y = np.where(y[:, None] == classes[None, :], 1, -1)
+        Y = Y.astype(np.int8)
+        # Merge identical (input, label) pairs; keep first-occurrence order for readable targets.
+        keys = np.concatenate([X, Y.astype(float)], axis=1)
+        _, first, index, counts = np.unique(
+            keys, axis=0, return_index=True, return_inverse=True, return_counts=True
+        )
+        order = np.argsort(first)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        index = rank[index.reshape(-1)]
+        Xu, Yu, counts = X[first[order]], Y[first[order]], counts[order]
+        conflict = None
+        _, row_of, row_inv = np.unique(Xu, axis=0, return_index=True, return_inverse=True)
+        row_inv = row_inv.reshape(-1)
+        if len(row_of) < len(Xu):
+            m = np.flatnonzero(row_of[row_inv] != np.arange(len(Xu)))[0]  # a row seen before
+            m0 = row_of[row_inv[m]]
+            conflict = (int(np.flatnonzero(index == m0)[0]), int(np.flatnonzero(index == m)[0]))
+        return cls(X, y, arch, classes, Y, Xu, Yu, counts.astype(int), index, conflict)
+
+    # --- shape helpers -------------------------------------------------------------------
+    @property
+    def n_examples(self) -> int:
+        return len(self.X)
+
+    @property
+    def n_merged(self) -> int:
+        return len(self.Xu)
+
+    @property
+    def n_inputs(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.Y.shape[1]
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        return self.architecture.hidden
+
+    @property
+    def shortcut(self) -> bool:
+        return self.architecture.shortcut
+
+    @property
+    def sizes(self) -> list[int]:
+        """[n_inputs, h1, ..., n_outputs] as reported in results."""
+        return [self.n_inputs, *self.hidden, self.n_outputs]
+
+    def fan_in(self, layer: int) -> int:
+        """Number of inputs of a unit in ``layer`` (1-based; the output layer is len(hidden)+1)."""
+        n = self.sizes[layer - 1]
+        if self.shortcut and layer == len(self.hidden) + 1:
+            n += self.n_inputs
+        return n
+
+    def labels_from_outputs(self, out: np.ndarray) -> np.ndarray:
+        """Map ±1 output rows to labels: the class whose unit fires (argmax for k > 2)."""
+        if out.shape[1] == 1:
+            return np.where(out[:, 0] > 0, self.classes[1], self.classes[0])
+        return self.classes[np.argmax(out, axis=1)]

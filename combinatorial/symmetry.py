@@ -1,0 +1,63 @@
+"""Symmetry breaking for searches over hidden targets.
+
+Negating a hidden unit (its targets, its incoming weights and the matching outgoing weights) and
+permuting the units of a layer give the same function, so a search that ignores this explores
+width! * 2^width copies of every answer. Both symmetries are broken together, per hidden layer:
+
+* sign: every unit's target on merged example 0 is +1;
+* order: the units' target columns are lexicographically non-increasing (example 0 first).
+
+Any solution can be brought into this form (flip each unit to +1 on example 0, then sort the
+columns), so adding these constraints never turns a feasible instance infeasible, for every
+objective that only looks at outputs, error counts, margins or weight counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def canonicalize(targets: np.ndarray) -> np.ndarray:
+    """Canonical form of one layer's ±1 targets (m x width): sign-fixed, columns sorted."""
+    T = np.asarray(targets).copy()
+    if T.size == 0:
+        return T
+    T = T * np.where(T[0:1, :] >= 0, 1, -1)
+    keys = [tuple(col) for col in (T.T > 0).astype(int)]
+    order = sorted(range(T.shape[1]), key=lambda j: keys[j], reverse=True)
+    return T[:, order]
+
+
+def is_canonical(targets: np.ndarray) -> bool:
+    T = np.asarray(targets)
+    return T.size == 0 or bool(np.array_equal(T, canonicalize(T)))
+
+
+def add_cpsat_symmetry_breaking(model, t, *, name: str = "") -> int:
+    """Add both symmetry breakings to a CP-SAT ``model`` for one layer.
+
+    ``t[j][i]`` is the Boolean "unit j has target +1 on merged example i". Returns the number of
+    clauses added. The lexicographic order between consecutive units a, b uses prefix-equality
+    literals e_i ("a and b agree on examples < i"): e_0 holds; e_i => a_i >= b_i; and
+    e_i and a_i == b_i => e_{i+1}.
+    """
+    added = 0
+    width = len(t)
+    if width == 0:
+        return 0
+    m = len(t[0])
+    for j in range(width):
+        model.Add(t[j][0] == 1)
+        added += 1
+    for j in range(width - 1):
+        a, b = t[j], t[j + 1]
+        e = [None] + [model.NewBoolVar(f"lex{name}[{j}][{i}]") for i in range(1, m)]
+        for i in range(m):
+            cond = [] if i == 0 else [e[i].Not()]
+            model.AddBoolOr(cond + [a[i], b[i].Not()])
+            added += 1
+            if i + 1 < m:
+                model.AddBoolOr(cond + [a[i].Not(), b[i].Not(), e[i + 1]])
+                model.AddBoolOr(cond + [a[i], b[i], e[i + 1]])
+                added += 2
+    return added

@@ -1,0 +1,69 @@
+"""`ftprop` command line: one sub-command per module in :mod:`ftprop.commands`.
+
+Each command module defines ``add_parser(subparsers)`` and ``run(args) -> int``. Modules import
+their engines inside ``run`` so that ``ftprop --help`` loads neither OR-Tools nor torch.
+Exit codes: 0 definite answer, 3 unknown (limit reached), 2 bad input or usage, 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import EXIT_INTERNAL, EXIT_USAGE, InputError
+
+# name -> module under ftprop.commands; the order is the order shown in --help.
+COMMANDS = ("solve", "minwidth", "train", "compare")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``ftprop solve: error: --hidden: ...`` and exit status 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ftprop",
+        description="Hard-threshold networks as a mixed convex-combinatorial problem.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"ftprop.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"ftprop.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.run(args) or 0)
+    except InputError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug users
+        if "--debug" in (argv if argv is not None else sys.argv):
+            raise
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)\n")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

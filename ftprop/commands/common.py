@@ -1,0 +1,107 @@
+"""Argument helpers shared by the commands: data selection, integers and seconds."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..datasets import DataOptions, Dataset, dataset_names, load_dataset, load_file
+from ..errors import InputError
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def int_list(text: str, *, allow_empty: bool = False, what: str = "width") -> tuple[int, ...]:
+    """Parse ``3,2`` into (3, 2); every entry must be a positive integer."""
+    text = text.strip()
+    if not text:
+        if allow_empty:
+            return ()
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}s")
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            value = int(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} {part!r} is not an integer") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{what} must be a positive integer, got {value}")
+        out.append(value)
+    return tuple(out)
+
+
+def hidden_widths(text: str) -> tuple[int, ...]:
+    """``--hidden``: ``3`` or ``3,2``; ``0`` or an empty string mean no hidden layer (a perceptron)."""
+    if text.strip() in ("", "0"):
+        return ()
+    return int_list(text, what="width")
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    group = parser.add_argument_group("data")
+    src = group.add_mutually_exclusive_group(required=required)
+    src.add_argument("--dataset", metavar="NAME", help="built-in data set: " + ", ".join(dataset_names()))
+    src.add_argument("--data", metavar="FILE", help="CSV (last column the label) or NPZ with arrays X, y")
+    group.add_argument("--samples", type=positive_int, help="examples for synthetic data sets")
+    group.add_argument("--noise", type=float, help="noise of moons / circles / blobs")
+    group.add_argument("--classes", type=lambda s: int_list(s, what="class"),
+                       help="keep only these classes, e.g. 4,9")
+    group.add_argument("--per-class", type=positive_int, help="training examples per class (few-shot)")
+    group.add_argument("--inputs", type=positive_int, help="input dimension of the teacher data set")
+    group.add_argument("--teacher-hidden", type=int_list, default=(3,), help="hidden widths of the teacher (default 3)")
+    group.add_argument("--data-root", help="directory holding cifar10 / imagenet")
+
+
+def dataset_from_args(args: argparse.Namespace) -> Dataset:
+    opts = DataOptions(
+        samples=args.samples,
+        noise=args.noise,
+        seed=getattr(args, "seed", 0) or 0,
+        classes=tuple(args.classes) if args.classes else None,
+        per_class=args.per_class,
+        inputs=args.inputs,
+        teacher_hidden=tuple(args.teacher_hidden),
+        data_root=args.data_root,
+    )
+    if args.data:
+        ds = load_file(args.data)
+        if opts.classes is not None or opts.per_class is not None:
+            from ..datasets import _postprocess
+
+            ds = _postprocess(ds, opts)
+        return ds
+    return load_dataset(args.dataset, opts)
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise :class:`InputError` unless ``condition`` (never ``assert`` on user input)."""
+    if not condition:
+        raise InputError(message)

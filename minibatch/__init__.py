@@ -1,0 +1,1 @@
+"""FTPROP-MB in PyTorch (placeholder; filled by the mini-batch engine)."""
