@@ -48,9 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
+    from combinatorial.problem import ProblemError  # numpy only: cheap
+
     try:
         return int(args.run(args) or 0)
-    except InputError as exc:
+    except (InputError, ProblemError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
