@@ -58,6 +58,7 @@ def check_separable(
     *,
     method: str = "lp",
     need_weights: bool = True,
+    need_certificate: bool = True,
     sparse: bool = False,
     max_epochs: int = 1000,
     C: float = 1e6,
@@ -67,7 +68,8 @@ def check_separable(
 
     ``need_weights=False`` lets the LP method skip the primal solve (a search only needs yes/no
     and, on no, the infeasible subset). ``sparse=True`` makes the LP minimise ||w||_1, which
-    gives small, readable weights for the final fit.
+    gives small, readable weights for the final fit. ``need_certificate=False`` skips the Farkas
+    solve after an infeasible primal (``separable=False`` then comes without ``subset``).
     """
     if method not in METHODS:
         raise ValueError(f"unknown separability method {method!r}; valid: {', '.join(METHODS)}")
@@ -78,13 +80,13 @@ def check_separable(
         return SeparabilityResult(True, method, np.zeros(U.shape[1]), float(t[0]))
     Us = U / scale
     if method == "lp":
-        return _lp(Us, t, scale, need_weights, sparse)
+        return _lp(Us, t, scale, need_weights, sparse, need_certificate)
     if method == "perceptron":
         return _perceptron(Us, t, scale, max_epochs, seed)
     return _svm(Us, t, scale, C)
 
 
-def _lp(Us, t, scale, need_weights, sparse) -> SeparabilityResult:
+def _lp(Us, t, scale, need_weights, sparse, need_certificate=True) -> SeparabilityResult:
     from scipy.optimize import linprog
 
     n, d = Us.shape
@@ -105,6 +107,8 @@ def _lp(Us, t, scale, need_weights, sparse) -> SeparabilityResult:
             return SeparabilityResult(True, "lp", w, b)
         if res.status != 2:  # 2 = infeasible; anything else is a numerical breakdown
             raise RuntimeError(f"HiGHS failed on a separability LP: {res.message}")
+        if not need_certificate:
+            return SeparabilityResult(False, "lp")
     return _farkas(Us, t)
 
 

@@ -33,8 +33,11 @@ def is_canonical(targets: np.ndarray) -> bool:
     return T.size == 0 or bool(np.array_equal(T, canonicalize(T)))
 
 
-def add_cpsat_symmetry_breaking(model, t, *, name: str = "") -> int:
+def add_cpsat_symmetry_breaking(model, t, *, name: str = "", fix_sign: bool = True) -> int:
     """Add both symmetry breakings to a CP-SAT ``model`` for one layer.
+
+    ``fix_sign=False`` adds the order only, for a caller that spends the sign symmetry
+    elsewhere (e.g. on non-negative outgoing weights of the last hidden layer).
 
     ``t[j][i]`` is the Boolean "unit j has target +1 on merged example i". Returns the number of
     clauses added. The lexicographic order between consecutive units a, b uses prefix-equality
@@ -46,7 +49,7 @@ def add_cpsat_symmetry_breaking(model, t, *, name: str = "") -> int:
     if width == 0:
         return 0
     m = len(t[0])
-    for j in range(width):
+    for j in range(width if fix_sign else 0):
         model.Add(t[j][0] == 1)
         added += 1
     for j in range(width - 1):

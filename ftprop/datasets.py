@@ -340,3 +340,24 @@ def _is_number(cell: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+@register(r"cifar10", "cifar10: CIFAR-10 from --data-root (cifar-10-batches-py/, the python pickle layout)")
+def _cifar10(name: str, o: DataOptions) -> Dataset:
+    # The reader lives with the mini-batch engine (which streams the images as tensors); here the
+    # images are flattened to 3072 features scaled to [0, 1] for the array-based commands.
+    from minibatch.data import DataError, load_cifar10_arrays
+
+    try:
+        arrays = load_cifar10_arrays(o.data_root)
+    except DataError as exc:
+        raise InputError(str(exc)) from None
+    flat = lambda images: images.reshape(len(images), -1).astype(np.float32) / 255.0  # noqa: E731
+    return Dataset("cifar10", flat(arrays["X"]), arrays["y"], flat(arrays["X_test"]), arrays["y_test"],
+                   meta={"image_shape": (3, 32, 32)})
+
+
+@register(r"imagenet", "imagenet: ImageNet train/ and val/ class folders under --data-root (ftprop train only)")
+def _imagenet(name: str, o: DataOptions) -> Dataset:
+    raise InputError("imagenet is streamed from disk by `ftprop train --dataset imagenet --data-root DIR`; "
+                     "it is too large to load as arrays for this command")

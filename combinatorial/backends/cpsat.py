@@ -1,0 +1,327 @@
+r"""One joint CP-SAT model: Boolean hidden targets and integer weights, solved together.
+
+Variables (named so that logs and exported models read):
+
+    t[l][j][i]   hidden unit j of layer l has target +1 on merged example i
+    w[l][j][k]   integer weight of input k of unit j in layer l, |w| <= K
+    b[l][j]      integer bias (its range, +-(K * sum of input bounds) + 1, loses nothing)
+    p[l][j][k][i]  w[l][j][k] * h_k(i) for a ±1 hidden input h_k: p = w if the input's literal
+                 is true, p = -w otherwise (two half-reified equalities)
+    keep[i]      min-errors only: merged example i is fitted (objective: sum counts_i * !keep_i)
+
+Constraint form of every unit, with z_i = sum_k w_k u_ik + b an integer:
+
+    target +1  =>  z_i >= 0          target -1  =>  z_i <= -1
+
+(``OnlyEnforceIf`` on the target literal, and on keep[i] for min-errors). Because z is an
+integer, the two cases partition the integers exactly as the engine's tie rule sign(0) = +1
+does, so no margin is lost: forbidding z = 0 (z >= 1 / z <= -1) would need up to twice the
+weights. Under this form every threshold function of n ±1 inputs has a realisation with
+|w| <= K(n), K = 1, 1, 2, 3, 5 for n = 1..5, computed and proved complete by enumeration in
+``benchmarks/weight_bounds.py`` and re-checked for n <= 4 by ``tests/test_weight_bounds.py``.
+
+Proof scope of INFEASIBLE (and of a min-errors OPTIMAL):
+
+* all real weights, when every input of the data set is -1 or +1 (hidden units always are) and
+  K >= K(fan-in) for every layer: each unit of any real-weight network computes a threshold
+  function of its ±1 inputs, which an integer unit with |w| <= K reproduces on the whole cube;
+* otherwise integer weights |w| <= K. Real-valued features are multiplied by a scale S (reported
+  in stats) and must then be integers: S is the smallest power of ten (<= 10^4) that makes them
+  so. The weights are then integers for the scaled features, i.e. multiples of 1/S for the
+  given ones. When no such S exists the features are rounded (max |x| -> 1000); an
+  INFEASIBLE on rounded features proves nothing about the data and is reported as UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from ..problem import Problem, ProblemError
+from ..separability import check_separable
+from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status, integer_scope
+from ..symmetry import add_cpsat_symmetry_breaking, canonicalize
+
+# K(n) for fan-in n under the form above (benchmarks/results/weight_bounds.md).
+SUFFICIENT_WEIGHT_BOUND = {1: 1, 2: 1, 3: 2, 4: 3, 5: 5}
+DEFAULT_WEIGHT_BOUND_LARGE_FAN_IN = 8  # fan-in > 5: a working default, not proved to suffice
+DEFAULT_WEIGHT_BOUND_REAL = 10  # units fed real-valued (scaled) features
+CONSTRAINT_FORM = "t=+1 => w.u + b >= 0; t=-1 => w.u + b <= -1 (integer w, b)"
+_MAX_EXACT_SCALE = 10**4
+_ROUNDED_RANGE = 1000
+
+
+def is_pm1(X: np.ndarray) -> bool:
+    return bool(np.all(np.abs(np.asarray(X)) == 1))
+
+
+def feature_scale(X: np.ndarray) -> tuple[float, bool]:
+    """Scale S making S * X integral: (S, True) for the smallest power of ten that does, else
+    (S, False) with max |S * X| = 1000 (the caller then rounds)."""
+    X = np.asarray(X, dtype=float)
+    S = 1
+    while S <= _MAX_EXACT_SCALE:
+        Z = X * S
+        if np.all(np.abs(Z - np.round(Z)) <= 1e-9 * np.maximum(1.0, np.abs(Z))):
+            return float(S), True
+        S *= 10
+    top = float(np.max(np.abs(X)))
+    return (_ROUNDED_RANGE / top if top > 0 else 1.0), False
+
+
+def default_weight_bound(problem: Problem) -> int:
+    """Largest per-layer default: K(fan-in) for ±1-input layers, documented defaults otherwise."""
+    pm1 = is_pm1(problem.Xu)
+    K = 1
+    for layer in range(1, len(problem.hidden) + 2):
+        n = problem.fan_in(layer)
+        real = not pm1 and (layer == 1 or (problem.shortcut and layer == len(problem.hidden) + 1))
+        if real:
+            K = max(K, DEFAULT_WEIGHT_BOUND_REAL)
+        else:
+            K = max(K, SUFFICIENT_WEIGHT_BOUND.get(n, DEFAULT_WEIGHT_BOUND_LARGE_FAN_IN))
+    return K
+
+
+def proof_scope(problem: Problem, K: int) -> str:
+    """What an INFEASIBLE with weight bound K proves (see the module docstring)."""
+    if is_pm1(problem.Xu) and all(
+        K >= SUFFICIENT_WEIGHT_BOUND.get(problem.fan_in(l), np.inf) for l in range(1, len(problem.hidden) + 2)
+    ):
+        return ALL_REAL_WEIGHTS
+    return integer_scope(K)
+
+
+def _weight_bound(problem: Problem, options) -> int:
+    K = options.weight_bound
+    if K is None:
+        return default_weight_bound(problem)
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
+        raise ProblemError(f"weight_bound must be a positive integer, got {K!r}")
+    return int(K)
+
+
+class _Builder:
+    """Builds the joint model; keeps the variables a solution is read back from."""
+
+    def __init__(self, problem: Problem, K: int, Xs: np.ndarray, min_errors: bool):
+        from ortools.sat.python import cp_model
+
+        self.model = cp_model.CpModel()
+        self.problem, self.K, self.Xs = problem, K, Xs
+        m = problem.n_merged
+        md = self.model
+        self.keep = [md.NewBoolVar(f"keep[{i}]") for i in range(m)] if min_errors else None
+        self.t = [[[md.NewBoolVar(f"t[{l + 1}][{j}][{i}]") for i in range(m)] for j in range(width)]
+                  for l, width in enumerate(problem.hidden)]
+        self.w, self.b = [], []
+        for layer in range(1, len(problem.hidden) + 2):
+            self._layer(layer)
+
+    def _layer(self, layer: int) -> None:
+        p, md, K = self.problem, self.model, self.K
+        m, last = p.n_merged, layer == len(p.hidden) + 1
+        lits = self.t[layer - 2] if layer > 1 else []  # per input unit, per example
+        consts = self.Xs if (layer == 1 or (last and p.shortcut)) else np.zeros((m, 0), dtype=np.int64)
+        input_range = len(lits) + (int(np.abs(consts).max(axis=0).sum()) if consts.size else 0)
+        bound = K * input_range
+        n_units = p.n_outputs if last else p.hidden[layer - 1]
+        W, B = [], []
+        for j in range(n_units):
+            w = [md.NewIntVar(-K, K, f"w[{layer}][{j}][{k}]") for k in range(len(lits) + consts.shape[1])]
+            b = md.NewIntVar(-bound - 1, bound, f"b[{layer}][{j}]")
+            W.append(w)
+            B.append(b)
+            for i in range(m):
+                terms = []
+                for k, col in enumerate(lits):
+                    prod = md.NewIntVar(-K, K, f"p[{layer}][{j}][{k}][{i}]")
+                    md.Add(prod == w[k]).OnlyEnforceIf(col[i])
+                    md.Add(prod == -w[k]).OnlyEnforceIf(col[i].Not())
+                    terms.append(prod)
+                z = sum(terms) + sum(int(c) * w[len(lits) + k] for k, c in enumerate(consts[i]) if c) + b
+                guard = [] if self.keep is None else [self.keep[i]]
+                if last:
+                    target_up = p.Yu[i, j] > 0
+                    md.Add(z >= 0 if target_up else z <= -1).OnlyEnforceIf(guard)
+                else:
+                    tl = self.t[layer - 1][j][i]
+                    md.Add(z >= 0).OnlyEnforceIf([tl] + guard)
+                    md.Add(z <= -1).OnlyEnforceIf([tl.Not()] + guard)
+        self.w.append(W)
+        self.b.append(B)
+
+
+def _warm_start(problem: Problem, options, symmetry: bool) -> list[np.ndarray] | None:
+    if options.warm_start is None:
+        return None
+    hints = list(options.warm_start)
+    if len(hints) != len(problem.hidden):
+        raise ProblemError(f"warm_start has {len(hints)} layers but the network has {len(problem.hidden)} hidden layers")
+    first = np.full(problem.n_merged, -1)
+    for i in range(problem.n_examples - 1, -1, -1):
+        first[problem.index[i]] = i
+    out = []
+    for l, T in enumerate(hints):
+        T = np.asarray(T)
+        if T.shape != (problem.n_examples, problem.hidden[l]):
+            raise ProblemError(f"warm_start layer {l + 1} has shape {T.shape}, expected "
+                               f"({problem.n_examples}, {problem.hidden[l]})")
+        Tm = np.where(T[first] >= 0, 1, -1)
+        out.append(canonicalize(Tm) if symmetry else Tm)
+    return out
+
+
+def run(problem: Problem, options, deadline: float | None) -> BackendResult:
+    from ortools.sat.python import cp_model
+
+    start = time.monotonic()
+    min_errors = options.objective == "min-errors"
+    K = _weight_bound(problem, options)
+    if options.weights not in ("real", "integer"):
+        raise ProblemError(f"cpsat supports weights 'real' or 'integer', got {options.weights!r}")
+    S, exact = (1.0, True) if is_pm1(problem.Xu) else feature_scale(problem.Xu)
+    Xs = np.round(problem.Xu * S).astype(np.int64)
+    scope = proof_scope(problem, K)
+
+    built = _Builder(problem, K, Xs, min_errors)
+    md = built.model
+    sym_clauses = 0
+    if options.symmetry_breaking:
+        for l, t in enumerate(built.t):
+            sym_clauses += add_cpsat_symmetry_breaking(md, t, name=f"[{l + 1}]")
+    hints = _warm_start(problem, options, options.symmetry_breaking)
+    if hints is not None:
+        for l, T in enumerate(hints):
+            for j in range(T.shape[1]):
+                for i in range(T.shape[0]):
+                    md.AddHint(built.t[l][j][i], bool(T[i, j] > 0))
+    if min_errors:
+        md.Minimize(sum(int(c) * (1 - k) for c, k in zip(problem.counts, built.keep)))
+
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.num_workers = options.resolved_workers()
+    prm.random_seed = int(options.seed)
+    if deadline is not None:
+        prm.max_time_in_seconds = max(0.0, deadline - time.monotonic())
+    if options.verbose:
+        prm.log_search_progress = True
+        prm.log_to_stdout = False
+        solver.log_callback = lambda line: print(line, file=sys.stderr)
+
+    best = _Best(built)
+    interrupted = False
+    try:
+        code = solver.Solve(md, best)
+    except KeyboardInterrupt:  # only if CP-SAT's own SIGINT handling is switched off
+        code, interrupted = cp_model.UNKNOWN, True
+    # CP-SAT catches Ctrl-C itself and returns its best so far: stopping before the limit means that.
+    if code in (cp_model.UNKNOWN, cp_model.FEASIBLE) and (deadline is None or time.monotonic() < deadline - 0.05):
+        interrupted = True
+
+    stats = {
+        "weight_bound": K, "feature_scale": S, "feature_scale_exact": exact,
+        "constraint_form": CONSTRAINT_FORM, "symmetry_clauses": sym_clauses,
+        "workers": prm.num_workers, "solutions_seen": best.count,
+        "model_seconds": round(time.monotonic() - start - solver.WallTime(), 4),
+        "solver_seconds": round(solver.WallTime(), 4), "cpsat_status": solver.StatusName(code),
+        "booleans": solver.NumBooleans(), "conflicts": solver.NumConflicts(), "branches": solver.NumBranches(),
+    }
+    return _translate(problem, options, built, best, solver, code, scope, exact, stats, interrupted)
+
+
+def _Best(built):
+    """A solution callback remembering the latest (hence best) assignment, so that a time-out or
+    Ctrl-C keeps it."""
+    from ortools.sat.python import cp_model
+
+    class Callback(cp_model.CpSolverSolutionCallback):
+        def __init__(self):
+            super().__init__()
+            self.count, self.values = 0, None
+
+        def on_solution_callback(self):
+            self.count += 1
+            self.values = _read(built, self.Value)
+
+    return Callback()
+
+
+def _read(built, value) -> dict:
+    targets = [np.array([[1 if value(v) else -1 for v in col] for col in layer], dtype=np.int8).T
+               for layer in built.t]
+    kept = None if built.keep is None else np.array([bool(value(k)) for k in built.keep])
+    layers = [{"W": np.array([[value(v) for v in row] for row in W], dtype=float),
+               "b": np.array([value(v) for v in B], dtype=float)} for W, B in zip(built.w, built.b)]
+    return {"targets": targets, "kept": kept, "layers": layers}
+
+
+def _translate(problem, options, built, best, solver, code, scope, exact, stats, interrupted) -> BackendResult:
+    """The one place CP-SAT statuses become engine statuses."""
+    from ortools.sat.python import cp_model
+
+    min_errors = built.keep is not None
+    if code == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"cpsat built an invalid model: {built.model.Validate()}")
+    if code == cp_model.INFEASIBLE:
+        if not exact:
+            return BackendResult(Status.UNKNOWN, stats=stats, message=(
+                f"infeasible on features rounded to integers (scale {stats['feature_scale']:.4g}); "
+                "that proves nothing about the given data"))
+        return BackendResult(Status.INFEASIBLE, proved_for=scope, stats=stats, certificate={
+            "kind": "cpsat", "weight_bound": stats["weight_bound"], "constraint_form": CONSTRAINT_FORM,
+            "feature_scale": stats["feature_scale"], "inputs_pm1": is_pm1(problem.Xu),
+            "sufficient_weight_bounds": SUFFICIENT_WEIGHT_BOUND,
+            "reason": f"CP-SAT proved the joint model infeasible ({scope})"})
+    if best.values is None:
+        why = "interrupted" if interrupted else "time limit reached"
+        return BackendResult(Status.UNKNOWN, stats=stats, message=f"{why} before any solution",
+                             lower_bound=_bound(solver, min_errors, code))
+    v = best.values
+    status = Status.FEASIBLE
+    if min_errors:
+        status = Status.OPTIMAL if code == cp_model.OPTIMAL and not interrupted else Status.UNKNOWN
+    message = "interrupted; best assignment so far" if interrupted else ""
+    if not exact:
+        # The targets fit the rounded features; the LP refit must also work on the real ones.
+        U, T = problem.Xu, v["targets"][0] if problem.hidden else problem.Yu
+        kept = np.ones(problem.n_merged, bool) if v["kept"] is None else v["kept"]
+        if not all(check_separable(U[kept], T[kept, j], need_weights=False) for j in range(T.shape[1])):
+            status, message = Status.UNKNOWN, "targets fit the rounded features but not the given ones"
+        elif status == Status.OPTIMAL:
+            status, message = Status.UNKNOWN, "optimal on rounded features only"
+    own = options.weights == "integer" and exact
+    layers = _integer_layers(problem, v["layers"], stats["feature_scale"]) if own else None
+    return BackendResult(
+        status, hidden_targets=v["targets"], kept=v["kept"],
+        proved_for=scope if status == Status.OPTIMAL else None, layers=layers,
+        lower_bound=_bound(solver, min_errors, code), stats=stats, message=message,
+    )
+
+
+def _bound(solver, min_errors: bool, code) -> float | None:
+    from ortools.sat.python import cp_model
+
+    if not min_errors or code not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
+        return None
+    return float(solver.BestObjectiveBound())
+
+
+def _integer_layers(problem: Problem, layers: list[dict], S: float) -> list[dict]:
+    """The model's own integer weights, for the given (unscaled) inputs.
+
+    Columns fed by scaled features get S * w; those units' biases get +0.5, which keeps their
+    decisions (z is an integer for the scaled features, so z >= 0 vs z <= -1) robust to float
+    rounding of S * x without changing any weight."""
+    out = []
+    for layer, L in enumerate(layers, start=1):
+        W, b = L["W"].copy(), L["b"].copy()
+        n_hidden_in = 0 if layer == 1 else problem.hidden[layer - 2]
+        if W.shape[1] > n_hidden_in and S != 1.0:
+            W[:, n_hidden_in:] *= S
+            b = b + 0.5
+        out.append({"W": W, "b": b})
+    return out

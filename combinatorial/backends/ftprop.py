@@ -1,0 +1,334 @@
+r"""Full-batch FTPROP: the paper's recursive target-propagation search, as a (heuristic) backend.
+
+Work from the output layer down. Layer d's units are fitted to their targets given the targets of
+layer d-1 (one LP per unit). When some unit of layer d is not separable, the targets of layer d-1
+are changed to lower layer d's loss, and the search recurses into layer d-1 to make the new
+targets feasible there; a layer that runs out of budget backtracks. Restarts from fresh initial
+targets continue until the deadline (or ``FTPropConfig.max_restarts`` without a time limit).
+
+The answer is FEASIBLE (hidden targets that make every unit separable; :func:`solve` refits and
+verifies them) or UNKNOWN with the best targets seen. It is never INFEASIBLE: a heuristic that
+fails has proved nothing.
+
+Choices the paper leaves open, and what this module does:
+
+* **Layer loss.** Layer d's loss is the sum over its units of the hinge loss of the unit's best
+  soft fit: the LP  min sum_i c_i s_i  s.t.  t_i (w.u_i + b) >= 1 - s_i, s >= 0, with c_i the
+  multiplicity of merged example i. It is 0 exactly when every unit of the layer is separable.
+* **Target heuristic.** g = dL_d/dh_{d-1} at the best soft fits (only examples with positive
+  slack contribute: g_ij = -sum_k c_i t_ik w_kj). Flipping h_ij lowers L_d to first order iff
+  h_ij g_ij > 0. Each step first tries the paper's rule on the whole data set, t = sign(-g) where
+  g != 0 (old target where g = 0); if that does not lower the true (re-solved) loss, it tries
+  ``flip_tries`` loss-guided flips of a few bits sampled with probability proportional to the
+  first-order gain; the best proposal that lowers the loss is taken, else the step is spent.
+* **Recursion and backtracking.** A proposal for layer d-1 is handed down: the search tries to
+  make layer d-1 separable by changing layer d-2 (with ``inner_budget`` steps). If it cannot (or
+  d-1 = 1, whose inputs are fixed), the proposal is *projected*: each inseparable unit of layer
+  d-1 takes the sign of its best soft fit, which is separable by construction. So every layer
+  below the one being worked on stays consistent at all times, and the search never leaves the
+  set of realisable hidden representations. A step whose projected result does not lower L_d is
+  undone (targets restored); a layer gives up after its budget of steps (``layer_budget`` at the
+  output layer, ``inner_budget`` below) and the caller backtracks; the output layer giving up
+  ends the restart.
+* **Initial targets.** Seeded by ``options.seed``. Restarts alternate two inits: ``random`` is the
+  forward pass of a random hard-threshold network (Gaussian weights on standardised inputs,
+  each threshold drawn between two projected examples so no unit starts constant);
+  ``lp`` makes each first-layer unit the LP best soft fit of one output unit's targets on a
+  random half of the examples (an LP relaxation of "hidden unit = useful feature"), deeper layers
+  by a random forward pass. Both are consistent from the start.
+
+Only a few hundred small LPs per restart; the intended use is the tiny instances of the
+exact-vs-heuristic study (``ftprop compare``, ``benchmarks/exact_vs_heuristic.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..problem import Problem
+from ..separability import check_separable
+from ..solution import BackendResult, Status
+from ..solve import unit_inputs, unit_targets
+
+
+@dataclass(frozen=True)
+class FTPropConfig:
+    max_restarts: int = 20  # restarts when no time limit is given (with one: until the deadline)
+    layer_budget: int = 30  # steps the output layer may spend per restart before giving up
+    inner_budget: int = 4  # steps a hidden layer may spend per visit before backtracking
+    patience: int = 4  # steps in a row without a better proposal before a layer gives up
+    flip_tries: int = 4  # loss-guided proposals of a few sampled bits, after the sign-rule ones
+    resample_tries: int = 3  # refits on random halves when the best soft fit gives no gradient
+    keep_weight: float = 0.1  # eps of the bit weights c_i (|g_ij| + eps), as a share of mean |g|
+    flip_boost: float = 10.0  # extra weight of the bits a loss-guided proposal flips
+    max_flip_fraction: float = 0.25  # a loss-guided proposal flips at most this share of bits
+    inits: tuple = ("random", "lp")  # initial-target schemes, used in turn across restarts
+    tol: float = 1e-7  # losses below this count as zero (then confirmed by the separability LP)
+
+
+@dataclass
+class FTPropTrace:
+    """What a run found, beyond the BackendResult: for ``ftprop compare``."""
+
+    hidden_targets: list[np.ndarray] | None = None  # merged examples; the FEASIBLE or best targets
+    found: bool = False
+    best_loss: float = float("inf")  # output-layer loss of the best targets
+    last_sign_targets: dict = field(default_factory=dict)  # layer -> last sign(-g) proposal (m x w)
+    restarts: int = 0
+    steps: int = 0
+    lp_calls: int = 0
+    time_to_feasible_s: float | None = None
+    init: str | None = None  # init scheme of the restart that succeeded
+
+
+def run(problem: Problem, options, deadline: float | None) -> BackendResult:
+    return result_from_trace(search(problem, seed=options.seed, deadline=deadline))
+
+
+def result_from_trace(trace: FTPropTrace) -> BackendResult:
+    """FEASIBLE with the targets found, else UNKNOWN with the best ones (never INFEASIBLE)."""
+    stats = {"restarts": trace.restarts, "steps": trace.steps, "lp_calls": trace.lp_calls,
+             "best_output_loss": round(trace.best_loss, 6), "time_to_feasible_s": trace.time_to_feasible_s,
+             "init": trace.init}
+    if trace.found:
+        return BackendResult(Status.FEASIBLE, hidden_targets=trace.hidden_targets, stats=stats)
+    return BackendResult(Status.UNKNOWN, hidden_targets=trace.hidden_targets, stats=stats,
+                         message="heuristic search ended without a fit (this proves nothing)")
+
+
+def search(problem: Problem, *, seed: int = 0, deadline: float | None = None,
+           config: FTPropConfig | None = None) -> FTPropTrace:
+    """Run restarts of recursive FTPROP until a fit is found, the deadline, or the restart budget."""
+    return _Search(problem, config or FTPropConfig(), seed, deadline).run()
+
+
+class _Search:
+    def __init__(self, problem: Problem, config: FTPropConfig, seed: int, deadline: float | None):
+        self.p, self.cfg, self.deadline = problem, config, deadline
+        self.rng = np.random.default_rng(seed)
+        self.c = problem.counts.astype(float)
+        self.top = len(problem.hidden) + 1
+        self.trace = FTPropTrace()
+        self.omega: dict[int, np.ndarray] = {}  # layer -> bit weights of the proposal it must meet
+        self.cache: dict = {}  # soft fits by (inputs, targets, weights): candidates repeat often
+        self.start = time.monotonic()
+        scale = problem.Xu.std(axis=0)
+        self.Xs = (problem.Xu - problem.Xu.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    # --- the recursion --------------------------------------------------------------------
+    def run(self) -> FTPropTrace:
+        tr, r = self.trace, 0
+        while not self.out_of_time() and (self.deadline is not None or r < self.cfg.max_restarts):
+            init = self.cfg.inits[r % len(self.cfg.inits)]
+            self.T, self.omega = self.initial_targets(init), {}
+            tr.restarts = r = r + 1
+            ok = self.descend(self.top, self.cfg.layer_budget)
+            loss = self.layer_fit(self.top)[0]
+            if ok or loss < tr.best_loss:
+                tr.best_loss, tr.hidden_targets = loss, [T.astype(np.int8) for T in self.T]
+            if ok and self.confirm():
+                tr.found, tr.init = True, init
+                tr.time_to_feasible_s = round(time.monotonic() - self.start, 4)
+                break
+            if not self.p.hidden:
+                break  # nothing to search: one perceptron layer either fits or does not
+        return tr
+
+    def descend(self, d: int, budget: int) -> bool:
+        """Make layer d separable by changing the targets of the layers below (in place)."""
+        loss, fits = self.layer_fit(d)
+        if loss <= self.cfg.tol:
+            return True
+        if d == 1:
+            return False
+        stale = 0
+        for _ in range(budget):
+            if self.out_of_time() or stale >= self.cfg.patience:
+                return False
+            self.trace.steps += 1
+            saved = [T.copy() for T in self.T[: d - 1]], dict(self.omega)
+            best = side = None
+            for proposal, weights in self.proposals(d, fits):
+                self.T[d - 2], self.omega[d - 1] = proposal, weights
+                if d - 1 == 1:  # fixed inputs below: only changed columns need a new fit
+                    self.T[d - 2] = self.realise(d - 1, unchanged=saved[0][d - 2])
+                elif not self.descend(d - 1, self.cfg.inner_budget):
+                    self.T[d - 2] = self.realise(d - 1)
+                new_loss, new_fits = self.layer_fit(d)
+                if new_loss <= self.cfg.tol:
+                    return True
+                if new_loss < loss - self.cfg.tol and (best is None or new_loss < best[0]):
+                    best = new_loss, new_fits, [T.copy() for T in self.T[: d - 1]], dict(self.omega)
+                elif side is None and new_loss <= loss + self.cfg.tol and not np.array_equal(self.T[d - 2], saved[0][d - 2]):
+                    side = new_loss, new_fits, [T.copy() for T in self.T[: d - 1]], dict(self.omega)
+                self.T[: d - 1], self.omega = [T.copy() for T in saved[0]], dict(saved[1])
+                if self.out_of_time():
+                    break
+            if best is None:  # no better proposal: take a sideways one (plateaus are common)
+                stale += 1
+                if side is not None:
+                    loss, fits, self.T[: d - 1], self.omega = side
+                continue
+            stale = 0
+            loss, fits, self.T[: d - 1], self.omega = best
+        return False
+
+    # --- the convex half ------------------------------------------------------------------
+    def layer_fit(self, d: int):
+        """(total weighted hinge loss of layer d's best soft fits, [(w, b, slack) per unit])."""
+        U = unit_inputs(self.p, self.T, d)
+        Tg = unit_targets(self.p, self.T, d)
+        Om = self.omega.get(d)
+        fits = [self.soft_fit(U, Tg[:, j], None if Om is None else Om[:, j]) for j in range(Tg.shape[1])]
+        c = [self.c if Om is None else Om[:, j] for j in range(Tg.shape[1])]
+        return float(sum(cj @ s for cj, (_, _, s) in zip(c, fits))), fits
+
+    def soft_fit(self, U, t, c=None):
+        """Weighted min-slack LP (margin 1); returns weights for the unscaled inputs and slacks."""
+        c = self.c if c is None else c
+        if np.all(t == t[0]):
+            return np.zeros(U.shape[1]), float(t[0]), np.zeros(len(U))
+        key = (U.tobytes(), np.asarray(t, dtype=float).tobytes(), np.asarray(c, dtype=float).tobytes())
+        if key in self.cache:
+            return self.cache[key]
+        if len(self.cache) > 50_000:
+            self.cache.clear()
+        self.cache[key] = fit = self._soft_fit_lp(U, t, c)
+        return fit
+
+    def _soft_fit_lp(self, U, t, c):
+        from scipy.optimize import linprog
+
+        n, k = U.shape
+        self.trace.lp_calls += 1
+        scale = np.max(np.abs(U), axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+        A = -(t[:, None] * np.concatenate([U / scale, np.ones((n, 1))], axis=1))
+        res = linprog(np.concatenate([np.zeros(k + 1), c]), A_ub=np.concatenate([A, -np.eye(n)], axis=1),
+                      b_ub=-np.ones(n), bounds=[(None, None)] * (k + 1) + [(0, None)] * n, method="highs")
+        if res.status != 0:  # numerical trouble: report the trivial fit (loss = number of minority)
+            b = float(np.sign(c @ t) or 1.0)
+            return np.zeros(k), b, np.where(t * b < 0, 2.0, 0.0)
+        x = res.x
+        return x[:k] / scale, float(x[k]), np.maximum(x[k + 1:], 0.0)
+
+    def realise(self, d: int, unchanged=None) -> np.ndarray:
+        """Layer d's targets projected onto what its units can realise given the layer below:
+        each inseparable unit takes the sign of its best soft fit under the proposal's weights.
+        Columns equal to those of ``unchanged`` (consistent targets, same inputs) are kept."""
+        U = unit_inputs(self.p, self.T, d)
+        T = self.T[d - 1].copy()
+        Om = self.omega.get(d)
+        for j in range(T.shape[1]):
+            if unchanged is not None and np.array_equal(T[:, j], unchanged[:, j]):
+                continue
+            w, b, slack = self.soft_fit(U, T[:, j].astype(float), None if Om is None else Om[:, j])
+            if slack.max() > self.cfg.tol:  # inseparable (a separable column is kept as it is)
+                T[:, j] = np.where(U @ w + b >= 0, 1, -1)
+        return T
+
+    def confirm(self) -> bool:
+        """Exact separability check of every unit (the loss threshold is only a float test)."""
+        return all(check_separable(unit_inputs(self.p, self.T, d), unit_targets(self.p, self.T, d)[:, j],
+                                   need_weights=False).separable
+                   for d in range(1, self.top + 1) for j in range(unit_targets(self.p, self.T, d).shape[1]))
+
+    # --- the combinatorial half -----------------------------------------------------------
+    def proposals(self, d: int, fits):
+        """Candidate (targets, weights) for layer d-1 that lower layer d's loss to first order.
+
+        g = dL_d/dh_{d-1} at the best soft fits, then at fits on random halves of the data (an
+        LP optimum is often symmetric, e.g. w = 0 on a unit, and then gives that unit no
+        gradient). The weight of bit (i, j) is c_i (|g_ij| + eps), so the projection of a
+        proposal trades the bits the layer above cares about against keeping the rest.
+        """
+        H = self.T[d - 2]
+        yielded = 0
+        for attempt in range(self.cfg.resample_tries + 1):
+            if attempt:
+                if yielded and attempt > 1:
+                    return
+                fits = self.half_fits(d)
+            g = self.gradient(d, fits, H.shape[1])
+            gain = H * g  # > 0: flipping this bit lowers the loss to first order
+            flip = gain > 1e-12 * max(1.0, np.abs(g).max())
+            if not flip.any():
+                continue
+            eps = self.cfg.keep_weight * np.abs(g[g != 0]).mean()
+            weights = self.c[:, None] * (np.abs(g) + eps)
+            sign_rule = np.where(flip, -H, H).astype(np.int8)
+            if attempt == 0:
+                self.trace.last_sign_targets[d - 1] = sign_rule
+            yielded += 1
+            yield sign_rule, weights  # the paper's rule on the whole data set
+            for j in self.rng.permutation(H.shape[1]) if H.shape[1] > 1 else ():
+                if flip[:, j].any():  # one unit at a time: moves that do not collide
+                    cand = H.copy()
+                    cand[:, j] = sign_rule[:, j]
+                    yield cand, weights
+            if attempt:
+                continue
+            bits = np.flatnonzero(flip.ravel())
+            p = gain.ravel()[bits] / gain.ravel()[bits].sum()
+            limit = max(1, int(self.cfg.max_flip_fraction * H.size))
+            for _ in range(self.cfg.flip_tries):  # loss-guided: a few bits, sampled by their gain
+                pick = self.rng.choice(bits, size=int(self.rng.integers(1, min(limit, len(bits)) + 1)),
+                                       replace=False, p=p)
+                cand, strong = H.copy().ravel(), weights.copy().ravel()
+                cand[pick] *= -1
+                strong[pick] *= self.cfg.flip_boost
+                yield cand.reshape(H.shape), strong.reshape(H.shape)
+
+    def gradient(self, d: int, fits, width: int) -> np.ndarray:
+        """dL_d/dh_{d-1} (hinge loss, only examples with positive slack contribute)."""
+        Tg, Om = unit_targets(self.p, self.T, d), self.omega.get(d)
+        g = np.zeros((len(Tg), width))
+        for k, (w, _, s) in enumerate(fits):
+            ck = self.c if Om is None else Om[:, k]
+            g -= (ck * Tg[:, k] * (s > 1e-9))[:, None] * w[None, :width]
+        return g
+
+    def half_fits(self, d: int):
+        """Soft fits of layer d on a random half of the examples, with slacks on all of them."""
+        U, Tg, Om = unit_inputs(self.p, self.T, d), unit_targets(self.p, self.T, d), self.omega.get(d)
+        half = self.rng.random(len(U)) < 0.5
+        fits = []
+        for k in range(Tg.shape[1]):
+            ck = self.c if Om is None else Om[:, k]
+            if half.sum() > 1:
+                w, b, _ = self.soft_fit(U[half], Tg[half, k].astype(float), ck[half])
+            else:
+                w, b = np.zeros(U.shape[1]), 0.0
+            fits.append((w, b, np.maximum(0.0, 1 - Tg[:, k] * (U @ w + b))))
+        return fits
+
+    def initial_targets(self, init: str) -> list[np.ndarray]:
+        T, U = [], self.Xs
+        for l, width in enumerate(self.p.hidden):
+            if init == "lp" and l == 0:
+                cols = []
+                for _ in range(width):
+                    half = self.rng.random(len(U)) < 0.5
+                    k = int(self.rng.integers(self.p.Yu.shape[1]))
+                    if half.sum() < 2:
+                        half[:] = True
+                    w, b, _ = self.soft_fit(U[half], self.p.Yu[half, k].astype(float), self.c[half])
+                    cols.append(U @ w + b)
+                Z = np.stack(cols, axis=1)
+            else:
+                Z = U @ self.rng.standard_normal((U.shape[1], width))
+                for j in range(width):  # threshold strictly between two projected examples
+                    v = np.unique(Z[:, j])
+                    if len(v) > 1:
+                        i = int(self.rng.integers(len(v) - 1))
+                        Z[:, j] -= (v[i] + v[i + 1]) / 2
+            H = np.where(Z >= 0, 1, -1).astype(np.int8)
+            T.append(H)
+            U = H.astype(float)
+        return T

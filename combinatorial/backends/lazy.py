@@ -1,0 +1,350 @@
+"""Lazy backend: a CP-SAT master over hidden targets, LP checks per unit, no-good cuts.
+
+The paper's split of the problem, made exact. The master holds only Boolean targets
+t[l][j][i] ("unit j of hidden layer l is +1 on merged example i"). Each candidate is checked
+unit by unit by LP; an inseparable unit has a Farkas certificate on at most d + 2 examples S,
+and the cut
+
+    not (targets of the unit on S == current  and  the unit's inputs on S == current)
+
+is valid for every network with real weights. It is added for every unit of the same layer
+(they share inputs) and for negated targets (negate w, b). For first-layer units the inputs are
+the fixed X, so the cut mentions targets only; from layer 2 up it also mentions the upstream
+hidden targets of S (the shortcut's raw inputs are constants). When the master runs out of
+candidates, no real-weight network exists (``ALL_REAL_WEIGHTS``).
+
+Before the loop the master gets constraints from :mod:`combinatorial.cuts` (distinct codes,
+unateness on the first layer) and, unless switched off, symmetry breaking per hidden layer.
+
+min-errors: Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
+binds when every example of its subset is kept. The master's optimum with all cuts is an upper
+bound on what can be kept; when its candidate passes every check it is optimal.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from .. import cuts as pre
+from ..problem import Problem, ProblemError
+from ..separability import check_separable
+from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status
+from ..symmetry import add_cpsat_symmetry_breaking, canonicalize
+
+# A failing unit is re-checked with its certificate's examples removed, for up to this many
+# further disjoint certificates: more cuts per master solve, fewer master solves.
+EXTRA_CERTIFICATES = 2
+# min-errors: rounds of greedy repair (drop one example per failing unit) per candidate.
+REPAIR_ROUNDS = 40
+
+
+class _Checker:
+    """Per-unit LP checks with a cache keyed by (inputs, targets) bytes."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.cache: dict[tuple[bytes, bytes], list[np.ndarray]] = {}
+        self.lp_checks = 0
+        self.cache_hits = 0
+        self.seconds = 0.0
+
+    def certificates(self, U: np.ndarray, t: np.ndarray) -> list[np.ndarray]:
+        """Disjoint infeasible subsets (row indices of U); empty when the unit is separable."""
+        key = (U.tobytes(), t.tobytes())
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.cache_hits += 1
+            return hit
+        start = time.monotonic()
+        found: list[np.ndarray] = []
+        rows = np.arange(len(t))
+        while len(found) <= EXTRA_CERTIFICATES and len(rows):
+            self.lp_checks += 1
+            r = check_separable(U[rows], t[rows], need_weights=False)
+            if r.separable:
+                break
+            subset = rows[r.subset]
+            found.append(subset)
+            rows = np.setdiff1d(rows, subset)
+        self.seconds += time.monotonic() - start
+        self.cache[key] = found
+        return found
+
+    def failures(self, targets: list[np.ndarray], kept: np.ndarray | None, *, first_only: bool = False):
+        """(layer, unit, subsets over merged examples) for every inseparable unit."""
+        p = self.problem
+        rows = np.arange(p.n_merged) if kept is None else np.flatnonzero(kept)
+        out = []
+        for layer in range(1, len(p.hidden) + 2):
+            U = _inputs(p, targets, layer)[rows]
+            T = _targets(p, targets, layer)[rows]
+            for j in range(T.shape[1]):
+                subsets = self.certificates(U, np.ascontiguousarray(T[:, j]))
+                if subsets:
+                    out.append((layer, j, [rows[s] for s in subsets]))
+                    if first_only:
+                        return out
+        return out
+
+
+def _inputs(p: Problem, targets, layer):
+    U = p.Xu if layer == 1 else targets[layer - 2].astype(float)
+    if p.shortcut and layer == len(p.hidden) + 1:
+        U = np.concatenate([U, p.Xu], axis=1)
+    return np.ascontiguousarray(U)
+
+
+def _targets(p: Problem, targets, layer):
+    return p.Yu if layer == len(p.hidden) + 1 else targets[layer - 1]
+
+
+class _Master:
+    """The CP-SAT model over targets (and keep flags), grown by cuts between solves."""
+
+    def __init__(self, problem: Problem, options, min_errors: bool):
+        from ortools.sat.python import cp_model
+
+        self.cp = cp_model
+        self.problem, self.options = problem, options
+        m = problem.n_merged
+        model = self.model = cp_model.CpModel()
+        self.t = [
+            [[model.new_bool_var(f"t[{l + 1}][{j}][{i}]") for i in range(m)] for j in range(w)]
+            for l, w in enumerate(problem.hidden)
+        ]
+        self.keep = [model.new_bool_var(f"keep[{i}]") for i in range(m)] if min_errors else None
+        self.clauses: set[frozenset] = set()
+        self.stats = {"distinct_code_pairs": 0, "unateness_clauses": 0, "symmetry_clauses": 0}
+        self._preconstrain()
+        if min_errors:
+            model.maximize(sum(int(c) * k for c, k in zip(problem.counts, self.keep)))
+        self.conflicts = 0
+        self.seconds = 0.0
+
+    def _preconstrain(self):
+        p, model = self.problem, self.model
+        if self.keep is not None:
+            for group in pre.identical_input_groups(p.Xu):
+                model.add_at_most_one([self.keep[i] for i in group])
+        if p.hidden:
+            self.stats["unateness_clauses"] = pre.add_unateness(model, self.t[0], p.Xu, name="[1]")
+            pre.add_equal_inputs(model, self.t[0], p.Xu)
+        # With one output unit the last layer's sign symmetry goes to non-negative outgoing
+        # weights (monotone output) rather than to example 0: a much stronger constraint.
+        self.monotone = self.options.symmetry_breaking and p.n_outputs == 1 and not p.shortcut
+        self.stats["monotone_output"] = self.monotone
+        if not p.shortcut:  # with the shortcut the output also sees x: codes may coincide
+            for l, t in enumerate(self.t):
+                add = pre.add_monotone_output if self.monotone and l == len(self.t) - 1 else pre.add_distinct_codes
+                self.stats["distinct_code_pairs"] += add(model, t, p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]")
+        if self.options.symmetry_breaking:
+            for l, t in enumerate(self.t):
+                fix_sign = not (self.monotone and l == len(self.t) - 1)
+                self.stats["symmetry_clauses"] += add_cpsat_symmetry_breaking(
+                    model, t, name=f"[{l + 1}]", fix_sign=fix_sign
+                )
+
+    def add_cut(self, layer: int, unit: int, subset: np.ndarray, targets: list[np.ndarray]) -> int:
+        """No-goods for an inseparable (layer, subset) under the current targets; returns # new."""
+        p = self.problem
+        base = []  # (variable, value) pairs; the literal is "variable != value"
+        if layer >= 2:
+            H = targets[layer - 2]
+            base += [(self.t[layer - 2][k][i], int(H[i, k])) for i in subset for k in range(H.shape[1])]
+        if self.keep is not None:
+            base += [(self.keep[i], 1) for i in subset]
+        if layer == len(p.hidden) + 1:
+            variants = [base]
+        else:
+            cur = targets[layer - 1]
+            # the failing unit's target column, on every unit of the layer, and negated
+            col = [int(cur[i, unit]) for i in subset]
+            variants = [
+                base + [(self.t[layer - 1][j][i], s * v) for i, v in zip(subset, col)]
+                for j in range(len(self.t[layer - 1]))
+                for s in (1, -1)
+            ]
+        added = 0
+        for lits in variants:
+            key = frozenset((var.index, v) for var, v in lits)
+            if key in self.clauses:
+                continue
+            self.clauses.add(key)
+            self.model.add_bool_or([var.Not() if v > 0 else var for var, v in lits])
+            added += 1
+        return added
+
+    def solve(self, deadline, hint, hint_keep):
+        model = self.model
+        model.clear_hints()
+        if hint is not None:
+            for t, T in zip(self.t, hint):
+                for j, col in enumerate(t):
+                    for i, var in enumerate(col):
+                        model.add_hint(var, bool(T[i, j] > 0))
+        if hint_keep is not None and self.keep is not None:
+            for var, k in zip(self.keep, hint_keep):
+                model.add_hint(var, bool(k))
+        solver = self.cp.CpSolver()
+        prm = solver.parameters
+        prm.num_workers = self.options.resolved_workers()
+        prm.random_seed = int(self.options.seed)
+        if deadline is not None:
+            prm.max_time_in_seconds = max(0.01, deadline - time.monotonic())
+        status = solver.solve(model)
+        self.conflicts += solver.num_conflicts
+        self.seconds += solver.wall_time
+        cp = self.cp
+        if status == cp.MODEL_INVALID:
+            raise RuntimeError(f"lazy master model invalid: {model.validate()}")
+        if status == cp.INFEASIBLE:
+            return "infeasible", None, None, None
+        if status not in (cp.OPTIMAL, cp.FEASIBLE):
+            return "unknown", None, None, _bound(solver, self.keep)
+        targets = [
+            np.array([[1 if solver.boolean_value(v) else -1 for v in col] for col in t], dtype=np.int8).T.reshape(
+                self.problem.n_merged, len(t)
+            )
+            for t in self.t
+        ]
+        keep = None if self.keep is None else np.array([solver.boolean_value(k) for k in self.keep])
+        return ("optimal" if status == cp.OPTIMAL else "feasible"), targets, keep, _bound(solver, self.keep)
+
+
+def _bound(solver, keep):
+    return None if keep is None else float(solver.best_objective_bound)
+
+
+def _warm_targets(problem: Problem, options) -> list[np.ndarray] | None:
+    if options.warm_start is None:
+        return None
+    if len(options.warm_start) != len(problem.hidden):
+        raise ProblemError(f"warm_start has {len(options.warm_start)} layers, the network {len(problem.hidden)}")
+    first = np.array([np.flatnonzero(problem.index == i)[0] for i in range(problem.n_merged)])
+    out = []
+    for l, (T, w) in enumerate(zip(options.warm_start, problem.hidden)):
+        T = np.asarray(T)
+        if T.shape != (problem.n_examples, w):
+            raise ProblemError(f"warm_start layer {l + 1} has shape {T.shape}, expected {(problem.n_examples, w)}")
+        T = np.where(T[first] > 0, 1, -1).astype(np.int8)
+        out.append(canonicalize(T) if options.symmetry_breaking else T)
+    return out
+
+
+def _trivial(problem: Problem):
+    """min-errors fallback that always verifies: constant hidden targets, keep one output row."""
+    rows, inv = np.unique(problem.Yu, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    weight = np.bincount(inv, weights=problem.counts)
+    keep = inv == int(np.argmax(weight))
+    # the at-most-one constraint on identical inputs: they all carry different rows already
+    targets = [np.ones((problem.n_merged, w), dtype=np.int8) for w in problem.hidden]
+    return targets, keep
+
+
+def run(problem: Problem, options, deadline: float | None) -> BackendResult:
+    min_errors = options.objective == "min-errors"
+    checker = _Checker(problem)
+    master = _Master(problem, options, min_errors)
+    counts = problem.counts
+    total = int(counts.sum())
+    stats = {"iterations": 0, "cuts": 0}
+    hint, hint_keep = _warm_targets(problem, options), None
+    best, best_fail = None, None  # feasibility: fewest failing units so far
+    best_keep = None
+    if min_errors:
+        best, best_keep = _trivial(problem)
+        hint_keep = best_keep
+    bound = None
+
+    def result(status, **kw):
+        stats.update(master.stats, lp_checks=checker.lp_checks, cache_hits=checker.cache_hits,
+                     master_conflicts=master.conflicts, master_time_s=round(master.seconds, 4),
+                     lp_time_s=round(checker.seconds, 4))
+        return BackendResult(status, stats=stats, **kw)
+
+    def log(msg):
+        if options.verbose:
+            print(f"lazy: {msg}", file=sys.stderr, flush=True)
+
+    try:
+        while True:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError
+            state, targets, keep, bound = master.solve(deadline, hint, hint_keep)
+            stats["iterations"] += 1
+            if state == "infeasible":
+                # min-errors always has keep = 0 available, so this is feasibility only
+                return result(
+                    Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS,
+                    certificate={
+                        "kind": "no-good cuts",
+                        "cuts": stats["cuts"],
+                        "iterations": stats["iterations"],
+                        "reason": _reason(stats["cuts"], master),
+                    },
+                )
+            if state == "unknown":
+                raise TimeoutError
+            fails = checker.failures(targets, keep)
+            log(f"iteration {stats['iterations']}: {len(fails)} inseparable units, {stats['cuts']} cuts, "
+                f"{checker.lp_checks} LPs" + (f", bound {bound:g}" if bound is not None else ""))
+            if not fails:
+                if not min_errors:
+                    return result(Status.FEASIBLE, hidden_targets=targets)
+                kept_w = int(counts[keep].sum())
+                if state == "optimal":
+                    return result(Status.OPTIMAL, hidden_targets=targets, kept=keep,
+                                  proved_for=ALL_REAL_WEIGHTS, lower_bound=float(total - kept_w))
+                best, best_keep = targets, keep  # the master stopped at the deadline
+                raise TimeoutError
+            for layer, unit, subsets in fails:
+                for subset in subsets:
+                    stats["cuts"] += master.add_cut(layer, unit, subset, targets)
+            if min_errors:
+                repaired = _repair(checker, targets, keep.copy(), counts, deadline)
+                if repaired is not None and counts[repaired].sum() > counts[best_keep].sum():
+                    best, best_keep = targets, repaired
+                hint_keep = keep
+            elif best_fail is None or len(fails) < best_fail:
+                best, best_fail = targets, len(fails)
+            hint = targets
+    except (TimeoutError, KeyboardInterrupt) as exc:
+        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "time limit reached"
+        if min_errors:
+            lb = None if bound is None else float(max(0, total - int(np.floor(bound + 1e-6))))
+            errs = total - int(counts[best_keep].sum())
+            return result(Status.FEASIBLE, hidden_targets=best, kept=best_keep, lower_bound=lb,
+                          message=f"{why}: best network misses {errs} examples, not proved optimal"
+                          + (f" (lower bound {lb:g})" if lb is not None else ""))
+        return result(Status.UNKNOWN, hidden_targets=best,
+                      message=f"{why} after {stats['iterations']} master solves and {stats['cuts']} cuts")
+
+
+def _reason(n_cuts: int, master: _Master) -> str:
+    used = ["distinct codes" if not master.problem.shortcut else None,
+            "monotone output" if master.monotone else None,
+            "first-layer unateness" if master.stats["unateness_clauses"] else None,
+            "symmetry breaking" if master.options.symmetry_breaking else None]
+    valid = ", ".join(u for u in used if u) or "no other constraints"
+    cuts = (f"{n_cuts} no-good cuts, each resting on a Farkas certificate of an inseparable unit, "
+            f"together with the valid constraints ({valid}),") if n_cuts else f"the valid constraints ({valid}) alone"
+    return f"no assignment of hidden targets survives: {cuts} leave the CP-SAT master without a solution"
+
+
+def _repair(checker: _Checker, targets, keep, counts, deadline):
+    """Drop the lightest example of each failing unit's certificate until every unit passes."""
+    for _ in range(REPAIR_ROUNDS):
+        if deadline is not None and time.monotonic() >= deadline:
+            return None
+        fails = checker.failures(targets, keep)
+        if not fails:
+            return keep
+        for _, _, subsets in fails:
+            s = subsets[0]
+            if keep[s].all():
+                keep[s[np.argmin(counts[s])]] = False
+    return None

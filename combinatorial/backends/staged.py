@@ -1,0 +1,221 @@
+"""Staged backend: fit the most examples, then maximise margins, then minimise non-zero weights.
+
+    stage 1  fit     hidden targets that fit every example (feasibility) or the most examples
+                     (min-errors, for ``lexicographic``), under the weight domain
+    stage 2  margin  every unit's max-margin weights for the stage-1 targets (LP / MILP)
+    stage 3  sparse  every unit's fewest non-zero weights keeping its stage-2 margin (MILP)
+
+Each stage starts from the last one's answer and reports its own status and scope. Stages 2 and
+3 are optimal *per unit for the stage-1 targets*: the targets are not searched jointly with the
+margin or the weight count, so the network as a whole is only FEASIBLE for those objectives.
+
+Stage 1 first tries the *linear code*: every hidden layer repeats the output code (one-vs-rest
+columns for k classes, the label for two), cycling through it when the layer is wider. Then only
+the first layer's units are real problems (each class against the rest, on the raw inputs), every
+later unit copies one input, and one fit per distinct column suffices. When a first-layer unit
+is not separable under the domain, the code goes to the search backend as a warm start: ``lazy``
+for real weights, ``cpsat`` with ``weight_bound = P`` for integer ones (their proofs then cover
+"all real weights" and "integer weights |w| <= P"). Targets that the lazy search found for real
+weights are re-checked unit by unit in the domain; a unit without integer weights ends the run as
+UNKNOWN rather than being passed off.
+
+The stage budget: stage 1 may use the whole time limit; what is left is shared evenly among the
+units of stage 2 (half) and stage 3 (the rest). A unit whose MILP hits its share keeps its best
+incumbent ("feasible") or, without one, the previous stage's weights ("kept").
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from ..domains import WeightDomain, dead_inputs, parse_weights
+from ..objectives import UnitFit, fit_unit
+from ..solution import BackendResult, Status
+
+STAGES = {
+    "feasibility": ("fit",),
+    "min-errors": ("fit",),
+    "max-margin": ("fit", "margin"),
+    "min-weight": ("fit", "sparse"),
+    "lexicographic": ("fit", "margin", "sparse"),
+}
+_UNIT_OBJECTIVE = {"fit": "feasibility", "margin": "max-margin", "sparse": "min-weight"}
+# stage 3 of a lexicographic run keeps the stage-2 margin up to this relative tolerance
+MARGIN_KEEP = 1.0 - 1e-6
+
+
+def linear_code_targets(problem) -> list[np.ndarray] | None:
+    """Hidden targets repeating the output code in every hidden layer (None: a layer too narrow)."""
+    code = np.asarray(problem.Yu, dtype=np.int8)
+    k = code.shape[1]
+    if any(width < k for width in problem.hidden):
+        return None
+    return [code[:, np.arange(width) % k] for width in problem.hidden]
+
+
+def _inputs(problem, targets, layer):
+    U = problem.Xu if layer == 1 else np.asarray(targets[layer - 2], dtype=float)
+    if problem.shortcut and layer == len(problem.hidden) + 1:
+        U = np.concatenate([U, problem.Xu], axis=1)
+    return U
+
+
+def _targets(problem, targets, layer):
+    return problem.Yu if layer == len(problem.hidden) + 1 else np.asarray(targets[layer - 1])
+
+
+class _Fitter:
+    """Per-unit fits of one stage, cached by (layer, target column): copies are fitted once."""
+
+    def __init__(self, problem, targets, kept, domain: WeightDomain):
+        self.problem, self.targets, self.domain = problem, targets, domain
+        self.rows = np.arange(problem.n_merged) if kept is None else np.flatnonzero(kept)
+
+    def units(self):
+        for layer in range(1, len(self.problem.hidden) + 2):
+            U = _inputs(self.problem, self.targets, layer)[self.rows]
+            T = _targets(self.problem, self.targets, layer)[self.rows]
+            for j in range(T.shape[1]):
+                yield layer, j, U, T[:, j]
+
+    def n_units(self) -> int:
+        return sum(self.problem.sizes[1:])
+
+    def run(self, stage: str, deadline, previous=None, share: float = 1.0) -> dict:
+        """Fit every unit for ``stage``; returns {(layer, j): UnitFit}."""
+        objective = _UNIT_OBJECTIVE[stage]
+        fits, cache = {}, {}
+        todo = list(self.units())
+        keys = [(layer, t.tobytes()) for layer, _, _, t in todo]
+        for pos, (layer, j, U, t) in enumerate(todo):
+            key = keys[pos]
+            if key in cache:
+                fits[(layer, j)] = cache[key]
+                continue
+            limit = None
+            if deadline is not None:  # share what is left among the distinct units still to fit
+                left = (deadline - time.monotonic()) * share
+                distinct = len(set(keys[pos:]) - cache.keys())
+                limit = max(left / max(distinct, 1), 0.05)
+            mm = None
+            if stage == "sparse" and previous is not None:
+                prev = previous[(layer, j)]
+                mm = None if prev.margin is None or prev.objective != "max-margin" else prev.margin * MARGIN_KEEP
+            fit = fit_unit(U, t, objective=objective, domain=self.domain, min_margin=mm, time_limit=limit)
+            if not fit.ok and previous is not None:  # keep the previous stage's weights, say so
+                fit = replace(previous[(layer, j)], status="kept", time_s=fit.time_s)
+            fits[(layer, j)] = cache[key] = fit
+        return fits
+
+
+def _layers(problem, fits) -> list[dict]:
+    layers = []
+    for layer, size in enumerate(problem.sizes[1:], start=1):
+        d = problem.fan_in(layer)
+        W, b = np.zeros((size, d)), np.zeros(size)
+        for j in range(size):
+            W[j], b[j] = fits[(layer, j)].w, fits[(layer, j)].b
+        layers.append({"W": W, "b": b})
+    return layers
+
+
+def _summary(stage: str, fits: dict, seconds: float) -> dict:
+    statuses = [f.status for f in fits.values()]
+    margins = [f.margin for f in fits.values() if f.margin is not None]
+    scopes = sorted({f.scope for f in fits.values() if f.scope})
+    worst = next((s for s in ("unknown", "kept", "feasible", "infeasible") if s in statuses), "optimal")
+    return {
+        "stage": stage,
+        "status": worst,  # optimal only when every unit's problem was solved to optimality
+        "optimal_for": "each unit, for the stage-1 targets",
+        "scope": "; ".join(scopes),
+        "units": {s: statuses.count(s) for s in sorted(set(statuses))},
+        "margin_sum": float(sum(margins)),
+        "margin_min": float(min(margins)) if margins else None,
+        "nonzero_weights": int(sum(f.nonzeros or 0 for f in fits.values())),
+        "seconds": round(seconds, 4),
+    }
+
+
+def _search(problem, options, domain, code, deadline) -> BackendResult:
+    """Stage 1 by exact search: lazy (real weights) or cpsat (integer weights), code as hint."""
+    inner = options.backend if options.backend not in ("auto", "staged") else ("cpsat" if domain.is_integer else "lazy")
+    objective = "min-errors" if options.objective in ("min-errors", "lexicographic") else "feasibility"
+    warm = None if code is None else [np.asarray(T)[problem.index] for T in code]
+    inner_opts = replace(options, backend=inner, objective=objective, warm_start=warm or options.warm_start,
+                         weights="integer" if domain.is_integer else "real",
+                         weight_bound=domain.bound if domain.is_integer else options.weight_bound)
+    module = importlib.import_module(f"combinatorial.backends.{inner}")
+    result = module.run(problem, inner_opts, deadline)
+    result.stats = {**result.stats, "stage1_backend": inner}
+    return result
+
+
+def run(problem, options, deadline: float | None) -> BackendResult:
+    domain = parse_weights(options.weights)
+    stages = STAGES.get(options.objective)
+    if stages is None:
+        raise ValueError(f"staged backend: unknown objective {options.objective!r}")
+    start = time.monotonic()
+    code = linear_code_targets(problem)
+    report, targets, kept, status, proved_for, lower = [], None, None, None, None, None
+    fits = None
+    if code is not None:
+        fitter = _Fitter(problem, code, None, domain)
+        fits = fitter.run("fit", deadline)
+        if all(f.ok for f in fits.values()):
+            targets, status = code, Status.OPTIMAL if options.objective == "min-errors" else Status.FEASIBLE
+            proved_for = domain.scope if status is Status.OPTIMAL else None  # 0 errors: nothing lower
+            lower = 0.0
+            report.append({**_summary("fit", fits, time.monotonic() - start), "method": "linear code",
+                           "errors": 0, "proof": "0 training errors (no lower count exists)"})
+    inner = None
+    if targets is None:
+        t0 = time.monotonic()
+        inner = _search(problem, options, domain, code, deadline)
+        if inner.hidden_targets is None or inner.status in (Status.INFEASIBLE,):
+            inner.stats = {**inner.stats, "stages": [{"stage": "fit", "status": inner.status.value,
+                                                       "method": "search", "scope": inner.proved_for}]}
+            return inner
+        targets, kept, status = inner.hidden_targets, inner.kept, inner.status
+        proved_for, lower = inner.proved_for, inner.lower_bound
+        fits = _Fitter(problem, targets, kept, domain).run("fit", deadline)
+        entry = {**_summary("fit", fits, time.monotonic() - t0), "method": f"search ({inner.stats.get('stage1_backend')})",
+                 "search_status": inner.status.value, "scope": inner.proved_for}
+        report.append(entry)
+        if not all(f.ok for f in fits.values()):  # real-weight targets without domain weights
+            bad = [k for k, f in fits.items() if not f.ok]
+            return BackendResult(Status.UNKNOWN, hidden_targets=targets, kept=kept, stats={**inner.stats, "stages": report},
+                                 message=f"stage-1 targets have no {domain} weights for unit(s) {bad}")
+    fitter = _Fitter(problem, targets, kept, domain)
+    previous = fits
+    todo = [s for s in stages[1:]]
+    for n, stage in enumerate(todo):
+        t0 = time.monotonic()
+        share = 0.5 if len(todo) - n > 1 else 1.0
+        fits = fitter.run(stage, deadline, previous, share)
+        report.append(_summary(stage, fits, time.monotonic() - t0))
+        previous = fits
+    layers = _layers(problem, previous)
+    for L in layers:
+        if not domain.contains(L["W"]):
+            raise RuntimeError(f"staged backend produced weights outside the {domain} domain")
+    rows = None if kept is None else np.asarray(kept, bool)
+    stats = dict(inner.stats) if inner is not None else {}
+    stats.update({
+        "stages": report,
+        "weights": str(domain),
+        "bias": "real (not restricted)",
+        "dead_inputs": dead_inputs(problem.Xu, rows).tolist(),
+        "margin_sum": report[-1]["margin_sum"],
+        "nonzero_weights": report[-1]["nonzero_weights"],
+    })
+    if options.objective not in ("feasibility", "min-errors"):
+        status = Status.FEASIBLE if status in (Status.OPTIMAL, Status.FEASIBLE) else status
+        proved_for = None
+    return BackendResult(status, hidden_targets=targets, kept=kept, proved_for=proved_for, layers=layers,
+                         lower_bound=lower, stats=stats)

@@ -1,0 +1,149 @@
+"""Valid constraints on hidden targets, for CP-SAT searches over t[l][j][i].
+
+Every constraint here holds for the targets of *some* optimal network whenever one exists, so
+adding them never changes a feasibility answer or an optimal error count. The argument is the
+same for all of them: take any network that fits the kept examples, replace every hidden target
+by that network's actual output on every example (kept or not), and the constraints hold.
+
+* :func:`add_distinct_codes`: two examples with different output rows must reach the output
+  with different codes at every hidden layer (the rest of the network is a function of them).
+* :func:`add_monotone_output`: with a single output unit and no shortcut, negating last-layer
+  hidden units makes every outgoing weight >= 0 (the sign symmetry, spent here instead of on
+  example 0); the output is then monotone in the code, so a positive example's code is not
+  below a negative example's code: some unit is +1 on the positive and -1 on the negative one.
+  Stronger than distinct codes; used in their place on the last hidden layer.
+* :func:`add_unateness`: a first-layer unit is sign(w . x + b); along a coordinate k its output
+  is monotone, non-decreasing when w_k >= 0, non-increasing otherwise. One direction literal
+  s[j][k] per unit and coordinate ties all pairs of examples that differ only in x_k.
+* :func:`add_equal_inputs`: examples with identical inputs get identical first-layer targets.
+
+``t[j][i]`` is the Boolean "unit j has target +1 on merged example i"; ``keep[i]`` (optional) is
+"example i must be fitted" in min-errors searches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Above this many (pair, unit) literals, distinct-code constraints use near neighbours only.
+MAX_DISTINCT_LITERALS = 60_000
+NEIGHBOURS = 6
+
+
+def _differing_pairs(Xu: np.ndarray, Yu: np.ndarray, width: int) -> list[tuple[int, int]]:
+    """Pairs of merged examples whose output rows differ; near neighbours only when too many."""
+    m = len(Yu)
+    codes = np.unique(Yu, axis=0, return_inverse=True)[1].reshape(-1)
+    diff = codes[:, None] != codes[None, :]
+    n_pairs = int(np.triu(diff, 1).sum())
+    if n_pairs * width <= MAX_DISTINCT_LITERALS:
+        a, b = np.nonzero(np.triu(diff, 1))
+        return list(zip(a.tolist(), b.tolist()))
+    # Too many: keep each example's nearest differently labelled neighbours (the pairs a
+    # network is most likely to confuse, and the ones that make the constraint bite).
+    pairs = set()
+    for i in range(m):
+        cand = np.flatnonzero(diff[i])
+        dist = np.abs(Xu[cand] - Xu[i]).sum(axis=1)
+        for k in cand[np.argsort(dist, kind="stable")[:NEIGHBOURS]]:
+            pairs.add((min(i, int(k)), max(i, int(k))))
+    return sorted(pairs)
+
+
+def add_distinct_codes(model, t, Xu, Yu, *, keep=None, name: str = "") -> int:
+    """Examples with different output rows differ in at least one unit of this layer."""
+    width = len(t)
+    added = 0
+    for a, b in _differing_pairs(Xu, Yu, width):
+        lits = []
+        for j in range(width):
+            d = model.new_bool_var(f"diff{name}[{j}][{a},{b}]")
+            model.add_bool_or([d.Not(), t[j][a], t[j][b]])  # d => t_a != t_b
+            model.add_bool_or([d.Not(), t[j][a].Not(), t[j][b].Not()])
+            lits.append(d)
+        if keep is not None:
+            lits += [keep[a].Not(), keep[b].Not()]
+        model.add_bool_or(lits)
+        added += 1
+    return added
+
+
+def add_monotone_output(model, t, Xu, Yu, *, keep=None, name: str = "") -> int:
+    """Last hidden layer, one output unit, outgoing weights >= 0: pos code not <= neg code."""
+    width = len(t)
+    y = Yu[:, 0]
+    added = 0
+    for a, b in _differing_pairs(Xu, Yu, width):
+        if y[a] < 0:
+            a, b = b, a  # a positive, b negative
+        lits = []
+        for j in range(width):
+            g = model.new_bool_var(f"above{name}[{j}][{a},{b}]")
+            model.add_implication(g, t[j][a])  # g => t_a = +1 and t_b = -1
+            model.add_implication(g, t[j][b].Not())
+            lits.append(g)
+        if keep is not None:
+            lits += [keep[a].Not(), keep[b].Not()]
+        model.add_bool_or(lits)
+        added += 1
+    return added
+
+
+def single_coordinate_chains(Xu: np.ndarray) -> list[tuple[int, int, int]]:
+    """Triples (a, b, k): examples a, b differ only in coordinate k and Xu[a, k] < Xu[b, k].
+
+    Only consecutive values along each line are returned (monotonicity is transitive).
+    """
+    m, d = Xu.shape
+    out = []
+    for k in range(d):
+        rest = np.delete(Xu, k, axis=1)
+        groups: dict[bytes, list[int]] = {}
+        for i in range(m):
+            groups.setdefault(rest[i].tobytes(), []).append(i)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            members = sorted(members, key=lambda i: Xu[i, k])
+            for a, b in zip(members, members[1:]):
+                if Xu[a, k] < Xu[b, k]:
+                    out.append((a, b, k))
+    return out
+
+
+def add_unateness(model, t, Xu, *, name: str = "") -> int:
+    """First layer only: each unit is monotone along every coordinate, in a direction s[j][k]."""
+    chains = single_coordinate_chains(Xu)
+    if not chains:
+        return 0
+    width = len(t)
+    coords = sorted({k for _, _, k in chains})
+    s = {(j, k): model.new_bool_var(f"s{name}[{j}][{k}]") for j in range(width) for k in coords}
+    for j in range(width):
+        for a, b, k in chains:
+            # s => (t_a => t_b);  not s => (t_b => t_a)
+            model.add_bool_or([s[j, k].Not(), t[j][a].Not(), t[j][b]])
+            model.add_bool_or([s[j, k], t[j][b].Not(), t[j][a]])
+    return 2 * width * len(chains)
+
+
+def add_equal_inputs(model, t, Xu) -> int:
+    """First layer only: merged examples with identical inputs (conflicts) share their targets."""
+    _, first, inv = np.unique(Xu, axis=0, return_index=True, return_inverse=True)
+    inv = inv.reshape(-1)
+    added = 0
+    for i in range(len(Xu)):
+        r = int(first[inv[i]])
+        if r != i:
+            for j in range(len(t)):
+                model.add(t[j][i] == t[j][r])
+                added += 1
+    return added
+
+
+def identical_input_groups(Xu: np.ndarray) -> list[list[int]]:
+    """Groups (size >= 2) of merged examples sharing one input row: at most one can be fitted."""
+    _, inv = np.unique(Xu, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    groups = [np.flatnonzero(inv == g).tolist() for g in range(inv.max() + 1)]
+    return [g for g in groups if len(g) > 1]

@@ -1,0 +1,92 @@
+"""`ftprop minwidth`: the smallest single hidden layer that fits the data exactly.
+
+Tries widths 1, 2, ... in turn: the answer is the first feasible width w, returned with its
+network and with the proof that width w - 1 is infeasible. The time limit covers the whole
+search. Exit 0 with an answer, 3 when a width stays unknown or max-width is reached first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from ..errors import EXIT_OK, EXIT_UNKNOWN
+from .common import add_data_arguments, dataset_from_args, positive_int
+from .solve import add_solver_arguments, exit_code, options_from_args, run_metadata
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "minwidth", help="smallest hidden layer that fits exactly, with the proof for one less",
+        description="Search widths 1, 2, ... of a single hidden layer for the first that fits "
+                    "every example exactly; report its network and the proof for width - 1.",
+    )
+    add_data_arguments(p)
+    p.add_argument("--max-width", type=positive_int, default=8, help="largest width to try (default 8)")
+    add_solver_arguments(p, objective=False)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from combinatorial import Status, solve
+
+    options = options_from_args(args, time_limit=None)
+    ds = dataset_from_args(args)
+    start = time.monotonic()
+    attempts, proof, found = [], None, None
+    for width in range(1, args.max_width + 1):
+        left = None
+        if args.time_limit is not None:
+            left = args.time_limit - (time.monotonic() - start)
+            if left <= 0:
+                break
+        sol = solve(ds.X, ds.y, hidden=(width,), shortcut=args.shortcut, options=options, time_limit=left)
+        attempts.append({"width": width, "status": sol.status.value, "proved_for": sol.proved_for,
+                         "wall_time_s": round(sol.wall_time_s, 4)})
+        if not args.json:
+            print(f"width {width}: {sol.summary()}", flush=True)
+        if sol.status == Status.INFEASIBLE:
+            proof = sol
+            continue
+        if sol.status == Status.FEASIBLE and exit_code(sol) == EXIT_OK:
+            found = sol
+        break
+    wall = time.monotonic() - start
+    tried = attempts[-1]["width"] if attempts else 0
+    if found is not None:
+        w = found.architecture[1]
+        scope = proof.proved_for if proof is not None else None
+        message = f"minimum width {w}" + (f"; width {w - 1} infeasible ({scope})" if proof else "")
+        code = EXIT_OK
+    elif attempts and attempts[-1]["status"] != "infeasible":
+        message = f"width {tried} is unknown (limit reached); widths below it are infeasible"
+        code = EXIT_UNKNOWN
+    elif tried >= args.max_width:
+        message = f"no width up to --max-width {args.max_width} fits; try a larger --max-width"
+        code = EXIT_UNKNOWN
+    else:
+        message = f"time limit reached before width {tried + 1}; widths up to {tried} are infeasible"
+        code = EXIT_UNKNOWN
+    if args.json:
+        out = {
+            "min_width": None if found is None else found.architecture[1],
+            "proved_for": None if proof is None else proof.proved_for,
+            "message": message,
+            "backend": options.backend,
+            "attempts": attempts,
+            "network": None if found is None else found.to_dict(),
+            "proof": None if proof is None else proof.to_dict(),
+            "wall_time_s": round(wall, 4),
+            "seed": args.seed,
+            **run_metadata(args, ds),
+        }
+        print(json.dumps(out))
+    else:
+        print(f"{message} ({wall:.2f} s)")
+        if found is not None:
+            from .solve import describe
+
+            print(describe(found, ds.name))
+    return code

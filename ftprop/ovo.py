@@ -1,0 +1,94 @@
+"""One-vs-one ensembles of small exact networks (the BeMi protocol): one network per class pair.
+
+Each of the k (k - 1) / 2 pair networks is a :class:`ThresholdNetworkClassifier` fitted on the
+two classes' examples only; at prediction every network votes for one of its two classes.
+
+Tie rule (documented, deterministic): the class with the most votes wins; among classes with
+equal votes the one with the larger summed confidence wins, where a network's confidence is its
+output pre-activation z (positive for the pair's second class), squashed as z / (3 (|z| + 1)) so
+that confidences can never outweigh one vote. This is scikit-learn's one-vs-one rule. When the
+confidences tie too, the lower class (in ``classes_`` order) wins. ``predict_with_ties`` returns
+which predictions needed the tie rule; ``n_ties_`` is not learned state, so it is not stored.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .estimators import ThresholdNetworkClassifier
+
+
+class OneVsOneNetworks(ClassifierMixin, BaseEstimator):
+    """Majority vote of one exact sign network per class pair.
+
+    Parameters are those of :class:`ThresholdNetworkClassifier`, applied to every pair network;
+    ``time_limit`` is per pair. BeMi's setting: ``hidden=(4, 4)``, ``objective="lexicographic"``,
+    ``weights="ternary"``.
+    """
+
+    def __init__(self, hidden=(4, 4), *, backend="auto", objective="lexicographic", weights="ternary",
+                 time_limit=None, random_state=None):
+        self.hidden = hidden
+        self.backend = backend
+        self.objective = objective
+        self.weights = weights
+        self.time_limit = time_limit
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        import warnings
+
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(f"need samples of at least 2 classes in the data, got 1 class: {self.classes_[0]!r}")
+        base = ThresholdNetworkClassifier(self.hidden, backend=self.backend, objective=self.objective,
+                                          weights=self.weights, time_limit=self.time_limit,
+                                          random_state=self.random_state)
+        self.pairs_, self.estimators_, self.pair_status_ = [], [], []
+        for a, b in combinations(range(len(self.classes_)), 2):
+            rows = (y == self.classes_[a]) | (y == self.classes_[b])
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                est = clone(base).fit(X[rows], y[rows])
+            self.pairs_.append((a, b))
+            self.estimators_.append(est)
+            self.pair_status_.append(est.status_ if not caught else f"{est.status_} (best effort)")
+        return self
+
+    def _votes(self, X):
+        check_is_fitted(self, "estimators_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        k = len(self.classes_)
+        votes = np.zeros((len(X), k))
+        conf = np.zeros((len(X), k))
+        for (a, b), est in zip(self.pairs_, self.estimators_):
+            z = est.decision_function(X)
+            second = z >= 0  # the engine's tie rule: sign(0) = +1 picks the pair's second class
+            votes[:, b] += second
+            votes[:, a] += ~second
+            conf[:, b] += z
+            conf[:, a] -= z
+        return votes, conf
+
+    def decision_function(self, X):
+        """Votes plus squashed confidences (< 1/3 in total), scikit-learn's one-vs-one score."""
+        votes, conf = self._votes(X)
+        return votes + conf / (3 * (np.abs(conf) + 1))
+
+    def predict(self, X):
+        return self.predict_with_ties(X)[0]
+
+    def predict_with_ties(self, X):
+        """(labels, tied): ``tied[i]`` when the top vote count of example i was shared."""
+        votes, conf = self._votes(X)
+        score = votes + conf / (3 * (np.abs(conf) + 1))
+        top = votes.max(axis=1, keepdims=True)
+        tied = (votes == top).sum(axis=1) > 1
+        return self.classes_[np.argmax(score, axis=1)], tied

@@ -1,0 +1,63 @@
+"""Tiny instances shared by the exact-engine tests (each has at most 9 merged examples).
+
+Every entry: name, X, y, hidden widths, shortcut. Known answers are not stored here: the tests
+compare backends with the enumerate reference, which decides these in well under a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    X: np.ndarray
+    y: np.ndarray
+    hidden: tuple[int, ...]
+    shortcut: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}-h{'x'.join(map(str, self.hidden))}{'-sc' if self.shortcut else ''}"
+
+
+def _cube(n: int) -> np.ndarray:
+    codes = (np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1
+    return np.where(codes > 0, 1.0, -1.0)
+
+
+def _build() -> list[Instance]:
+    out = []
+    sq = _cube(2)
+    xor = (sq[:, 0] != sq[:, 1]).astype(int)
+    for h in (1, 2):
+        out.append(Instance("xor", sq, xor, (h,)))
+    out.append(Instance("xor", sq, xor, (1,), shortcut=True))
+    out.append(Instance("and", sq, (sq.sum(1) == 2).astype(int), (1,)))
+    out.append(Instance("or", sq, (sq.sum(1) > -2).astype(int), (1,)))
+    c3 = _cube(3)
+    par3 = ((c3 > 0).sum(1) % 2).astype(int)
+    for h in (2, 3):
+        out.append(Instance("parity3", c3, par3, (h,)))
+    out.append(Instance("parity3", c3, par3, (2, 1)))  # two hidden layers
+    out.append(Instance("majority3", c3, (c3.sum(1) > 0).astype(int), (1,)))
+    rng = np.random.default_rng(7)
+    for k, (n, d) in enumerate([(6, 2), (7, 2), (8, 2), (9, 3), (7, 3)]):
+        X = np.round(rng.standard_normal((n, d)), 2)
+        y = rng.integers(0, 2, n)
+        y[:2] = [0, 1]  # both classes present
+        for h in (1, 2):
+            out.append(Instance(f"rand{k}-{n}x{d}", X, y, (h,)))
+    # multi-class: three small blobs, plus a point of class 0 inside class 2's blob
+    centres = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]])
+    Xb = np.concatenate([c + 0.3 * rng.standard_normal((2, 2)) for c in centres] + [[[0.1, 3.1]]])
+    yb = np.array([0, 0, 1, 1, 2, 2, 0])
+    for h in (1, 2):
+        out.append(Instance("blobs3", np.round(Xb, 2), yb, (h,)))
+    return out
+
+
+INSTANCES = _build()

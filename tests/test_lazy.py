@@ -1,0 +1,95 @@
+import time
+
+import numpy as np
+import pytest
+
+from combinatorial import ALL_REAL_WEIGHTS, ProblemError, SolveOptions, Status, solve
+from combinatorial.backends import lazy
+from combinatorial.problem import Problem
+from instances import _cube
+
+
+def parity(n):
+    X = _cube(n)
+    return X, ((X > 0).sum(1) % 2).astype(int)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_parity_needs_exactly_n_units(n):
+    X, y = parity(n)
+    below = solve(X, y, hidden=(n - 1,), backend="lazy")
+    assert below.status == Status.INFEASIBLE and below.proved_for == ALL_REAL_WEIGHTS
+    assert solve(X, y, hidden=(n,), backend="lazy").status == Status.FEASIBLE
+
+
+def test_parity3_without_symmetry_breaking():
+    X, y = parity(3)
+    assert solve(X, y, hidden=(2,), backend="lazy", symmetry_breaking=False).status == Status.INFEASIBLE
+    assert solve(X, y, hidden=(3,), backend="lazy", symmetry_breaking=False).status == Status.FEASIBLE
+
+
+def test_xor_widths_and_shortcut():
+    X, y = parity(2)
+    assert solve(X, y, hidden=(1,), backend="lazy").status == Status.INFEASIBLE
+    assert solve(X, y, hidden=(1,), shortcut=True, backend="lazy").status == Status.FEASIBLE
+
+
+def test_cuts_are_used_and_reported():
+    # random points: no pre-constraint decides these, the LP cuts must
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((14, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    sol = solve(X, y, hidden=(2,), backend="lazy", symmetry_breaking=False)
+    for key in ("iterations", "cuts", "lp_checks", "cache_hits", "master_conflicts"):
+        assert key in sol.stats
+    assert sol.status in (Status.FEASIBLE, Status.INFEASIBLE)
+
+
+def test_warm_start_and_bad_warm_start():
+    X, y = parity(3)
+    first = solve(X, y, hidden=(3,), backend="lazy")
+    again = solve(X, y, hidden=(3,), backend="lazy", warm_start=tuple(first.hidden_targets))
+    assert again.status == Status.FEASIBLE and again.stats["iterations"] == 1
+    with pytest.raises(ProblemError, match="warm_start"):
+        solve(X, y, hidden=(3,), backend="lazy", warm_start=(np.ones((8, 2)),))
+
+
+def test_expired_deadline_is_unknown():
+    X, y = parity(3)
+    r = lazy.run(Problem.from_data(X, y, (3,)), SolveOptions(), deadline=time.monotonic() - 1)
+    assert r.status == Status.UNKNOWN
+
+
+def test_ctrl_c_returns_best_so_far(monkeypatch):
+    X, y = parity(4)
+    calls = {"n": 0}
+    real = lazy._Checker.failures
+
+    def interrupted(self, *a, **kw):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise KeyboardInterrupt
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(lazy._Checker, "failures", interrupted)
+    sol = solve(X, y, hidden=(4,), backend="lazy", symmetry_breaking=False)
+    assert sol.status in (Status.UNKNOWN, Status.FEASIBLE)
+    if sol.status == Status.UNKNOWN:
+        assert "interrupted" in sol.message and sol.layers is not None and sol.train_errors is not None
+
+
+def test_min_errors_with_conflicting_inputs():
+    X = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    y = np.array([0, 1, 1, 1, 0])
+    sol = solve(X, y, hidden=(1,), backend="lazy", objective="min-errors")
+    ref = solve(X, y, hidden=(1,), backend="enumerate", objective="min-errors")
+    assert sol.status == ref.status == Status.OPTIMAL
+    assert sol.train_errors == ref.train_errors == sol.lower_bound
+    # feasibility on conflicting data is refused before any backend runs
+    assert solve(X, y, hidden=(3,), backend="lazy").certificate["kind"] == "conflict"
+
+
+def test_min_errors_timeout_keeps_verified_network():
+    X, y = parity(4)
+    r = lazy.run(Problem.from_data(X, y, (2,)), SolveOptions(objective="min-errors"), deadline=time.monotonic() - 1)
+    assert r.status == Status.FEASIBLE and r.kept is not None and r.kept.any()

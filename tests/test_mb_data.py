@@ -1,0 +1,94 @@
+"""minibatch.data: CIFAR-10 from a fake pickle directory, the errors when it is absent, ImageNet."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from minibatch import data as mbdata  # noqa: E402
+
+
+def write_fake_cifar(root, per_batch: int = 6, skip: tuple[str, ...] = ()):
+    """The standard ``cifar-10-batches-py`` layout with ``per_batch`` random images per file."""
+    base = root / "cifar-10-batches-py"
+    base.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name in mbdata.CIFAR10_FILES:
+        if name in skip:
+            continue
+        batch = {b"data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
+                 b"labels": [int(v) for v in rng.integers(0, 10, per_batch)]}
+        with open(base / name, "wb") as fh:
+            pickle.dump(batch, fh)
+    return base
+
+
+def test_cifar10_reads_the_pickle_layout(tmp_path):
+    write_fake_cifar(tmp_path)
+    bundle = mbdata.cifar10(tmp_path)
+    assert (len(bundle.train), len(bundle.test)) == (30, 6)
+    assert bundle.input_shape == (3, 32, 32) and bundle.num_classes == 10
+    x, y = bundle.train[0]
+    assert x.shape == (3, 32, 32) and x.dtype == torch.float32 and 0 <= int(y) < 10
+    # pixel (0, 0, 0) of image 0, normalised with the CIFAR-10 channel statistics
+    raw = mbdata.load_cifar10_arrays(tmp_path)["X"][0, 0, 0, 0]
+    assert float(x[0, 0, 0]) == pytest.approx((raw / 255 - mbdata.CIFAR10_MEAN[0]) / mbdata.CIFAR10_STD[0], abs=1e-6)
+    # the batch directory itself is accepted as the root too
+    assert len(mbdata.cifar10(tmp_path / "cifar-10-batches-py").train) == 30
+
+
+def test_cifar10_augmentation_keeps_shape_and_eval_view_is_plain(tmp_path):
+    write_fake_cifar(tmp_path)
+    bundle = mbdata.cifar10(tmp_path, augment=True)
+    torch.manual_seed(0)
+    assert bundle.train[3][0].shape == (3, 32, 32)
+    plain = bundle.train.eval_view()
+    assert torch.equal(plain[3][0], mbdata.cifar10(tmp_path).train[3][0])
+
+
+def test_cifar10_absent_or_incomplete_names_the_expected_files(tmp_path):
+    with pytest.raises(mbdata.DataError, match="needs --data-root"):
+        mbdata.cifar10(None)
+    with pytest.raises(mbdata.DataError, match="not a directory"):
+        mbdata.cifar10(tmp_path / "nowhere")
+    with pytest.raises(mbdata.DataError, match=r"data_batch_1, .*test_batch"):
+        mbdata.cifar10(tmp_path)
+    write_fake_cifar(tmp_path, skip=("data_batch_3",))
+    with pytest.raises(mbdata.DataError, match=r"lacks data_batch_3; expected"):
+        mbdata.cifar10(tmp_path)
+
+
+def test_cifar10_corrupt_batch_is_a_data_error(tmp_path):
+    base = write_fake_cifar(tmp_path)
+    (base / "test_batch").write_bytes(b"not a pickle")
+    with pytest.raises(mbdata.DataError, match="test_batch is not a CIFAR-10 python batch"):
+        mbdata.cifar10(tmp_path)
+
+
+def test_cifar10_in_the_shared_registry(tmp_path):
+    from ftprop.datasets import DataOptions, dataset_names, load_dataset
+    from ftprop.errors import InputError
+
+    assert any(n.startswith("cifar10") for n in dataset_names())
+    write_fake_cifar(tmp_path)
+    ds = load_dataset("cifar10", DataOptions(data_root=str(tmp_path)))
+    assert ds.X.shape == (30, 3072) and ds.X_test.shape == (6, 3072) and 0 <= ds.X.min() and ds.X.max() <= 1
+    with pytest.raises(InputError, match="needs --data-root"):
+        load_dataset("cifar10", DataOptions())
+
+
+def test_imagenet_absent_names_the_expected_folders(tmp_path):
+    with pytest.raises(mbdata.DataError, match="needs --data-root"):
+        mbdata.imagenet(None)
+    (tmp_path / "train").mkdir()
+    with pytest.raises(mbdata.DataError, match=r"lacks val/; expected train/<class>/<image>"):
+        mbdata.imagenet(tmp_path)
+
+
+def test_tensor_data_checks_lengths():
+    with pytest.raises(mbdata.DataError, match="X has 3 rows but y has 2 labels"):
+        mbdata.TensorData(torch.zeros(3, 2), torch.zeros(2))
