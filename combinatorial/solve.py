@@ -27,8 +27,11 @@ BACKENDS = {
     "mip": "combinatorial.backends.mip",
     "enumerate": "combinatorial.backends.enumerate",
     "ftprop": "combinatorial.backends.ftprop",
+    "staged": "combinatorial.backends.staged",
 }
-OBJECTIVES = ("feasibility", "min-errors")
+OBJECTIVES = ("feasibility", "min-errors", "max-margin", "min-weight", "lexicographic")
+# objectives refined per unit after the target search (combinatorial.objectives), run by ``staged``
+STAGED_OBJECTIVES = ("max-margin", "min-weight", "lexicographic")
 
 
 class VerificationError(RuntimeError):
@@ -84,9 +87,12 @@ def solve(X, y=None, hidden=(), *, shortcut: bool = False, options: SolveOptions
     if options.time_limit is not None and not options.time_limit > 0:
         raise ProblemError(f"time_limit must be a positive number of seconds, got {options.time_limit}")
     name = resolve_backend(options.backend)
+    options, staged = _route(options)
+    if staged:
+        name = "staged"
     deadline = None if options.time_limit is None else start + options.time_limit
 
-    if problem.conflict is not None and options.objective == "feasibility":
+    if problem.conflict is not None and options.objective in ("feasibility", "max-margin", "min-weight"):
         i, j = problem.conflict
         result = BackendResult(
             Status.INFEASIBLE,
@@ -94,11 +100,32 @@ def solve(X, y=None, hidden=(), *, shortcut: bool = False, options: SolveOptions
             certificate={"kind": "conflict", "examples": [i, j],
                          "reason": f"examples {i} and {j} have the same input but different labels"},
         )
-    elif not problem.hidden and options.objective == "feasibility":
+    elif not problem.hidden and options.objective == "feasibility" and not staged:
         result = _single_layer(problem)
     else:
         result = _backend_module(name).run(problem, options, deadline)
     return finish(problem, result, name, options, start)
+
+
+def _route(options: SolveOptions) -> tuple[SolveOptions, bool]:
+    """Validate ``weights``; staged objectives and integer domains go through the staged backend.
+
+    ``weights="integer"`` is cpsat's native mode (|w| <= weight_bound) and stays with it for the
+    plain objectives; the staged backend reads it as ``integer:<weight_bound>``.
+    """
+    from .domains import parse_weights
+
+    weights = options.weights
+    if weights == "integer":
+        if options.objective not in STAGED_OBJECTIVES and options.backend != "staged":
+            return options, False
+        if options.weight_bound is None:
+            raise ProblemError("weights='integer' needs weight_bound; or say integer:P or ternary")
+        weights = f"integer:{int(options.weight_bound)}"
+    domain = parse_weights(weights)
+    options = replace(options, weights=str(domain))
+    staged = options.objective in STAGED_OBJECTIVES or domain.is_integer or options.backend == "staged"
+    return options, staged
 
 
 def _single_layer(problem: Problem) -> BackendResult:

@@ -42,6 +42,7 @@ class CompareConfig:
     batch_size: int | None = None  # FTPROP-MB: None = full batch
     lr: float = 0.01  # FTPROP-MB Adam step
     time_limit: float = 10.0  # seconds for the exact solve, and for each FTPROP / FTPROP-MB run
+    ftprop_restarts: int | None = None  # full-batch FTPROP restart budget (None: until the time limit)
     exact_backend: str = "auto"  # the exact engine's backend (auto = lazy: proof or network)
     workers: int = 0  # CP-SAT threads of the exact solve (0: every core)
     ftprop: bool = True  # include full-batch FTPROP
@@ -127,11 +128,12 @@ def compare(X, y, config: CompareConfig, *, progress=None, exact_solution=None) 
     if config.ftprop:
         for seed in seeds:
             say(f"full-batch FTPROP, seed {seed}")
-            s, trace = run_ftprop(problem, seed=seed, time_limit=config.time_limit)
+            s, trace = run_ftprop(problem, seed=seed, time_limit=config.time_limit, max_restarts=config.ftprop_restarts)
             last = [trace.last_sign_targets.get(l + 1) for l in range(len(problem.hidden))]
             last = [None if T is None else np.asarray(T)[problem.index] for T in last]
+            capped = not trace.found and (config.ftprop_restarts is None or trace.restarts < config.ftprop_restarts)
             row = {"method": "ftprop", "rule": None, "seed": seed, "status": s.status.value,
-                   "restarts": trace.restarts, "time_s": round(s.wall_time_s, 4)}
+                   "restarts": trace.restarts, "hit_time_limit": capped, "time_s": round(s.wall_time_s, 4)}
             runs.append(_measure(row, problem, s.train_errors, s.hidden_targets, last, exact, exact_targets))
     for rule in config.rules:
         cfg = MBConfig(rule=rule, epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
@@ -140,6 +142,7 @@ def compare(X, y, config: CompareConfig, *, progress=None, exact_solution=None) 
             say(f"FTPROP-MB {rule}, seed {seed}")
             r = run_minibatch(problem, config=cfg, seed=seed)
             row = {"method": "ftprop-mb", "rule": rule, "seed": seed, "epochs": r.epochs,
+                   "hit_time_limit": r.epochs < config.epochs and r.train_errors > 0,
                    "best_epoch": r.best_epoch, "final_errors": r.final_errors, "time_s": round(r.wall_time_s, 4)}
             runs.append(_measure(row, problem, r.train_errors, r.hidden_activations, r.sign_targets,
                                  exact, exact_targets))

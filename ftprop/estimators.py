@@ -83,9 +83,14 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
     time_limit   seconds for the whole fit (None: no limit)
     random_state seed of the solvers
 
-    k > 2 classes get k one-vs-rest output units. An INFEASIBLE or UNKNOWN fit still yields a
-    classifier (the search's best targets, else the linear code with least-slack weights) and a
-    :class:`~sklearn.exceptions.ConvergenceWarning`; ``status_`` and ``proved_for_`` say which.
+    k > 2 classes get k one-vs-rest output units. Learned state: ``coefs_`` (per layer, inputs x
+    units), ``intercepts_``, ``classes_``, ``n_features_in_``, ``status_`` and ``proved_for_`` (of
+    the requested fit), ``fallback_``, ``dead_inputs_`` and the whole ``solution_``.
+
+    An INFEASIBLE feasibility fit falls back to min-errors (with its own ``time_limit``) when that
+    is proved optimal; an UNKNOWN fit, or a fallback that does not finish, to best-effort weights (the linear code with
+    least-slack LP weights, deterministic). Either way a ConvergenceWarning says so, and
+    ``fallback_`` names it (None when the requested fit succeeded).
     """
 
     def __init__(self, hidden=(16,), *, backend="auto", objective="feasibility", weights="real",
@@ -106,19 +111,26 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         domain = parse_weights(self.weights)
         if self.time_limit is not None and not (isinstance(self.time_limit, (int, float)) and self.time_limit > 0):
             raise ValueError(f"time_limit must be a positive number of seconds or None, got {self.time_limit!r}")
-        sol, problem = _solve(X, y_idx, hidden, self, domain)
-        layers = sol.layers
-        if layers is None or sol.status.value in ("unknown", "infeasible"):
-            # Deterministic on purpose: a time-limited search's partial answer depends on the
-            # machine's speed (it stays in ``solution_``); the fallback must not.
-            layers = _best_effort(problem, domain)
-            warnings.warn(f"exact fit ended as {sol.status.value}"
-                          f"{' (' + sol.proved_for + ')' if sol.proved_for else ''}; "
-                          "using best-effort weights", ConvergenceWarning, stacklevel=2)
-        self.coefs_ = [np.asarray(L["W"], dtype=float).T.copy() for L in layers]  # (in, out), like MLPClassifier
-        self.intercepts_ = [np.asarray(L["b"], dtype=float).copy() for L in layers]
+        sol, problem = _solve(X, y_idx, hidden, self, domain, self.objective)
+        layers, note, self.fallback_ = sol.layers, None, None
         self.status_ = sol.status.value
         self.proved_for_ = sol.proved_for
+        first = f"{sol.status.value} ({sol.proved_for})" if sol.proved_for else sol.status.value
+        if sol.status.value == "infeasible" and self.objective == "feasibility":
+            fallback, _ = _solve(X, y_idx, hidden, self, domain, "min-errors")  # its own time_limit
+            if fallback.layers is not None and fallback.status.value == "optimal":  # proved: else best effort
+                sol, layers, self.fallback_ = fallback, fallback.layers, "min-errors"
+                note = f"using the min-errors fit ({fallback.train_errors} training errors, {fallback.status.value})"
+        if note is None and (layers is None or sol.status.value in ("unknown", "infeasible")):
+            # Deterministic on purpose: a time-limited search's partial answer depends on the
+            # machine's speed (it stays in ``solution_``); the fallback must not.
+            layers, self.fallback_ = _best_effort(problem, domain), "best-effort"
+            note = "using best-effort weights (the linear code with least-slack LP weights)"
+        if note is not None:
+            warnings.warn(f"no exact {self.objective} fit: the solve ended as {first}; {note}",
+                          ConvergenceWarning, stacklevel=2)
+        self.coefs_ = [np.asarray(L["W"], dtype=float).T.copy() for L in layers]  # (in, out), like MLPClassifier
+        self.intercepts_ = [np.asarray(L["b"], dtype=float).copy() for L in layers]
         self.solution_ = sol
         self.dead_inputs_ = np.asarray(sol.stats.get("dead_inputs", []), dtype=int)
         return self
@@ -139,28 +151,30 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         return tags
 
 
-def _solve(X, y_idx, hidden, est, domain):
-    from dataclasses import replace
+def _solve(X, y_idx, hidden, est, domain, objective):
     import time
+    from dataclasses import replace
 
     from combinatorial.problem import Problem
+    from combinatorial.solution import ALL_REAL_WEIGHTS, BackendResult, Status
     from combinatorial.solve import SolveOptions, finish, solve
 
+    start = time.monotonic()
     problem = Problem.from_data(X, y_idx, hidden, shortcut=bool(est.shortcut))
-    options = SolveOptions(backend="lazy" if est.backend in ("auto", "staged") else est.backend,
-                           objective=est.objective, time_limit=est.time_limit, seed=_seed(est.random_state),
-                           weights=str(domain), workers=1)
-    if est.backend in ("auto", "staged") or est.objective not in ("feasibility", "min-errors") or domain.is_integer:
+    staged_path = est.backend in ("auto", "staged")
+    options = SolveOptions(backend="auto" if staged_path else est.backend, objective=objective,
+                           time_limit=est.time_limit, seed=_seed(est.random_state), weights=str(domain), workers=1)
+    if problem.conflict is not None and objective not in ("min-errors", "lexicographic"):
+        i, j = problem.conflict  # same input, two labels: nothing to search
+        result = BackendResult(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS,
+                               certificate={"kind": "conflict", "examples": [i, j]})
+        return finish(problem, result, "staged", options, start), problem
+    if staged_path or objective not in ("feasibility", "min-errors") or domain.is_integer:
         from combinatorial.backends import staged
 
-        start = time.monotonic()
         deadline = None if est.time_limit is None else start + float(est.time_limit)
-        if problem.conflict is not None and est.objective != "min-errors":
-            options = replace(options, objective="min-errors" if est.objective == "feasibility" else "lexicographic")
-        result = staged.run(problem, replace(options, backend="auto" if est.backend in ("auto", "staged")
-                                             else est.backend), deadline)
-        return finish(problem, result, "staged", options, start), problem
-    return solve(problem, options=options), problem
+        return finish(problem, staged.run(problem, options, deadline), "staged", options, start), problem
+    return solve(problem, options=replace(options, backend=est.backend)), problem
 
 
 def _best_effort(problem, domain) -> list[dict]:

@@ -148,10 +148,13 @@ def _activations_and_targets(model, Xt, Yt, acts):
     return H, T
 
 
-def run_ftprop(problem: Problem, *, seed: int = 0, time_limit: float | None = None):
+def run_ftprop(problem: Problem, *, seed: int = 0, time_limit: float | None = None,
+               max_restarts: int | None = None):
     """Full-batch FTPROP (the ``ftprop`` backend) with the solver's refit-and-verify step.
 
-    Returns (Solution, trace): the trace adds the last sign-rule targets (merged examples).
+    ``max_restarts`` (None: until ``time_limit``) makes the run's outcome independent of machine
+    load unless the time limit cuts it short. Returns (Solution, trace): the trace adds the last
+    sign-rule targets (merged examples).
     """
     from combinatorial.backends import ftprop as backend
     from combinatorial.solve import SolveOptions, finish
@@ -159,13 +162,14 @@ def run_ftprop(problem: Problem, *, seed: int = 0, time_limit: float | None = No
     start = time.monotonic()
     options = SolveOptions(backend="ftprop", seed=seed, time_limit=time_limit)
     deadline = None if time_limit is None else start + time_limit
-    trace = backend.search(problem, seed=seed, deadline=deadline)
+    trace = backend.search(problem, seed=seed, deadline=deadline,
+                           config=backend.FTPropConfig(max_restarts=max_restarts))
     solution = finish(problem, backend.result_from_trace(trace), "ftprop", options, start)
     return solution, trace
 
 
 def warm_start_targets(source: str, problem: Problem, *, seed: int = 0, time_limit: float | None = None,
-                       mb_config: MBConfig | None = None) -> tuple[tuple[np.ndarray, ...], dict]:
+                       mb_config: MBConfig | None = None, ftprop_restarts: int | None = None) -> tuple[tuple[np.ndarray, ...], dict]:
     """Hidden targets (per layer, n x width ±1 on the original examples) to hint an exact solve.
 
     ``source`` is ``ftprop`` (full-batch FTPROP; its best targets even when it fails),
@@ -177,7 +181,8 @@ def warm_start_targets(source: str, problem: Problem, *, seed: int = 0, time_lim
     if not problem.hidden:
         raise InputError("--warm-start needs at least one hidden layer (--hidden)")
     if source == "ftprop":
-        solution, _ = run_ftprop(problem, seed=seed, time_limit=time_limit if time_limit else 5.0)
+        solution, _ = run_ftprop(problem, seed=seed, time_limit=time_limit if time_limit else 5.0,
+                                 max_restarts=ftprop_restarts)
         if solution.hidden_targets is None:
             raise InputError("warm start: full-batch FTPROP produced no targets")
         targets = tuple(np.asarray(T, dtype=np.int8) for T in solution.hidden_targets)

@@ -211,7 +211,8 @@ def test_torch_func_grad_and_vmap():
 def test_torch_compile_fullgraph_smoke():
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(6, 8), Sign(), torch.nn.Linear(8, 8),
-                              Staircase(rule="sste"), torch.nn.Linear(8, 2))
+                              Staircase(rule="sste"), torch.nn.Linear(8, 8),
+                              Sign(rule="hinge", weighted=False), torch.nn.Linear(8, 2))
     x = torch.randn(4, 6)
     net(x).square().sum().backward()
     eager = [p.grad.clone() for p in net.parameters()]

@@ -165,4 +165,4 @@ def test_config_round_trips_through_json():
     assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     with pytest.raises(ValueError, match="unknown configuration field"):
         TrainConfig.from_dict({"learning_rate": 1})
-    assert "lr" in cfg.describe() and "= 0.001" in cfg.describe()
+    assert "lr" in cfg.describe() and "= 0.01" in cfg.describe()

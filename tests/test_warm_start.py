@@ -61,3 +61,18 @@ def test_heuristic_sources_give_hints_the_exact_engine_accepts(source):
     assert targets[0].shape == (len(y), 2) and set(np.unique(targets[0])) <= {-1, 1}
     sol = solve(problem, time_limit=30, workers=1, warm_start=targets)
     assert sol.status is Status.FEASIBLE
+
+
+def test_cli_warm_start_from_a_saved_solution(tmp_path, capsys):
+    from ftprop.cli import main
+
+    data = ["--dataset", "teacher", "--inputs", "3", "--teacher-hidden", "2", "--samples", "20", "--hidden", "2",
+            "--workers", "1"]
+    saved = tmp_path / "sol.json"
+    assert main(["solve", *data, "--save", str(saved)]) == 0
+    capsys.readouterr()
+    assert main(["solve", *data, "--warm-start", str(saved), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "feasible" and out["warm_start"]["source"] == str(saved)
+    assert main(["solve", "--dataset", "xor", "--hidden", "3", "--warm-start", str(saved)]) == 2
+    assert "expected (4, 3)" in capsys.readouterr().err

@@ -3,7 +3,7 @@ r"""One joint CP-SAT model: Boolean hidden targets and integer weights, solved t
 Variables (named so that logs and exported models read):
 
     t[l][j][i]   hidden unit j of layer l has target +1 on merged example i
-    w[l][j][k]   integer weight of input k of unit j in layer l, |w| <= K
+    w[l][j][k]   integer weight of input k of unit j in layer l, |w| <= K_l (one K, or K(fan-in) per layer)
     b[l][j]      integer bias (its range, +-(K * sum of input bounds) + 1, loses nothing)
     p[l][j][k][i]  w[l][j][k] * h_k(i) for a ±1 hidden input h_k: p = w if the input's literal
                  is true, p = -w otherwise (two half-reified equalities)
@@ -85,32 +85,46 @@ def default_weight_bound(problem: Problem) -> int:
     return K
 
 
-def proof_scope(problem: Problem, K: int) -> str:
-    """What an INFEASIBLE with weight bound K proves (see the module docstring)."""
+def _all_pm1_covered(problem: Problem) -> bool:
+    """Every unit sees ±1 inputs only and its fan-in has a proved K(n)."""
+    return is_pm1(problem.Xu) and all(
+        problem.fan_in(l) in SUFFICIENT_WEIGHT_BOUND for l in range(1, len(problem.hidden) + 2))
+
+
+def proof_scope(problem: Problem, K) -> str:
+    """What an INFEASIBLE with weight bound K (one int, or one per layer) proves."""
+    n_layers = len(problem.hidden) + 1
+    Ks = [K] * n_layers if isinstance(K, (int, np.integer)) else list(K)
     if is_pm1(problem.Xu) and all(
-        K >= SUFFICIENT_WEIGHT_BOUND.get(problem.fan_in(l), np.inf) for l in range(1, len(problem.hidden) + 2)
+        Ks[l - 1] >= SUFFICIENT_WEIGHT_BOUND.get(problem.fan_in(l), np.inf) for l in range(1, n_layers + 1)
     ):
         return ALL_REAL_WEIGHTS
-    return integer_scope(K)
+    return integer_scope(max(Ks))
 
 
-def _weight_bound(problem: Problem, options) -> int:
+def _weight_bounds(problem: Problem, options) -> list[int]:
+    """K per layer: the option for every layer; by default K(fan-in) per layer when every unit
+    is ±1-fed with a proved bound (smaller domains, same all-real-weights scope), else one
+    uniform default so that ``integer weights |w| <= K`` describes every layer."""
+    n_layers = len(problem.hidden) + 1
     K = options.weight_bound
     if K is None:
-        return default_weight_bound(problem)
+        if _all_pm1_covered(problem):
+            return [SUFFICIENT_WEIGHT_BOUND[problem.fan_in(l)] for l in range(1, n_layers + 1)]
+        return [default_weight_bound(problem)] * n_layers
     if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
         raise ProblemError(f"weight_bound must be a positive integer, got {K!r}")
-    return int(K)
+    return [int(K)] * n_layers
 
 
 class _Builder:
     """Builds the joint model; keeps the variables a solution is read back from."""
 
-    def __init__(self, problem: Problem, K: int, Xs: np.ndarray, min_errors: bool):
+    def __init__(self, problem: Problem, Ks: list[int], Xs: np.ndarray, min_errors: bool):
         from ortools.sat.python import cp_model
 
         self.model = cp_model.CpModel()
-        self.problem, self.K, self.Xs = problem, K, Xs
+        self.problem, self.Ks, self.Xs = problem, Ks, Xs
         m = problem.n_merged
         md = self.model
         self.keep = [md.NewBoolVar(f"keep[{i}]") for i in range(m)] if min_errors else None
@@ -121,7 +135,7 @@ class _Builder:
             self._layer(layer)
 
     def _layer(self, layer: int) -> None:
-        p, md, K = self.problem, self.model, self.K
+        p, md, K = self.problem, self.model, self.Ks[layer - 1]
         m, last = p.n_merged, layer == len(p.hidden) + 1
         lits = self.t[layer - 2] if layer > 1 else []  # per input unit, per example
         consts = self.Xs if (layer == 1 or (last and p.shortcut)) else np.zeros((m, 0), dtype=np.int64)
@@ -179,14 +193,14 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
 
     start = time.monotonic()
     min_errors = options.objective == "min-errors"
-    K = _weight_bound(problem, options)
+    Ks = _weight_bounds(problem, options)
     if options.weights not in ("real", "integer"):
         raise ProblemError(f"cpsat supports weights 'real' or 'integer', got {options.weights!r}")
     S, exact = (1.0, True) if is_pm1(problem.Xu) else feature_scale(problem.Xu)
     Xs = np.round(problem.Xu * S).astype(np.int64)
-    scope = proof_scope(problem, K)
+    scope = proof_scope(problem, Ks)
 
-    built = _Builder(problem, K, Xs, min_errors)
+    built = _Builder(problem, Ks, Xs, min_errors)
     md = built.model
     sym_clauses = 0
     if options.symmetry_breaking:
@@ -223,7 +237,7 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         interrupted = True
 
     stats = {
-        "weight_bound": K, "feature_scale": S, "feature_scale_exact": exact,
+        "weight_bound": max(Ks), "weight_bounds": Ks, "feature_scale": S, "feature_scale_exact": exact,
         "constraint_form": CONSTRAINT_FORM, "symmetry_clauses": sym_clauses,
         "workers": prm.num_workers, "solutions_seen": best.count,
         "model_seconds": round(time.monotonic() - start - solver.WallTime(), 4),

@@ -4,7 +4,8 @@ Work from the output layer down. Layer d's units are fitted to their targets giv
 layer d-1 (one LP per unit). When some unit of layer d is not separable, the targets of layer d-1
 are changed to lower layer d's loss, and the search recurses into layer d-1 to make the new
 targets feasible there; a layer that runs out of budget backtracks. Restarts from fresh initial
-targets continue until the deadline (or ``FTPropConfig.max_restarts`` without a time limit).
+targets continue until the deadline or ``FTPropConfig.max_restarts`` (20 without a deadline);
+a restart budget makes a run independent of machine load unless the deadline cuts it short.
 
 The answer is FEASIBLE (hidden targets that make every unit separable; :func:`solve` refits and
 verifies them) or UNKNOWN with the best targets seen. It is never INFEASIBLE: a heuristic that
@@ -16,20 +17,27 @@ Choices the paper leaves open, and what this module does:
   soft fit: the LP  min sum_i c_i s_i  s.t.  t_i (w.u_i + b) >= 1 - s_i, s >= 0, with c_i the
   multiplicity of merged example i. It is 0 exactly when every unit of the layer is separable.
 * **Target heuristic.** g = dL_d/dh_{d-1} at the best soft fits (only examples with positive
-  slack contribute: g_ij = -sum_k c_i t_ik w_kj). Flipping h_ij lowers L_d to first order iff
-  h_ij g_ij > 0. Each step first tries the paper's rule on the whole data set, t = sign(-g) where
-  g != 0 (old target where g = 0); if that does not lower the true (re-solved) loss, it tries
-  ``flip_tries`` loss-guided flips of a few bits sampled with probability proportional to the
-  first-order gain; the best proposal that lowers the loss is taken, else the step is spent.
+  slack contribute: g_ij = -sum_k w_ik t_ik W_kj, w_ik the example's weight in unit k's loss).
+  Flipping h_ij lowers L_d to first order iff h_ij g_ij > 0. Each step evaluates, after the
+  recursion below, these proposals: the paper's rule on the whole data set, t = sign(-g) where
+  g != 0 (old target where g = 0); the same rule on one unit at a time (units moving together
+  often collide); ``flip_tries`` loss-guided flips of a few bits sampled in proportion to their
+  first-order gain; and the rule again with g taken at fits on a random half of the examples
+  (an LP optimum is often symmetric, e.g. zero weight on a unit, and then gives that unit no
+  gradient). The proposal whose true (re-solved) loss is lowest is taken if it lowers L_d; else
+  a sideways move to an equal-loss proposal is taken (plateaus are common) and the step counts
+  as stale. Proposals carry per-bit weights w_ij = c_i (|g_ij| + eps): the weighted layer loss
+  of the paper (|g| weighting), plus a small eps that keeps the bits the layer above does not
+  care about where they are.
 * **Recursion and backtracking.** A proposal for layer d-1 is handed down: the search tries to
   make layer d-1 separable by changing layer d-2 (with ``inner_budget`` steps). If it cannot (or
   d-1 = 1, whose inputs are fixed), the proposal is *projected*: each inseparable unit of layer
-  d-1 takes the sign of its best soft fit, which is separable by construction. So every layer
-  below the one being worked on stays consistent at all times, and the search never leaves the
-  set of realisable hidden representations. A step whose projected result does not lower L_d is
-  undone (targets restored); a layer gives up after its budget of steps (``layer_budget`` at the
-  output layer, ``inner_budget`` below) and the caller backtracks; the output layer giving up
-  ends the restart.
+  d-1 takes the sign of its best soft fit under the proposal's weights, which is separable by
+  construction. So every layer below the one being worked on stays consistent at all times, and
+  the search never leaves the set of realisable hidden representations. A layer gives up after
+  ``patience`` stale steps or its budget (``layer_budget`` at the output layer, ``inner_budget``
+  below) and the caller backtracks (its targets are restored); the output layer giving up ends
+  the restart. The best targets of all restarts (lowest output loss) are the UNKNOWN answer.
 * **Initial targets.** Seeded by ``options.seed``. Restarts alternate two inits: ``random`` is the
   forward pass of a random hard-threshold network (Gaussian weights on standardised inputs,
   each threshold drawn between two projected examples so no unit starts constant);
@@ -37,8 +45,8 @@ Choices the paper leaves open, and what this module does:
   random half of the examples (an LP relaxation of "hidden unit = useful feature"), deeper layers
   by a random forward pass. Both are consistent from the start.
 
-Only a few hundred small LPs per restart; the intended use is the tiny instances of the
-exact-vs-heuristic study (``ftprop compare``, ``benchmarks/exact_vs_heuristic.py``).
+Soft fits are cached by (inputs, targets, weights): proposals repeat. A restart costs a few
+hundred small LPs; the intended use is the tiny instances of the exact-vs-heuristic study (``ftprop compare``, ``benchmarks/exact_vs_heuristic.py``).
 """
 
 from __future__ import annotations
@@ -56,7 +64,7 @@ from ..solve import unit_inputs, unit_targets
 
 @dataclass(frozen=True)
 class FTPropConfig:
-    max_restarts: int = 20  # restarts when no time limit is given (with one: until the deadline)
+    max_restarts: int | None = None  # None: until the deadline, or 20 restarts without one
     layer_budget: int = 30  # steps the output layer may spend per restart before giving up
     inner_budget: int = 4  # steps a hidden layer may spend per visit before backtracking
     patience: int = 4  # steps in a row without a better proposal before a layer gives up
@@ -124,7 +132,8 @@ class _Search:
     # --- the recursion --------------------------------------------------------------------
     def run(self) -> FTPropTrace:
         tr, r = self.trace, 0
-        while not self.out_of_time() and (self.deadline is not None or r < self.cfg.max_restarts):
+        limit = self.cfg.max_restarts if self.cfg.max_restarts is not None else (None if self.deadline else 20)
+        while not self.out_of_time() and (limit is None or r < limit):
             init = self.cfg.inits[r % len(self.cfg.inits)]
             self.T, self.omega = self.initial_targets(init), {}
             tr.restarts = r = r + 1

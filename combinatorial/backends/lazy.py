@@ -306,8 +306,10 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
                     stats["cuts"] += master.add_cut(layer, unit, subset, targets)
             if min_errors:
                 repaired = _repair(checker, targets, keep.copy(), counts, deadline)
-                if repaired is not None and counts[repaired].sum() > counts[best_keep].sum():
-                    best, best_keep = targets, repaired
+                if repaired is not None:
+                    fixed, repaired = _realise(problem, targets, repaired)
+                    if counts[repaired].sum() > counts[best_keep].sum():
+                        best, best_keep = fixed, repaired
                 hint_keep = keep
             elif best_fail is None or len(fails) < best_fail:
                 best, best_fail = targets, len(fails)
@@ -316,12 +318,23 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "time limit reached"
         if min_errors:
             lb = None if bound is None else float(max(0, total - int(np.floor(bound + 1e-6))))
-            errs = total - int(counts[best_keep].sum())
             return result(Status.FEASIBLE, hidden_targets=best, kept=best_keep, lower_bound=lb,
-                          message=f"{why}: best network misses {errs} examples, not proved optimal"
-                          + (f" (lower bound {lb:g})" if lb is not None else ""))
+                          message=f"{why}: best network found, not proved optimal"
+                          + (f" (at least {lb:g} training errors)" if lb is not None else ""))
         return result(Status.UNKNOWN, hidden_targets=best,
                       message=f"{why} after {stats['iterations']} master solves and {stats['cuts']} cuts")
+
+
+def _realise(problem: Problem, targets, keep):
+    """Fit the kept examples, then take the network's own outputs as targets and keep every
+    example it gets right: still verified (targets are realised outputs), often more kept."""
+    from ..network import forward
+    from ..solve import fit_network
+
+    layers, _ = fit_network(problem, targets, keep)
+    acts = forward(layers, problem.Xu, shortcut=problem.shortcut)
+    right = np.all(acts[-1] == problem.Yu, axis=1)
+    return [np.asarray(a, dtype=np.int8) for a in acts[:-1]], right | keep
 
 
 def _reason(n_cuts: int, master: _Master) -> str:

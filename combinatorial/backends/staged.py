@@ -33,7 +33,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..domains import WeightDomain, dead_inputs, parse_weights
-from ..objectives import UnitFit, fit_unit
+from ..objectives import fit_unit
 from ..solution import BackendResult, Status
 
 STAGES = {

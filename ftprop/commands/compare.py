@@ -49,6 +49,8 @@ def add_parser(sub) -> None:
     p.add_argument("--lr", type=float, default=0.01, help="FTPROP-MB Adam step (default 0.01)")
     p.add_argument("--time-limit", type=seconds, default=10.0,
                    help="seconds for the exact solve and for each heuristic run (default 10)")
+    p.add_argument("--restarts", type=positive_int, default=None,
+                   help="full-batch FTPROP restarts per run (default: until the time limit)")
     p.add_argument("--backend", default="auto", help="exact backend (default auto: proof or network)")
     p.add_argument("--workers", type=nonnegative_int, default=0, help="CP-SAT threads (default 0: every core)")
     p.add_argument("--no-ftprop", dest="ftprop", action="store_false", help="skip full-batch FTPROP")
@@ -69,7 +71,8 @@ def run(args) -> int:
     ds = dataset_from_args(args)
     config = CompareConfig(hidden=tuple(args.hidden), rules=tuple(args.rules), seeds=args.seeds, seed=args.seed,
                            epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, time_limit=args.time_limit,
-                           exact_backend=args.backend, workers=args.workers, ftprop=args.ftprop)
+                           exact_backend=args.backend, workers=args.workers, ftprop=args.ftprop,
+                           ftprop_restarts=args.restarts)
     if not args.json:
         print(f"compare: {ds.name}, hidden {','.join(map(str, config.hidden))}, rules {','.join(config.rules)}, "
               f"{config.seeds} seeds from {config.seed}, epochs {config.epochs}, batch "

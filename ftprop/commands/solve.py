@@ -17,7 +17,18 @@ from ..errors import EXIT_OK, EXIT_UNKNOWN
 from .common import add_data_arguments, dataset_from_args, int_list, nonnegative_int, seconds
 
 BACKEND_CHOICES = ("auto", "lazy", "cpsat", "mip", "enumerate", "ftprop")
-OBJECTIVE_CHOICES = ("feasibility", "min-errors")
+OBJECTIVE_CHOICES = ("feasibility", "min-errors", "max-margin", "min-weight", "lexicographic")
+
+
+def weight_domain(text: str) -> str:
+    """``--weights``: real, ternary or integer:P (validated here, one-line error on a bad value)."""
+    from combinatorial.domains import parse_weights
+    from combinatorial.problem import ProblemError
+
+    try:
+        return str(parse_weights(text))
+    except ProblemError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def widths(text: str) -> tuple[int, ...]:
@@ -31,7 +42,11 @@ def add_solver_arguments(p: argparse.ArgumentParser, *, objective: bool = True) 
                    help=f"search backend: {', '.join(BACKEND_CHOICES)} (default auto = lazy)")
     if objective:
         g.add_argument("--objective", default="feasibility", choices=OBJECTIVE_CHOICES,
-                       help="feasibility: fit every example; min-errors: fit as many as possible")
+                       help="feasibility: fit every example; min-errors: fit as many as possible; "
+                            "max-margin / min-weight: then per-unit margins / fewest weights; "
+                            "lexicographic: min-errors, then margin, then fewest weights")
+        g.add_argument("--weights", type=weight_domain, default="real", metavar="DOMAIN",
+                       help="weight domain: real (default), ternary, or integer:P (|w| <= P); the bias stays real")
     g.add_argument("--time-limit", type=seconds, metavar="S", help="wall-clock limit in seconds (default: none)")
     g.add_argument("--workers", type=nonnegative_int, default=0, help="solver threads (default 0 = all cores)")
     g.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every solver and data generator")
@@ -52,6 +67,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--hidden", type=widths, required=True, metavar="W[,W...]",
                    help="hidden widths, input side first, e.g. 3 or 3,2")
     add_solver_arguments(p)
+    p.add_argument("--warm-start", metavar="ftprop|minibatch|FILE",
+                   help="hint the search with hidden targets from full-batch FTPROP, FTPROP-MB (soft-hinge), "
+                        "or a JSON file with hidden_targets (as --save writes)")
     out = p.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     out.add_argument("--save", metavar="FILE", help="also write the JSON result to FILE (atomically)")
@@ -70,6 +88,7 @@ def options_from_args(args, **overrides):
         seed=args.seed,
         symmetry_breaking=not args.no_symmetry_breaking,
         verbose=args.verbose,
+        weights=getattr(args, "weights", "real"),
     )
     kw.update(overrides)
     return SolveOptions(**kw)
@@ -88,6 +107,10 @@ def exit_code(sol) -> int:
         return EXIT_OK
     if sol.status == Status.FEASIBLE and sol.objective == "feasibility":
         return EXIT_OK
+    if sol.status == Status.FEASIBLE and sol.objective in ("max-margin", "min-weight", "lexicographic"):
+        stage1 = (sol.stats.get("stages") or [{}])[0]
+        if sol.train_errors == 0 or stage1.get("search_status") == "optimal":
+            return EXIT_OK  # the fit is definite; stages 2-3 report their own per-unit statuses
     return EXIT_UNKNOWN
 
 
@@ -96,8 +119,13 @@ def run(args) -> int:
 
     options = options_from_args(args)
     ds = dataset_from_args(args)
+    warm = None
+    if getattr(args, "warm_start", None):
+        options, warm = _with_warm_start(args, ds, options)
     sol = solve(ds.X, ds.y, hidden=args.hidden, shortcut=args.shortcut, options=options)
     out = sol.to_dict()
+    if warm is not None:
+        out["warm_start"] = warm
     meta = run_metadata(args, ds)
     out["versions"] = {**meta.pop("versions"), **out.get("versions", {})}
     out.update(meta)
@@ -115,6 +143,22 @@ def run(args) -> int:
         if args.save:
             print(f"saved: {args.save}")
     return exit_code(sol)
+
+
+def _with_warm_start(args, ds, options):
+    """Options with ``warm_start`` targets from ``--warm-start`` (see :mod:`ftprop.heuristics`)."""
+    from dataclasses import replace
+
+    from combinatorial.problem import Problem
+
+    from ..heuristics import warm_start_targets
+
+    problem = Problem.from_data(ds.X, ds.y, args.hidden, shortcut=args.shortcut)
+    targets, info = warm_start_targets(args.warm_start, problem, seed=options.seed)
+    if not args.json:
+        errs = f", {info['train_errors']} training errors" if info.get("train_errors") is not None else ""
+        print(f"warm start: {info['source']}{errs} in {info['time_s']:.2f} s", file=sys.stderr)
+    return replace(options, warm_start=targets), info
 
 
 def describe(sol, name: str) -> str:
@@ -141,12 +185,16 @@ def describe(sol, name: str) -> str:
         for l, layer in enumerate(sol.layers, 1):
             kind = "output" if l == len(sol.layers) else "hidden"
             for j, (w, b) in enumerate(zip(layer["W"], layer["b"])):
-                ws = " ".join(f"{v:+.3g}" for v in w)
-                lines.append(f"  layer {l} ({kind}) unit {j}: W = [{ws}]  b = {b:+.3g}")
+                ws = " ".join(f"{_r(v):+.3g}" for v in w)
+                lines.append(f"  layer {l} ({kind}) unit {j}: W = [{ws}]  b = {_r(b):+.3g}")
     stats = {k: v for k, v in sol.stats.items() if not isinstance(v, (dict, list))}
     if stats:
         lines.append("stats: " + ", ".join(f"{k}={v}" for k, v in stats.items()))
     return "\n".join(lines)
+
+
+def _r(v: float) -> float:
+    return round(float(v), 3) + 0.0  # no "-0"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,98 @@
+"""scikit-learn estimators: check_estimator, model selection, fallbacks and learned state."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.utils.estimator_checks import check_estimator
+
+from ftprop.estimators import EXPECTED_FAILED_CHECKS, FTPropClassifier, ThresholdNetworkClassifier
+
+
+def _check(est):
+    failed = []
+
+    def callback(*, check_name, status, exception=None, **_):
+        if status == "failed":
+            failed.append((check_name, repr(exception)[:300]))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_estimator(est, expected_failed_checks=EXPECTED_FAILED_CHECKS, on_fail=None, callback=callback)
+    assert failed == []
+
+
+def test_check_estimator_exact():
+    # No hidden layer keeps the 40-odd fits of check_estimator fast: every fit is exact LPs with
+    # Farkas certificates, and the hidden-layer path shares fit / predict with it (tested below).
+    _check(ThresholdNetworkClassifier((), time_limit=2))
+
+
+def test_check_estimator_ftprop():
+    _check(FTPropClassifier((8,), epochs=25, lr=2e-2))
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0, 0], [3, 0], [0, 3]])
+    X = np.concatenate([c + rng.normal(0, 0.5, (12, 2)) for c in centres])
+    return X, np.repeat([0, 1, 2], 12)
+
+
+@pytest.mark.parametrize("est", [ThresholdNetworkClassifier((4,), time_limit=5),
+                                 ThresholdNetworkClassifier((4,), weights="ternary", objective="max-margin", time_limit=5),
+                                 FTPropClassifier((6,), epochs=40)])
+def test_model_selection(est):
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = cross_val_score(est, X, y, cv=3)
+        assert scores.mean() > 0.7
+        grid = {"hidden": [(3,), (5,)]}
+        search = GridSearchCV(est, grid, cv=2).fit(X, y)
+    assert search.best_params_["hidden"] in [(3,), (5,)]
+    assert search.best_estimator_.score(X, y) > 0.7
+
+
+def test_exact_state_and_domain():
+    X, y = _data()
+    est = ThresholdNetworkClassifier((4,), weights="ternary", objective="lexicographic", time_limit=10).fit(X, y)
+    assert est.status_ == "feasible" and est.fallback_ is None and est.score(X, y) == 1.0
+    assert [W.shape for W in est.coefs_] == [(2, 4), (4, 3)] and est.n_features_in_ == 2
+    assert all(np.all(np.isin(W, [-1, 0, 1])) for W in est.coefs_)
+    assert est.decision_function(X).shape == (36, 3)
+    assert est.proved_for_ is None  # margins and weight counts are optimal per unit only
+    stages = est.solution_.stats["stages"]
+    assert [s["stage"] for s in stages] == ["fit", "margin", "sparse"]
+
+
+def test_binary_decision_function_and_labels():
+    X, y = _data()
+    labels = np.where(y == 0, "no", "yes")
+    est = ThresholdNetworkClassifier((2,), time_limit=10).fit(X, labels)
+    assert est.classes_.tolist() == ["no", "yes"] and est.decision_function(X).shape == (36,)
+    assert set(est.predict(X)) <= {"no", "yes"}
+
+
+def test_infeasible_fit_still_predicts_and_warns():
+    X = np.array([[0.0], [0.0], [1.0], [2.0]])
+    y = np.array([0, 1, 1, 0])  # rows 0 and 1 conflict: no network fits them all
+    with pytest.warns(ConvergenceWarning, match=r"ended as infeasible \(all real weights\); using the min-errors fit"):
+        est = ThresholdNetworkClassifier((), time_limit=5).fit(X, y)
+    assert est.status_ == "infeasible" and est.proved_for_ == "all real weights"
+    assert est.fallback_ == "min-errors" and est.solution_.status.value == "optimal"
+    assert est.predict(X).shape == (4,) and est.score(X, y) == 0.75  # one of the conflicting pair is lost
+    with pytest.warns(ConvergenceWarning, match="best-effort"):  # the search cannot finish: linear code
+        ThresholdNetworkClassifier((1,), time_limit=0.01).fit(np.arange(8.0)[:, None], [0, 1] * 4)
+
+
+@pytest.mark.parametrize("bad, match", [({"weights": "quaternary"}, "weights must be"),
+                                        ({"hidden": (0,)}, "hidden must be"),
+                                        ({"time_limit": -1}, "time_limit must be")])
+def test_bad_options_raise_in_fit(bad, match):
+    X, y = _data()
+    est = ThresholdNetworkClassifier(**bad)  # __init__ stores, never validates
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)

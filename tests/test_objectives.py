@@ -1,0 +1,155 @@
+"""Per-unit objectives for fixed targets, checked against independent numpy forward passes."""
+
+import numpy as np
+import pytest
+
+from combinatorial.domains import REAL, TERNARY, parse_weights
+from combinatorial.objectives import fit_unit, integer_infeasible_subset
+from combinatorial.separability import check_separable, verify_farkas
+
+
+def _points(seed=0, n=16, d=3):
+    rng = np.random.default_rng(seed)
+    U = np.round(rng.uniform(-1, 1, (n, d)) * 8) / 8  # resolution 1/8
+    w = np.array([1.0, -2.0, 0.5][:d])
+    t = np.where(U @ w + 0.1 >= 0, 1, -1)
+    return U, t
+
+
+def _forward_ok(U, t, fit):
+    return np.array_equal(np.where(U @ fit.w + fit.b >= 0, 1, -1), t)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_max_margin_beats_feasibility(seed):
+    U, t = _points(seed)
+    feas = fit_unit(U, t)
+    mm = fit_unit(U, t, objective="max-margin")
+    assert feas.status == mm.status == "optimal"
+    assert _forward_ok(U, t, feas) and _forward_ok(U, t, mm)
+    assert mm.margin >= feas.margin - 1e-9
+    assert np.abs(mm.w).max() <= 1 + 1e-9  # the documented normalisation
+    # the margin is recomputed from (w, b), not copied from the solver
+    assert mm.margin == pytest.approx(np.min(t * (U @ mm.w + mm.b)) / np.abs(mm.w).max())
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_min_weight_not_denser_than_lp(seed):
+    U, t = _points(seed, n=14, d=3)
+    U = np.concatenate([U, np.random.default_rng(seed).uniform(-1, 1, (len(U), 2))], axis=1)  # noise columns
+    lp = check_separable(U, t, sparse=False)
+    mw = fit_unit(U, t, objective="min-weight")
+    assert mw.status == "optimal" and _forward_ok(U, t, mw)
+    assert mw.nonzeros <= np.count_nonzero(np.abs(lp.w) > 1e-9)
+    assert mw.nonzeros <= 3
+    assert "margin >=" in mw.scope  # real min-weight: the required margin is part of the claim
+
+
+@pytest.mark.parametrize("spec", ["ternary", "integer:2", "integer:3"])
+@pytest.mark.parametrize("objective", ["feasibility", "max-margin", "min-weight"])
+def test_integer_domains_verified(spec, objective):
+    U, t = _points(1, n=12, d=2)
+    dom = parse_weights(spec)
+    fit = fit_unit(U, t, objective=objective, domain=dom, time_limit=20)
+    assert fit.ok and _forward_ok(U, t, fit)
+    assert dom.contains(fit.w)
+    assert fit.scope == f"integer weights |w| <= {dom.bound}"  # exact on inputs with a resolution
+
+
+def _needs_slope_three():
+    # separable only along x2 = 3 x1 (+ offset): no ternary direction works, |w| <= 3 does
+    U = np.array([[1, 3.5], [2, 6.5], [1, 2.5], [2, 5.5]])
+    t = np.array([1, 1, -1, -1])
+    return U, t
+
+
+def test_ternary_infeasible_integer_feasible():
+    U, t = _needs_slope_three()
+    assert fit_unit(U, t).ok
+    tern = fit_unit(U, t, domain=TERNARY)
+    assert tern.status == "infeasible" and tern.w is None
+    assert tern.scope == "integer weights |w| <= 1"  # never "all real weights"
+    three = fit_unit(U, t, domain=parse_weights("integer:3"), objective="max-margin")
+    assert three.ok and _forward_ok(U, t, three) and parse_weights("integer:3").contains(three.w)
+
+
+def test_integer_no_good_subset():
+    U, t = _needs_slope_three()
+    extra = np.array([[5, 20.0], [6, 10.0]])  # far away, easy examples
+    U2, t2 = np.concatenate([U, extra]), np.concatenate([t, [1, -1]])
+    sub = integer_infeasible_subset(U2, t2, TERNARY)
+    assert sub is not None and len(sub) <= 4
+    assert fit_unit(U2[sub], t2[sub], domain=TERNARY).status == "infeasible"
+    # real-infeasible units come back with their Farkas subset, checked by numpy alone
+    X = np.array([[0.0], [1], [2]])
+    y = np.array([1, -1, 1])
+    s = integer_infeasible_subset(X, y, TERNARY)
+    r = check_separable(X[s], y[s], need_weights=False)
+    assert not r.separable and verify_farkas(X[s], y[s], r.subset, r.multipliers)
+    assert integer_infeasible_subset(*_points(0), TERNARY) is None  # separable: no subset
+
+
+def test_dead_inputs_get_zero_weight():
+    U, t = _points(1, n=12, d=2)
+    U = np.concatenate([U[:, :1], np.full((len(U), 1), 0.75), U[:, 1:]], axis=1)
+    for dom in (REAL, TERNARY):
+        for objective in ("feasibility", "max-margin", "min-weight"):
+            fit = fit_unit(U, t, objective=objective, domain=dom, time_limit=20)
+            assert fit.dead == [1] and fit.w[1] == 0 and _forward_ok(U, t, fit)
+
+
+def test_constant_targets():
+    U, _ = _points(0)
+    fit = fit_unit(U, -np.ones(len(U)), objective="max-margin", domain=TERNARY)
+    assert fit.status == "optimal" and fit.nonzeros == 0 and fit.margin is None
+    assert np.all(U @ fit.w + fit.b < 0)
+
+
+# --- the staged backend: stage reports, domains and dead inputs over a whole network ---------
+
+def _staged(X, y, hidden, **kw):
+    import time
+
+    from combinatorial.backends import staged
+    from combinatorial.problem import Problem
+    from combinatorial.solve import SolveOptions, finish
+
+    problem = Problem.from_data(X, y, hidden)
+    options = SolveOptions(**kw)
+    start = time.monotonic()
+    deadline = None if options.time_limit is None else start + options.time_limit
+    return finish(problem, staged.run(problem, options, deadline), "staged", options, start)
+
+
+def _three_clusters():
+    rng = np.random.default_rng(4)
+    centres = np.array([[0.0, 0], [4, 0], [0, 4]])
+    X = np.round(np.concatenate([c + rng.normal(0, 0.5, (5, 2)) for c in centres]) * 4) / 4
+    X = np.concatenate([X, np.full((15, 1), 2.0)], axis=1)  # a dead input
+    return X, np.repeat([0, 1, 2], 5)
+
+
+@pytest.mark.parametrize("weights", ["real", "ternary"])
+def test_staged_lexicographic(weights):
+    from combinatorial.network import forward
+
+    X, y = _three_clusters()
+    sol = _staged(X, y, (4,), objective="lexicographic", weights=weights, time_limit=30)
+    assert sol.status.value == "feasible" and sol.train_errors == 0
+    stages = sol.stats["stages"]
+    assert [s["stage"] for s in stages] == ["fit", "margin", "sparse"]
+    assert all(s["optimal_for"] == "each unit, for the stage-1 targets" for s in stages)
+    assert stages[2]["margin_sum"] >= stages[2]["margin_sum"] * 0 and stages[2]["nonzero_weights"] <= stages[1]["nonzero_weights"]
+    assert sol.stats["dead_inputs"] == [2] and all(L["W"][:, 2].tolist() == [0] * len(L["W"]) for L in sol.layers[:1])
+    out = forward(sol.layers, X)[-1]
+    assert np.array_equal(out, np.where(y[:, None] == np.arange(3)[None, :], 1, -1))
+    if weights == "ternary":
+        assert all(TERNARY.contains(L["W"]) for L in sol.layers)
+        assert "integer weights |w| <= 1" in stages[0]["scope"]
+
+
+def test_staged_max_margin_not_below_feasibility():
+    X, y = _three_clusters()
+    feas = _staged(X, y, (3,), objective="feasibility")
+    mm = _staged(X, y, (3,), objective="max-margin")
+    assert mm.stats["stages"][-1]["margin_sum"] >= feas.stats["stages"][0]["margin_sum"] - 1e-9
