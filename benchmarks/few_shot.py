@@ -102,10 +102,10 @@ def run_method(method: str, Xtr, ytr, Xte, yte, cfg: Config, seed: int) -> dict:
             sol = est.solution_
             stages = sol.stats.get("stages", [])
             row.update(architecture=[64, 16, len(est.classes_)], weights=weights, objective="max-margin", time_limit=limit,
-                       status=est.status_, train_errors=sol.train_errors,
+                       status=est.status_, fallback=est.fallback_, train_errors=sol.train_errors,
                        stages=[{k: s.get(k) for k in ("stage", "status", "units", "seconds", "method",
                                                       "margin_sum", "nonzero_weights")} for s in stages],
-                       fit_seconds=stages[0]["seconds"] if stages else None,
+                       fit_seconds=stages[0].get("seconds") if stages else None,
                        dead_inputs=len(sol.stats.get("dead_inputs", [])))
         elif method == "bemi-ternary":
             est = OneVsOneNetworks((4, 4), objective="lexicographic", weights="ternary",
@@ -235,7 +235,8 @@ def report(rows_path: Path, cfg: Config) -> None:
                         key = f"{st['stage']}:{st['status']}"
                         stage[key] = stage.get(key, 0) + 1
                 lines.append(f"- {m}, k = {k}: overall {sorted({r['status'] for r in rs})}, "
-                             f"training errors {sorted({r['train_errors'] for r in rs})}, stages {stage}\n")
+                             f"training errors {sorted({r['train_errors'] for r in rs if r['train_errors'] is not None})}, "
+                             f"stages {stage}\n")
     lines += ["\nMNIST numbers from the papers, for direction only (28x28 MNIST is harder than 8x8 digits): "
               + "; ".join(f"{name} {v[2]} / {v[6]} / {v[10]} %" for name, v in PAPER.items()) + " at k = 2 / 6 / 10.\n"]
     vers = rows[-1].get("versions", {}) if rows else {}

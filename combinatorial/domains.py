@@ -7,9 +7,11 @@
 The bias is *not* restricted in any domain: it is a real number, placed half-way between the
 largest score of a -1 example and the smallest score of a +1 example. Restricting the weights
 already makes a unit's score w . u take few values; a restricted bias would only move the
-threshold between two of them and would make the answer depend on the input scaling. (Icarte
-et al. restrict the bias with the weights; our integer-domain results are therefore for a
-slightly larger model class than theirs, and every proof scope says "weights", not "parameters".)
+threshold between two of them and would make the answer depend on the input scaling. Icarte et
+al. and BeMi (as far as we know, unverified) restrict the bias too, so our integer-domain model
+class is slightly larger than theirs; every proof scope therefore says "weights", not
+"parameters". The cpsat backend, used as the stage-1 search for integer domains, has an integer
+bias on scaled inputs; its answers are re-fitted here with a real bias, which only adds room.
 
 Dead inputs (columns constant over the examples a unit is fitted on) get weight 0: a constant
 column only shifts the score, which the free bias absorbs, and a zero weight keeps the model

@@ -216,6 +216,8 @@ def format_table(report: dict) -> str:
     e, d = report["exact"], report["data"]
     scope = f" ({e['proved_for']})" if e["proved_for"] else ""
     fit = {True: "a fit exists", False: "no fit exists", None: "undecided"}[e["fit_exists"]]
+    if e["fit_exists"] is None and any(r["success"] for r in report["runs"]):
+        fit = "undecided, but a heuristic reached 0 errors, so a fit exists"
     lines = [f"data: {d['n_examples']} examples, architecture {'-'.join(map(str, d['architecture']))}",
              f"exact: {e['status']}{scope} in {e['time_s']:.2f} s [{e['backend']}]: {fit}", ""]
     head = ("method", "success", "errors", "sep(act)", "sep(t)", "out-sep", "distance", "time/run")

@@ -143,8 +143,8 @@ def test_bad_options():
     X, y, hidden, _ = CASES["xor-2"]
     with pytest.raises(ProblemError, match="weight_bound"):
         solve(X, y, hidden=hidden, backend="cpsat", weight_bound=0)
-    with pytest.raises(ProblemError, match="weights"):
-        solve(X, y, hidden=hidden, backend="cpsat", weights="ternary")
+    with pytest.raises(ProblemError, match="weight_bound"):
+        solve(X, y, hidden=hidden, backend="cpsat", weight_bound=2.5)
 
 
 def test_scope_rules():

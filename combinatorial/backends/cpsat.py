@@ -43,6 +43,7 @@ from ..problem import Problem, ProblemError
 from ..separability import check_separable
 from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status, integer_scope
 from ..symmetry import add_cpsat_symmetry_breaking, canonicalize
+from ._cpsat import solve_keeping_sigint
 
 # K(n) for fan-in n under the form above (benchmarks/results/weight_bounds.md).
 SUFFICIENT_WEIGHT_BOUND = {1: 1, 2: 1, 3: 2, 4: 3, 5: 5}
@@ -227,14 +228,7 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         solver.log_callback = lambda line: print(line, file=sys.stderr)
 
     best = _Best(built)
-    interrupted = False
-    try:
-        code = solver.Solve(md, best)
-    except KeyboardInterrupt:  # only if CP-SAT's own SIGINT handling is switched off
-        code, interrupted = cp_model.UNKNOWN, True
-    # CP-SAT catches Ctrl-C itself and returns its best so far: stopping before the limit means that.
-    if code in (cp_model.UNKNOWN, cp_model.FEASIBLE) and (deadline is None or time.monotonic() < deadline - 0.05):
-        interrupted = True
+    code, interrupted = solve_keeping_sigint(solver, md, best, deadline=deadline)
 
     stats = {
         "weight_bound": max(Ks), "weight_bounds": Ks, "feature_scale": S, "feature_scale_exact": exact,

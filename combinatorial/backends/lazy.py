@@ -33,6 +33,7 @@ from ..problem import Problem, ProblemError
 from ..separability import check_separable
 from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status
 from ..symmetry import add_cpsat_symmetry_breaking, canonicalize
+from ._cpsat import solve_keeping_sigint
 
 # A failing unit is re-checked with its certificate's examples removed, for up to this many
 # further disjoint certificates: more cuts per master solve, fewer master solves.
@@ -194,7 +195,9 @@ class _Master:
         prm.random_seed = int(self.options.seed)
         if deadline is not None:
             prm.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-        status = solver.solve(model)
+        status, interrupted = solve_keeping_sigint(solver, model, deadline=deadline)
+        if interrupted and status != self.cp.OPTIMAL:
+            raise KeyboardInterrupt
         self.conflicts += solver.num_conflicts
         self.seconds += solver.wall_time
         cp = self.cp

@@ -91,21 +91,26 @@ class _Fitter:
         fits, cache = {}, {}
         todo = list(self.units())
         keys = [(layer, t.tobytes()) for layer, _, _, t in todo]
+        # units fed real-valued inputs are the slow MILPs; units fed ±1 codes solve in milliseconds
+        slow = {key for key, (_, _, U, _) in zip(keys, todo) if not np.all(np.abs(U) == 1)}
         for pos, (layer, j, U, t) in enumerate(todo):
             key = keys[pos]
             if key in cache:
                 fits[(layer, j)] = cache[key]
                 continue
             limit = None
-            if deadline is not None:  # share what is left among the distinct units still to fit
+            if deadline is not None:  # share what is left among the distinct slow units still to fit
                 left = (deadline - time.monotonic()) * share
-                distinct = len(set(keys[pos:]) - cache.keys())
+                distinct = len((set(keys[pos:]) & slow) - cache.keys())
                 limit = max(left / max(distinct, 1), 0.05)
             mm = None
             if stage == "sparse" and previous is not None:
                 prev = previous[(layer, j)]
                 mm = None if prev.margin is None or prev.objective != "max-margin" else prev.margin * MARGIN_KEEP
             fit = fit_unit(U, t, objective=objective, domain=self.domain, min_margin=mm, time_limit=limit)
+            if mm is not None:  # one readable scope instead of one per unit's margin value
+                base = self.domain.scope if self.domain.is_integer else "real weights with ||w||_inf <= 1"
+                fit.scope = f"{base}, each unit keeping its stage-2 margin"
             if not fit.ok and previous is not None:  # keep the previous stage's weights, say so
                 fit = replace(previous[(layer, j)], status="kept", time_s=fit.time_s)
             fits[(layer, j)] = cache[key] = fit
