@@ -222,6 +222,7 @@ def _bound(solver, keep):
 
 
 def _warm_targets(problem: Problem, options) -> list[np.ndarray] | None:
+    """The warm-start targets mapped to merged examples, as given (not yet normalised)."""
     if options.warm_start is None:
         return None
     if len(options.warm_start) != len(problem.hidden):
@@ -232,8 +233,26 @@ def _warm_targets(problem: Problem, options) -> list[np.ndarray] | None:
         T = np.asarray(T)
         if T.shape != (problem.n_examples, w):
             raise ProblemError(f"warm_start layer {l + 1} has shape {T.shape}, expected {(problem.n_examples, w)}")
-        T = np.where(T[first] > 0, 1, -1).astype(np.int8)
-        out.append(canonicalize(T) if options.symmetry_breaking else T)
+        out.append(np.where(T[first] > 0, 1, -1).astype(np.int8))
+    return out
+
+
+def _normalise_hint(problem: Problem, targets: list[np.ndarray], monotone: bool) -> list[np.ndarray]:
+    """Bring a hint into the master's symmetry-broken form, or CP-SAT would reject it at once.
+
+    Every layer but a monotone last one: sign fixed on example 0, columns sorted (canonicalize).
+    A monotone last layer: units flipped so that the output unit's LP weights are >= 0, then the
+    columns sorted without the example-0 sign fix.
+    """
+    out = [canonicalize(T) for T in targets]
+    if monotone and targets:
+        T = targets[-1].copy()
+        r = check_separable(T.astype(float), problem.Yu[:, 0])
+        if r.separable:
+            T = T * np.where(r.w < 0, -1, 1).astype(np.int8)
+        keys = [tuple(col) for col in (T.T > 0).astype(int)]
+        order = sorted(range(T.shape[1]), key=lambda j: keys[j], reverse=True)
+        out[-1] = T[:, order]
     return out
 
 
@@ -256,6 +275,17 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     total = int(counts.sum())
     stats = {"iterations": 0, "cuts": 0}
     hint, hint_keep = _warm_targets(problem, options), None
+    if hint is not None:
+        # A complete hint is LP-checked first: if every unit fits, there is nothing to search.
+        if not checker.failures(hint, None, first_only=True):
+            stats["warm_start"] = "hint fits every example: returned after LP checks"
+            if min_errors:
+                return BackendResult(Status.OPTIMAL, hidden_targets=hint, kept=np.ones(problem.n_merged, bool),
+                                     proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0, stats=stats)
+            return BackendResult(Status.FEASIBLE, hidden_targets=hint, stats=stats)
+        stats["warm_start"] = "used as CP-SAT hint"
+        if options.symmetry_breaking:
+            hint = _normalise_hint(problem, hint, master.monotone)
     best, best_fail = None, None  # feasibility: fewest failing units so far
     best_keep = None
     if min_errors:
