@@ -112,6 +112,12 @@ def run_method(method: str, Xtr, ytr, Xte, yte, cfg: Config, seed: int) -> dict:
                                    time_limit=cfg.pair_time_limit, random_state=seed).fit(Xtr, ytr)
             pred, tied = est.predict_with_ties(Xte)
             counts = {s: est.pair_status_.count(s) for s in sorted(set(est.pair_status_))}
+            stage_counts: dict = {}
+            for pair in est.estimators_:
+                for st in pair.solution_.stats.get("stages", []):
+                    key = f"{st['stage']}:{st['status']}"
+                    stage_counts[key] = stage_counts.get(key, 0) + 1
+            row["stages"] = dict(sorted(stage_counts.items()))
             row.update(architecture=[64, 4, 4, 1], pairs=len(est.pairs_), weights="ternary",
                        objective="lexicographic", time_limit=cfg.pair_time_limit, status=counts,
                        test_ties=int(tied.sum()), test_ties_frac=float(tied.mean()))
@@ -226,7 +232,11 @@ def report(rows_path: Path, cfg: Config) -> None:
                     for s, c in r["status"].items():
                         tot[s] = tot.get(s, 0) + c
                 ties = sum(r["test_ties"] for r in rs)
-                lines.append(f"- {m}, k = {k}: pairs {tot}; tied votes on {ties} of "
+                stage: dict = {}
+                for r in rs:
+                    for key, c in r.get("stages", {}).items():
+                        stage[key] = stage.get(key, 0) + c
+                lines.append(f"- {m}, k = {k}: pair networks {tot}, their stages {stage}; tied votes on {ties} of "
                              f"{sum(r['n_test'] for r in rs)} test predictions (broken by summed confidence)\n")
             else:
                 stage = {}

@@ -212,21 +212,24 @@ def _solve(U, t, objective, domain, gap, time_limit):
 
 @contextmanager
 def _quiet_stderr():
-    """HiGHS's MIP solver prints stray progress lines to the C-level stderr even with disp=False."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stderr (captured): nothing to hide
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
+    """HiGHS's MIP solver prints stray progress lines at C level even with disp=False: hide them."""
+    fds = []
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+            fds.append(stream.fileno())
+        except (AttributeError, OSError, ValueError):  # captured / no real descriptor: nothing to hide
+            pass
+    saved = [os.dup(fd) for fd in fds]
     try:
         with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), fd)
+            for fd in fds:
+                os.dup2(null.fileno(), fd)
             yield
     finally:
-        os.dup2(saved, fd)
-        os.close(saved)
+        for fd, keep in zip(fds, saved):
+            os.dup2(keep, fd)
+            os.close(keep)
 
 
 def _rounded(U, t, domain, gap):

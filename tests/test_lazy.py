@@ -48,8 +48,18 @@ def test_cuts_are_used_and_reported():
 def test_warm_start_and_bad_warm_start():
     X, y = parity(3)
     first = solve(X, y, hidden=(3,), backend="lazy")
-    again = solve(X, y, hidden=(3,), backend="lazy", warm_start=tuple(first.hidden_targets))
-    assert again.status == Status.FEASIBLE and again.stats["iterations"] == 1
+    # a complete fit, permuted and with one unit negated, is accepted by LP checks alone
+    H = first.hidden_targets[0][:, ::-1].copy()
+    H[:, 0] *= -1
+    again = solve(X, y, hidden=(3,), backend="lazy", warm_start=(H,))
+    assert again.status == Status.FEASIBLE and again.stats["iterations"] == 0
+    assert "LP checks" in again.stats["warm_start"]
+    # a broken hint is only a hint: the search still runs and still finds a fit
+    H[0, 1] *= -1
+    H[3, 2] *= -1
+    hinted = solve(X, y, hidden=(3,), backend="lazy", warm_start=(H,))
+    assert hinted.status == Status.FEASIBLE and hinted.stats["iterations"] >= 1
+    assert hinted.stats["warm_start"] == "used as CP-SAT hint"
     with pytest.raises(ProblemError, match="warm_start"):
         solve(X, y, hidden=(3,), backend="lazy", warm_start=(np.ones((8, 2)),))
 
