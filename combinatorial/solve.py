@@ -51,6 +51,7 @@ class SolveOptions:
     weight_bound: int | None = None  # cpsat: |w| <= K (None: the backend's own choice)
     big_m: float | None = None  # mip: bound on |w| and |b| after scaling (None: backend default)
     verbose: bool = False  # print the backend's progress lines to stderr
+    heuristic: bool = True  # lazy: interleave full-batch FTPROP restarts as a primal heuristic
 
     def resolved_workers(self) -> int:
         return self.workers if self.workers > 0 else max(1, os.cpu_count() or 1)

@@ -103,3 +103,14 @@ def test_min_errors_timeout_keeps_verified_network():
     X, y = parity(4)
     r = lazy.run(Problem.from_data(X, y, (2,)), SolveOptions(objective="min-errors"), deadline=time.monotonic() - 1)
     assert r.status == Status.FEASIBLE and r.kept is not None and r.kept.any()
+
+
+def test_primal_heuristic_finds_teacher_fit_and_can_be_switched_off():
+    from ftprop.datasets import DataOptions, load_dataset
+
+    d = load_dataset("teacher", DataOptions(inputs=4, teacher_hidden=(4,), samples=60, seed=0))
+    sol = solve(d.X, d.y, hidden=(4,), backend="lazy", time_limit=60)
+    assert sol.status == Status.FEASIBLE and sol.train_errors == 0
+    assert sol.stats["heuristic_runs"] >= 1 and sol.stats["found_by"].startswith("primal heuristic")
+    pure = solve(d.X, d.y, hidden=(4,), backend="lazy", time_limit=1, heuristic=False)
+    assert "heuristic_runs" not in pure.stats and "found_by" not in pure.stats

@@ -38,6 +38,9 @@ from ._cpsat import solve_keeping_sigint
 # A failing unit is re-checked with its certificate's examples removed, for up to this many
 # further disjoint certificates: more cuts per master solve, fewer master solves.
 EXTRA_CERTIFICATES = 2
+# Master iterations after which a short full-batch FTPROP run is tried (feasibility only).
+HEURISTIC_AT = frozenset({4, 16, 64, 256, 1024})
+HEURISTIC_RESTARTS = 2
 # min-errors: rounds of greedy repair (drop one example per failing unit) per candidate.
 REPAIR_ROUNDS = 40
 
@@ -256,6 +259,27 @@ def _normalise_hint(problem: Problem, targets: list[np.ndarray], monotone: bool)
     return out
 
 
+def _primal_heuristic(problem: Problem, options, deadline, stats) -> list[np.ndarray] | None:
+    """A few restarts of full-batch FTPROP (the ``ftprop`` backend) between master solves.
+
+    Proofs still come only from the master; this finds fits sooner on real-valued data, where
+    the master may need many cuts before a candidate survives. Its targets are verified like any
+    other answer.
+    """
+    from .ftprop import FTPropConfig, search
+
+    start = time.monotonic()
+    runs = stats.get("heuristic_runs", 0)
+    trace = search(problem, seed=int(options.seed) + runs, deadline=deadline,
+                   config=FTPropConfig(max_restarts=HEURISTIC_RESTARTS))
+    stats["heuristic_runs"] = runs + 1
+    stats["heuristic_time_s"] = round(stats.get("heuristic_time_s", 0.0) + time.monotonic() - start, 4)
+    if trace.found:
+        stats["found_by"] = "primal heuristic (full-batch FTPROP)"
+        return trace.hidden_targets
+    return None
+
+
 def _trivial(problem: Problem):
     """min-errors fallback that always verifies: constant hidden targets, keep one output row."""
     rows, inv = np.unique(problem.Yu, axis=0, return_inverse=True)
@@ -337,6 +361,10 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
             for layer, unit, subsets in fails:
                 for subset in subsets:
                     stats["cuts"] += master.add_cut(layer, unit, subset, targets)
+            if not min_errors and options.heuristic and stats["iterations"] in HEURISTIC_AT:
+                found = _primal_heuristic(problem, options, deadline, stats)
+                if found is not None:
+                    return result(Status.FEASIBLE, hidden_targets=found)
             if min_errors:
                 repaired = _repair(checker, targets, keep.copy(), counts, deadline)
                 if repaired is not None:

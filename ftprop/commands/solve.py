@@ -52,6 +52,8 @@ def add_solver_arguments(p: argparse.ArgumentParser, *, objective: bool = True) 
     g.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every solver and data generator")
     g.add_argument("--no-symmetry-breaking", action="store_true",
                    help="do not break the unit-permutation and sign symmetries")
+    g.add_argument("--no-heuristic", action="store_true",
+                   help="lazy: no full-batch FTPROP restarts between master solves (pure search)")
     g.add_argument("--shortcut", action="store_true", help="direct input -> output connections (one hidden layer)")
     g.add_argument("--verbose", action="store_true", help="backend progress on stderr")
     g.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
@@ -87,6 +89,7 @@ def options_from_args(args, **overrides):
         workers=args.workers,
         seed=args.seed,
         symmetry_breaking=not args.no_symmetry_breaking,
+        heuristic=not args.no_heuristic,
         verbose=args.verbose,
         weights=getattr(args, "weights", "real"),
     )
@@ -130,7 +133,7 @@ def run(args) -> int:
     out["versions"] = {**meta.pop("versions"), **out.get("versions", {})}
     out.update(meta)
     out["options"] = {"hidden": list(args.hidden), "time_limit": options.time_limit, "workers": options.workers,
-                      "symmetry_breaking": options.symmetry_breaking}
+                      "symmetry_breaking": options.symmetry_breaking, "heuristic": options.heuristic}
     if args.save:
         from ..io import atomic_write_json
 
