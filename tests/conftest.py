@@ -1,1 +1,16 @@
 """Shared fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op torch thread: tensors in tests are tiny, CI has 2 shared cores, and
+    bitwise-equal reruns (resume tests) need a fixed thread count."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

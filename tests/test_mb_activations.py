@@ -14,13 +14,7 @@ from minibatch import functional as MF  # noqa: E402
 from minibatch.rules import RULES  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One intra-op thread: these tensors are tiny, and the CI machine's cores are shared."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 # Centred pre-activations c, with the kinks (0, +-1) and the saturated region (+-2), and incoming
 # gradients g of both signs and zero. Every (c, g) pair is one unit of a (7, 5) grid.

@@ -11,13 +11,7 @@ from minibatch import MODELS, RULES, Sign, Staircase, build_model  # noqa: E402
 from minibatch.activations import _HardThreshold  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One intra-op thread: these tensors are tiny, and the CI machine's cores are shared."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 # name -> a small input shape the model accepts (ImageNet nets at reduced size)
 SHAPES = {

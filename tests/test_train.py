@@ -16,13 +16,7 @@ from minibatch.models import build_model  # noqa: E402
 from minibatch.trainer import fit, hard_threshold_modules, load_checkpoint, lr_factor, seed_everything  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # Bitwise-equal reruns and a fair share of a small shared machine.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def moons(n=400, seed=0):

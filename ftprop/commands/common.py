@@ -8,34 +8,48 @@ from ..datasets import DataOptions, Dataset, dataset_names, load_dataset, load_f
 from ..errors import InputError
 
 
-def positive_int(text: str) -> int:
+def _integer(text: str, lowest: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+        raise argparse.ArgumentTypeError(f"expected a {what} integer, got {text!r}") from None
+    if value < lowest:
+        raise argparse.ArgumentTypeError(f"expected a {what} integer, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _integer(text, 1, "positive")
 
 
 def nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
+    return _integer(text, 0, "non-negative")
 
 
-def seconds(text: str) -> float:
+def _real(text: str, what: str, ok) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if not ok(value):  # NaN fails every comparison, so it is refused here too
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text}")
     return value
+
+
+def positive_float(text: str) -> float:
+    return _real(text, "a positive number", lambda v: 0 < v < float("inf"))
+
+
+def nonnegative_float(text: str) -> float:
+    return _real(text, "a non-negative number", lambda v: 0 <= v < float("inf"))
+
+
+def fraction(text: str) -> float:
+    return _real(text, "a fraction in [0, 1)", lambda v: 0 <= v < 1)
+
+
+def seconds(text: str) -> float:
+    return _real(text, "a positive number of seconds", lambda v: 0 < v < float("inf"))
 
 
 def int_list(text: str, *, allow_empty: bool = False, what: str = "width") -> tuple[int, ...]:

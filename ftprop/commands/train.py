@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from .common import add_data_arguments, int_list, nonnegative_int, positive_int, require
+from .common import (
+    add_data_arguments, fraction, int_list, nonnegative_float, nonnegative_int, positive_float, positive_int, require,
+)
 
 # Flags that may change when a run is resumed; everything else must match the saved run.
 RESUMABLE = ("epochs", "device", "compile", "num_workers", "amp", "eval_batch_size")
@@ -27,36 +29,6 @@ DEFAULT_MODEL = {"mnist1d": ("conv1d", {"channels": 64, "batch_norm": True}), "c
                  "imagenet": ("resnet18", {})}
 IMAGE_SETS = ("cifar10", "imagenet")
 ACTIVATIONS = ("sign", "step", "qrelu", "relu", "sat-relu")
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return value
-
-
-def _nonnegative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text}")
-    return value
 
 
 def _model_option(text: str) -> tuple[str, object]:
@@ -78,8 +50,8 @@ def add_parser(subparsers) -> None:
     )
     add_data_arguments(p, required=False)
     g = p.add_argument_group("splits")
-    g.add_argument("--test-split", type=_fraction, help="held-out test fraction when the data set has none (default 0.2)")
-    g.add_argument("--val-split", type=_fraction, help="fraction of the training set held out for validation (default 0)")
+    g.add_argument("--test-split", type=fraction, help="held-out test fraction when the data set has none (default 0.2)")
+    g.add_argument("--val-split", type=fraction, help="fraction of the training set held out for validation (default 0)")
     g.add_argument("--no-standardize", dest="standardize", action="store_false", default=None,
                    help="keep tabular features as loaded (default: centre and scale with training statistics)")
     g.add_argument("--augment", action="store_true", default=None, help="random crop + flip on cifar10 / imagenet")
@@ -102,13 +74,13 @@ def add_parser(subparsers) -> None:
     g.add_argument("--epochs", type=positive_int, help="passes over the training set (default 20)")
     g.add_argument("--batch-size", type=positive_int, help="examples per step and process (default 128)")
     g.add_argument("--optimizer", choices=("adam", "sgd"), help="default adam")
-    g.add_argument("--lr", type=_positive_float, help="initial learning rate (default 1e-2)")
-    g.add_argument("--momentum", type=_nonnegative_float, help="SGD momentum (default 0.9)")
-    g.add_argument("--weight-decay", type=_nonnegative_float, help="L2 penalty (default 0)")
+    g.add_argument("--lr", type=positive_float, help="initial learning rate (default 1e-2)")
+    g.add_argument("--momentum", type=nonnegative_float, help="SGD momentum (default 0.9)")
+    g.add_argument("--weight-decay", type=nonnegative_float, help="L2 penalty (default 0)")
     g.add_argument("--schedule", choices=("cosine", "step", "none"), help="learning-rate schedule (default cosine)")
     g.add_argument("--milestones", type=lambda s: int_list(s, what="epoch"),
                    help="epochs at which the step schedule multiplies the rate by --gamma, e.g. 200,250")
-    g.add_argument("--gamma", type=_positive_float, help="factor of the step schedule (default 0.1)")
+    g.add_argument("--gamma", type=positive_float, help="factor of the step schedule (default 0.1)")
 
     g = p.add_argument_group("run")
     g.add_argument("--seed", type=nonnegative_int, help="seed of everything random (default 0)")
