@@ -27,7 +27,7 @@ def _check(est):
 def test_check_estimator_exact():
     # No hidden layer keeps the 40-odd fits of check_estimator fast: every fit is exact LPs with
     # Farkas certificates, and the hidden-layer path shares fit / predict with it (tested below).
-    _check(ThresholdNetworkClassifier((), time_limit=2))  # 2 s: the min-errors fallbacks finish
+    _check(ThresholdNetworkClassifier((), time_limit=1))
 
 
 def test_check_estimator_ftprop():

@@ -190,7 +190,9 @@ def run(problem, options, deadline: float | None) -> BackendResult:
         proved_for, lower = inner.proved_for, inner.lower_bound
         fits = _Fitter(problem, targets, kept, domain).run("fit", deadline)
         entry = {**_summary("fit", fits, time.monotonic() - t0), "method": f"search ({inner.stats.get('stage1_backend')})",
-                 "search_status": inner.status.value, "scope": inner.proved_for}
+                 "search_status": inner.status.value}
+        if inner.status in (Status.OPTIMAL, Status.INFEASIBLE):  # only a proof has a scope to report
+            entry["search_proof_scope"] = inner.proved_for
         report.append(entry)
         if not all(f.ok for f in fits.values()):  # real-weight targets without domain weights
             bad = [k for k, f in fits.items() if not f.ok]
