@@ -52,8 +52,8 @@ def seconds(text: str) -> float:
     return _real(text, "a positive number of seconds", lambda v: 0 < v < float("inf"))
 
 
-def int_list(text: str, *, allow_empty: bool = False, what: str = "width") -> tuple[int, ...]:
-    """Parse ``3,2`` into (3, 2); every entry must be a positive integer."""
+def int_list(text: str, *, allow_empty: bool = False, what: str = "width", lowest: int = 1) -> tuple[int, ...]:
+    """Parse ``3,2`` into (3, 2); every entry must be an integer >= ``lowest``."""
     text = text.strip()
     if not text:
         if allow_empty:
@@ -66,15 +66,16 @@ def int_list(text: str, *, allow_empty: bool = False, what: str = "width") -> tu
             value = int(part)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{what} {part!r} is not an integer") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{what} must be a positive integer, got {value}")
+        if value < lowest:
+            kind = "a positive" if lowest == 1 else "a non-negative" if lowest == 0 else f"an integer >= {lowest},"
+            raise argparse.ArgumentTypeError(f"{what} must be {kind} integer, got {value}")
         out.append(value)
     return tuple(out)
 
 
 def hidden_widths(text: str) -> tuple[int, ...]:
-    """``--hidden``: ``3`` or ``3,2``; ``0`` or an empty string mean no hidden layer (a perceptron)."""
-    if text.strip() in ("", "0"):
+    """``--hidden``: ``3`` or ``3,2``; ``none`` means no hidden layer (a single perceptron layer)."""
+    if text.strip().lower() == "none":
         return ()
     return int_list(text, what="width")
 
@@ -86,7 +87,7 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True
     src.add_argument("--data", metavar="FILE", help="CSV (last column the label) or NPZ with arrays X, y")
     group.add_argument("--samples", type=positive_int, help="examples for synthetic data sets")
     group.add_argument("--noise", type=float, help="noise of moons / circles / blobs")
-    group.add_argument("--classes", type=lambda s: int_list(s, what="class"),
+    group.add_argument("--classes", type=lambda s: int_list(s, what="class", lowest=0),
                        help="keep only these classes, e.g. 4,9")
     group.add_argument("--per-class", type=positive_int, help="training examples per class (few-shot)")
     group.add_argument("--inputs", type=positive_int, help="input dimension of the teacher data set")

@@ -14,7 +14,7 @@ import json
 import sys
 
 from ..errors import EXIT_OK, EXIT_UNKNOWN
-from .common import add_data_arguments, dataset_from_args, int_list, nonnegative_int, seconds
+from .common import add_data_arguments, dataset_from_args, hidden_widths, nonnegative_int, seconds
 
 BACKEND_CHOICES = ("auto", "lazy", "cpsat", "mip", "enumerate", "ftprop")
 OBJECTIVE_CHOICES = ("feasibility", "min-errors", "max-margin", "min-weight", "lexicographic")
@@ -32,8 +32,8 @@ def weight_domain(text: str) -> str:
 
 
 def widths(text: str) -> tuple[int, ...]:
-    """``--hidden 3`` or ``3,2``: one positive integer per hidden layer."""
-    return int_list(text, what="width")
+    """``--hidden 3`` or ``3,2``: one positive integer per hidden layer; ``none``: a perceptron."""
+    return hidden_widths(text)
 
 
 def add_solver_arguments(p: argparse.ArgumentParser, *, objective: bool = True) -> None:
@@ -67,7 +67,7 @@ def add_parser(subparsers) -> None:
     )
     add_data_arguments(p)
     p.add_argument("--hidden", type=widths, required=True, metavar="W[,W...]",
-                   help="hidden widths, input side first, e.g. 3 or 3,2")
+                   help="hidden widths, input side first, e.g. 3 or 3,2 ('none': a single perceptron layer)")
     add_solver_arguments(p)
     p.add_argument("--warm-start", metavar="ftprop|minibatch|FILE",
                    help="hint the search with hidden targets from full-batch FTPROP, FTPROP-MB (soft-hinge), "
