@@ -164,6 +164,9 @@ def _with_warm_start(args, ds, options):
     return replace(options, warm_start=targets), info
 
 
+MAX_WEIGHTS_SHOWN = 16  # wider units are summarised in the human output
+
+
 def describe(sol, name: str) -> str:
     """Readable details after the summary line: data, proof in words, rounded weights."""
     arch = "-".join(map(str, sol.architecture)) + (" with shortcut" if sol.shortcut else "")
@@ -188,8 +191,19 @@ def describe(sol, name: str) -> str:
         for l, layer in enumerate(sol.layers, 1):
             kind = "output" if l == len(sol.layers) else "hidden"
             for j, (w, b) in enumerate(zip(layer["W"], layer["b"])):
-                ws = " ".join(f"{_r(v):+.3g}" for v in w)
+                if len(w) > MAX_WEIGHTS_SHOWN:  # wide units: a summary (--json has every weight)
+                    nz = int(sum(1 for v in w if abs(v) > 1e-12))
+                    ws = f"{len(w)} weights, {nz} non-zero, max |w| {max(abs(_r(v)) for v in w):.3g}"
+                else:
+                    ws = " ".join(f"{_r(v):+.3g}" for v in w)
                 lines.append(f"  layer {l} ({kind}) unit {j}: W = [{ws}]  b = {_r(b):+.3g}")
+    for st in sol.stats.get("stages") or []:
+        extra = "".join(
+            f", {label} {st[key]:g}" for key, label in (("margin_sum", "margin sum"), ("nonzero_weights", "non-zero weights"))
+            if st.get(key) is not None
+        )
+        lines.append(f"stage {st.get('stage')}: {st.get('status')} ({st.get('optimal_for', '')}; "
+                     f"{st.get('scope', '')}){extra} in {st.get('seconds', 0):.2f} s")
     stats = {k: v for k, v in sol.stats.items() if not isinstance(v, (dict, list))}
     if stats:
         lines.append("stats: " + ", ".join(f"{k}={v}" for k, v in stats.items()))
