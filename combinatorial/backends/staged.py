@@ -34,6 +34,7 @@ import numpy as np
 
 from ..domains import WeightDomain, dead_inputs, parse_weights
 from ..objectives import fit_unit
+from ..problem import ProblemError
 from ..solution import BackendResult, Status
 
 STAGES = {
@@ -55,6 +56,31 @@ def linear_code_targets(problem) -> list[np.ndarray] | None:
     if any(width < k for width in problem.hidden):
         return None
     return [code[:, np.arange(width) % k] for width in problem.hidden]
+
+
+def given_targets(problem, warm_start) -> list[np.ndarray] | None:
+    """``SolveOptions.warm_start`` (per hidden layer, original examples x width, ±1) on merged rows.
+
+    Examples with equal inputs share one merged row; their targets must agree (they come from a
+    forward pass in practice), else the targets cannot be fitted and ValueError says so.
+    """
+    if warm_start is None:
+        return None
+    if len(warm_start) != len(problem.hidden):
+        raise ProblemError(f"warm_start has {len(warm_start)} layer(s) of targets but the network has "
+                         f"{len(problem.hidden)} hidden layer(s)")
+    merged = []
+    for layer, (T, width) in enumerate(zip(warm_start, problem.hidden), start=1):
+        T = np.asarray(T)
+        if T.shape != (problem.n_examples, width) or not np.all(np.abs(T) == 1):
+            raise ProblemError(f"warm_start layer {layer} must be {problem.n_examples} x {width} values in "
+                             f"{{-1, +1}}, got shape {T.shape}")
+        M = np.zeros((problem.n_merged, width), dtype=np.int8)
+        M[problem.index] = T
+        if np.any(M[problem.index] != T):
+            raise ProblemError(f"warm_start layer {layer} gives different targets to examples with equal inputs")
+        merged.append(M)
+    return merged
 
 
 def _inputs(problem, targets, layer):
@@ -166,7 +192,8 @@ def run(problem, options, deadline: float | None) -> BackendResult:
     if stages is None:
         raise ValueError(f"staged backend: unknown objective {options.objective!r}")
     start = time.monotonic()
-    code = linear_code_targets(problem)
+    given = given_targets(problem, options.warm_start)
+    code, method = (given, "given targets") if given is not None else (linear_code_targets(problem), "linear code")
     report, targets, kept, status, proved_for, lower = [], None, None, None, None, None
     fits = None
     if code is not None:
@@ -176,7 +203,7 @@ def run(problem, options, deadline: float | None) -> BackendResult:
             targets, status = code, Status.OPTIMAL if options.objective == "min-errors" else Status.FEASIBLE
             proved_for = domain.scope if status is Status.OPTIMAL else None  # 0 errors: nothing lower
             lower = 0.0
-            report.append({**_summary("fit", fits, time.monotonic() - start), "method": "linear code",
+            report.append({**_summary("fit", fits, time.monotonic() - start), "method": method,
                            "errors": 0, "proof": "0 training errors (no lower count exists)"})
     inner = None
     if targets is None:
