@@ -143,6 +143,23 @@ class Problem:
             n += self.n_inputs
         return n
 
+    def merged_targets(self, per_example) -> list[np.ndarray]:
+        """Hidden targets given per original example (one n x width array per hidden layer, as in
+        ``SolveOptions.warm_start`` or ``Solution.hidden_targets``) mapped to the merged examples
+        (each takes its first original example's row), as ±1 int8 arrays."""
+        layers = list(per_example)
+        if len(layers) != len(self.hidden):
+            raise ProblemError(f"warm_start has {len(layers)} layers but the network has {len(self.hidden)} hidden layers")
+        first = np.full(self.n_merged, -1)
+        first[self.index[::-1]] = np.arange(self.n_examples)[::-1]
+        out = []
+        for l, (T, width) in enumerate(zip(layers, self.hidden)):
+            T = np.asarray(T)
+            if T.shape != (self.n_examples, width):
+                raise ProblemError(f"warm_start layer {l + 1} has shape {T.shape}, expected {(self.n_examples, width)}")
+            out.append(np.where(T[first] >= 0, 1, -1).astype(np.int8))
+        return out
+
     def labels_from_outputs(self, out: np.ndarray) -> np.ndarray:
         """Map ±1 output rows to labels: the class whose unit fires (argmax for k > 2)."""
         if out.shape[1] == 1:

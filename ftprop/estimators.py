@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 # every check passes. ``fit`` takes no sample_weight (an exact fit reproduces every label or
 # proves it cannot; there is nothing to weight), so the sample-weight checks do not apply.
 EXPECTED_FAILED_CHECKS: dict[str, str] = {}
+INITS = ("linear-code", "ftprop")
 
 
 def _seed(random_state) -> int:
@@ -62,12 +63,17 @@ class _ArgmaxClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(z, axis=1)]
 
     def _labels(self, X, y):
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        self.classes_, y_idx = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"need samples of at least 2 classes in the data, got 1 class: {self.classes_[0]!r}")
-        return X, y_idx
+        return validate_labels(self, X, y)
+
+
+def validate_labels(est, X, y):
+    """Validate (X, y) for a classifier, set ``est.classes_``; returns (X, y as indices into it)."""
+    X, y = validate_data(est, X, y, dtype=np.float64)
+    check_classification_targets(y)
+    est.classes_, y_idx = np.unique(y, return_inverse=True)
+    if len(est.classes_) < 2:
+        raise ValueError(f"need samples of at least 2 classes in the data, got 1 class: {est.classes_[0]!r}")
+    return X, y_idx
 
 
 class ThresholdNetworkClassifier(_ArgmaxClassifier):
@@ -76,16 +82,22 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
     Parameters (all stored as given; ``fit`` validates them):
 
     hidden       hidden widths, e.g. ``(16,)``; ``()`` is a single layer of perceptrons
-    backend      ``auto`` (staged: the linear code, then ``lazy``/``cpsat`` search) or any backend
-                 of :func:`combinatorial.solve`
+    backend      ``auto`` (staged: the stage-1 targets of ``init``, then ``lazy``/``cpsat`` search
+                 warm-started from them) or any backend of :func:`combinatorial.solve`
+    init         where stage 1's hidden targets come from: ``linear-code`` (every hidden unit copies
+                 a one-vs-rest output column) or ``ftprop`` (the hidden sign activations, on the
+                 training set, of a network of the same shape trained by FTPROP-MB, soft hinge,
+                 batch norm; ``init_epochs`` epochs). Either way the exact engine refits every unit
+                 and verifies the result; the targets only choose *which* exact network is found.
     objective    feasibility, min-errors, max-margin, min-weight or lexicographic
     weights      real, ternary or integer:P (the bias stays real; see combinatorial.domains)
-    time_limit   seconds for the whole fit (None: no limit)
+    time_limit   seconds for the exact solve (None: no limit; an ``ftprop`` init trains before it)
     random_state seed of the solvers
 
     k > 2 classes get k one-vs-rest output units. Learned state: ``coefs_`` (per layer, inputs x
     units), ``intercepts_``, ``classes_``, ``n_features_in_``, ``status_`` and ``proved_for_`` (of
-    the requested fit), ``fallback_``, ``dead_inputs_`` and the whole ``solution_``.
+    the requested fit), ``fallback_``, ``dead_inputs_``, ``init_targets_`` (the ``ftprop`` codes, or
+    None) and the whole ``solution_``.
 
     An INFEASIBLE feasibility fit falls back to min-errors (with its own ``time_limit``) when that
     is proved optimal; an UNKNOWN fit, or a fallback that does not finish, to best-effort weights (the linear code with
@@ -94,7 +106,7 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
     """
 
     def __init__(self, hidden=(16,), *, backend="auto", objective="feasibility", weights="real",
-                 time_limit=None, random_state=None, shortcut=False):
+                 time_limit=None, random_state=None, shortcut=False, init="linear-code", init_epochs=200):
         self.hidden = hidden
         self.backend = backend
         self.objective = objective
@@ -102,6 +114,8 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         self.time_limit = time_limit
         self.random_state = random_state
         self.shortcut = shortcut
+        self.init = init
+        self.init_epochs = init_epochs
 
     def fit(self, X, y):
         from combinatorial.domains import parse_weights
@@ -111,13 +125,16 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         domain = parse_weights(self.weights)
         if self.time_limit is not None and not (isinstance(self.time_limit, (int, float)) and self.time_limit > 0):
             raise ValueError(f"time_limit must be a positive number of seconds or None, got {self.time_limit!r}")
-        sol, problem = _solve(X, y_idx, hidden, self, domain, self.objective)
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
+        self.init_targets_ = _ftprop_targets(X, y_idx, hidden, self) if self.init == "ftprop" else None
+        sol, problem = _solve(X, y_idx, hidden, self, domain, self.objective, self.init_targets_)
         layers, note, self.fallback_ = sol.layers, None, None
         self.status_ = sol.status.value
         self.proved_for_ = sol.proved_for
         first = f"{sol.status.value} ({sol.proved_for})" if sol.proved_for else sol.status.value
         if sol.status.value == "infeasible" and self.objective == "feasibility":
-            fallback, _ = _solve(X, y_idx, hidden, self, domain, "min-errors")  # its own time_limit
+            fallback, _ = _solve(X, y_idx, hidden, self, domain, "min-errors", self.init_targets_)  # own time_limit
             if fallback.layers is not None and fallback.status.value == "optimal":  # proved: else best effort
                 sol, layers, self.fallback_ = fallback, fallback.layers, "min-errors"
                 note = f"using the min-errors fit ({fallback.train_errors} training errors, {fallback.status.value})"
@@ -146,7 +163,17 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         return z[:, 0] if z.shape[1] == 1 else z
 
 
-def _solve(X, y_idx, hidden, est, domain, objective):
+def _ftprop_targets(X, y_idx, hidden, est) -> list[np.ndarray] | None:
+    """Hidden sign codes of an FTPROP-MB network of the same shape, on the training set."""
+    if not hidden:
+        return None
+    batch = 32 if len(X) % 32 != 1 else 33  # batch norm cannot train on a last batch of one
+    net = FTPropClassifier(hidden, batch_norm=True, epochs=est.init_epochs, batch_size=batch,
+                           random_state=est.random_state).fit(X, y_idx)
+    return [np.where(h >= 0, 1, -1).astype(np.int8) for h in net.hidden_activations(X)]
+
+
+def _solve(X, y_idx, hidden, est, domain, objective, warm_start=None):
     import time
     from dataclasses import replace
 
@@ -158,7 +185,8 @@ def _solve(X, y_idx, hidden, est, domain, objective):
     problem = Problem.from_data(X, y_idx, hidden, shortcut=bool(est.shortcut))
     staged_path = est.backend in ("auto", "staged")
     options = SolveOptions(backend="auto" if staged_path else est.backend, objective=objective,
-                           time_limit=est.time_limit, seed=_seed(est.random_state), weights=str(domain), workers=1)
+                           time_limit=est.time_limit, seed=_seed(est.random_state), weights=str(domain), workers=1,
+                           warm_start=warm_start)
     if problem.conflict is not None and objective not in ("min-errors", "lexicographic"):
         i, j = problem.conflict  # same input, two labels: nothing to search
         result = BackendResult(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS,

@@ -17,10 +17,9 @@ from itertools import combinations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .estimators import ThresholdNetworkClassifier
+from .estimators import ThresholdNetworkClassifier, validate_labels
 
 
 class OneVsOneNetworks(ClassifierMixin, BaseEstimator):
@@ -43,20 +42,14 @@ class OneVsOneNetworks(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         import warnings
 
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise ValueError(f"need samples of at least 2 classes in the data, got 1 class: {self.classes_[0]!r}")
-        base = ThresholdNetworkClassifier(self.hidden, backend=self.backend, objective=self.objective,
-                                          weights=self.weights, time_limit=self.time_limit,
-                                          random_state=self.random_state)
+        X, y_idx = validate_labels(self, X, y)
+        base = ThresholdNetworkClassifier(**self.get_params())
         self.pairs_, self.estimators_, self.pair_status_ = [], [], []
         for a, b in combinations(range(len(self.classes_)), 2):
-            rows = (y == self.classes_[a]) | (y == self.classes_[b])
+            rows = (y_idx == a) | (y_idx == b)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                est = clone(base).fit(X[rows], y[rows])
+                est = clone(base).fit(X[rows], self.classes_[y_idx[rows]])
             self.pairs_.append((a, b))
             self.estimators_.append(est)
             self.pair_status_.append(est.status_ if not caught else f"{est.status_} (best effort)")
@@ -79,8 +72,7 @@ class OneVsOneNetworks(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X):
         """Votes plus squashed confidences (< 1/3 in total), scikit-learn's one-vs-one score."""
-        votes, conf = self._votes(X)
-        return votes + conf / (3 * (np.abs(conf) + 1))
+        return _score(*self._votes(X))
 
     def predict(self, X):
         return self.predict_with_ties(X)[0]
@@ -88,7 +80,11 @@ class OneVsOneNetworks(ClassifierMixin, BaseEstimator):
     def predict_with_ties(self, X):
         """(labels, tied): ``tied[i]`` when the top vote count of example i was shared."""
         votes, conf = self._votes(X)
-        score = votes + conf / (3 * (np.abs(conf) + 1))
+        score = _score(votes, conf)
         top = votes.max(axis=1, keepdims=True)
         tied = (votes == top).sum(axis=1) > 1
         return self.classes_[np.argmax(score, axis=1)], tied
+
+
+def _score(votes, conf):
+    return votes + conf / (3 * (np.abs(conf) + 1))

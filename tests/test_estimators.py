@@ -68,6 +68,30 @@ def test_exact_state_and_domain():
     assert [s["stage"] for s in stages] == ["fit", "margin", "sparse"]
 
 
+def test_exact_init_from_ftprop_codes():
+    X, y = _data()
+    est = ThresholdNetworkClassifier((4,), objective="max-margin", init="ftprop", init_epochs=30,
+                                     random_state=0).fit(X, y)
+    assert est.score(X, y) == 1.0 and est.fallback_ is None
+    assert est.solution_.stats["stages"][0]["method"] in ("given targets", "linear code")
+    assert est.init_targets_[0].shape == (36, 4) and set(np.unique(est.init_targets_[0])) <= {-1, 1}
+    with pytest.raises(ValueError, match="init must be one of"):
+        ThresholdNetworkClassifier(init="kmeans").fit(X, y)
+
+
+def test_ftprop_wraps_trainer_and_folds_batch_norm():
+    X, y = _data()
+    est = FTPropClassifier((5,), batch_norm=True, epochs=20, random_state=1).fit(X, y)
+    assert est.result_["epochs_run"] == 20 and est.result_["seed"] == 1
+    codes = est.hidden_activations(X)[0]
+    folded = np.where(X @ est.coefs_[0] + est.intercepts_[0] >= 0, 1.0, -1.0)
+    assert np.array_equal(codes, folded)  # batch norm folded into the affine map before sign
+    proba = est.predict_proba(X)
+    assert np.allclose(proba.sum(axis=1), 1) and np.array_equal(est.classes_[proba.argmax(1)], est.predict(X))
+    with pytest.raises(ValueError, match="optimizer must be"):
+        FTPropClassifier(optimizer="lbfgs").fit(X, y)
+
+
 def test_binary_decision_function_and_labels():
     X, y = _data()
     labels = np.where(y == 0, "no", "yes")

@@ -153,3 +153,23 @@ def test_staged_max_margin_not_below_feasibility():
     feas = _staged(X, y, (3,), objective="feasibility")
     mm = _staged(X, y, (3,), objective="max-margin")
     assert mm.stats["stages"][-1]["margin_sum"] >= feas.stats["stages"][0]["margin_sum"] - 1e-9
+
+
+def test_staged_given_targets_first_then_linear_code():
+    """Targets handed in as warm_start are tried first; targets that do not fit fall back."""
+    X, y = _three_clusters()
+    onehot = np.where(y[:, None] == np.arange(3)[None, :], 1, -1)
+    sol = _staged(X, y, (3,), objective="max-margin", warm_start=[-onehot[:, [1, 2, 0]]])
+    fit = sol.stats["stages"][0]
+    assert fit["method"] == "given targets" and "not_separable" not in fit and sol.train_errors == 0
+    assert np.array_equal(sol.hidden_targets[0], -onehot[:, [1, 2, 0]])
+    from combinatorial.problem import Problem
+
+    merged = Problem.from_data(X, y, (3,)).index  # equal inputs must get equal targets
+    bad = np.tile(np.where(merged % 2 == 0, 1, -1)[:, None], (1, 3))  # splits every cluster
+    sol = _staged(X, y, (3,), objective="max-margin", warm_start=[bad])
+    fit = sol.stats["stages"][0]
+    assert fit["method"] == "linear code" and fit["not_separable"][0].startswith("given targets")
+    assert sol.train_errors == 0
+    with pytest.raises(ValueError, match="warm_start layer 1 has shape"):
+        _staged(X, y, (3,), objective="max-margin", warm_start=[np.ones((15, 2))])

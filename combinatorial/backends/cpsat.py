@@ -172,21 +172,8 @@ class _Builder:
 def _warm_start(problem: Problem, options, symmetry: bool) -> list[np.ndarray] | None:
     if options.warm_start is None:
         return None
-    hints = list(options.warm_start)
-    if len(hints) != len(problem.hidden):
-        raise ProblemError(f"warm_start has {len(hints)} layers but the network has {len(problem.hidden)} hidden layers")
-    first = np.full(problem.n_merged, -1)
-    for i in range(problem.n_examples - 1, -1, -1):
-        first[problem.index[i]] = i
-    out = []
-    for l, T in enumerate(hints):
-        T = np.asarray(T)
-        if T.shape != (problem.n_examples, problem.hidden[l]):
-            raise ProblemError(f"warm_start layer {l + 1} has shape {T.shape}, expected "
-                               f"({problem.n_examples}, {problem.hidden[l]})")
-        Tm = np.where(T[first] >= 0, 1, -1)
-        out.append(canonicalize(Tm) if symmetry else Tm)
-    return out
+    hints = problem.merged_targets(options.warm_start)
+    return [canonicalize(T) for T in hints] if symmetry else hints
 
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:

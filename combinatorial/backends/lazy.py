@@ -226,18 +226,7 @@ def _bound(solver, keep):
 
 def _warm_targets(problem: Problem, options) -> list[np.ndarray] | None:
     """The warm-start targets mapped to merged examples, as given (not yet normalised)."""
-    if options.warm_start is None:
-        return None
-    if len(options.warm_start) != len(problem.hidden):
-        raise ProblemError(f"warm_start has {len(options.warm_start)} layers, the network {len(problem.hidden)}")
-    first = np.array([np.flatnonzero(problem.index == i)[0] for i in range(problem.n_merged)])
-    out = []
-    for l, (T, w) in enumerate(zip(options.warm_start, problem.hidden)):
-        T = np.asarray(T)
-        if T.shape != (problem.n_examples, w):
-            raise ProblemError(f"warm_start layer {l + 1} has shape {T.shape}, expected {(problem.n_examples, w)}")
-        out.append(np.where(T[first] > 0, 1, -1).astype(np.int8))
-    return out
+    return None if options.warm_start is None else problem.merged_targets(options.warm_start)
 
 
 def _normalise_hint(problem: Problem, targets: list[np.ndarray], monotone: bool) -> list[np.ndarray]:

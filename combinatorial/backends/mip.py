@@ -241,19 +241,8 @@ def _hint(solver, problem, built, options) -> None:
     """Warm start: the given hidden targets (original examples) as a solution hint."""
     from ..symmetry import canonicalize
 
-    hints = list(options.warm_start)
-    if len(hints) != len(problem.hidden):
-        raise ProblemError(f"warm_start has {len(hints)} layers but the network has {len(problem.hidden)} hidden layers")
-    first = np.full(problem.n_merged, -1)
-    for i in range(problem.n_examples - 1, -1, -1):
-        first[problem.index[i]] = i
     variables, values = [], []
-    for l, T in enumerate(hints):
-        T = np.asarray(T)
-        if T.shape != (problem.n_examples, problem.hidden[l]):
-            raise ProblemError(f"warm_start layer {l + 1} has shape {T.shape}, expected "
-                               f"({problem.n_examples}, {problem.hidden[l]})")
-        Tm = np.where(T[first] >= 0, 1, -1)
+    for l, Tm in enumerate(problem.merged_targets(options.warm_start)):
         if options.symmetry_breaking:
             Tm = canonicalize(Tm)
         for j, col in enumerate(built.t[l]):

@@ -9,11 +9,12 @@ Each stage starts from the last one's answer and reports its own status and scop
 3 are optimal *per unit for the stage-1 targets*: the targets are not searched jointly with the
 margin or the weight count, so the network as a whole is only FEASIBLE for those objectives.
 
-Stage 1 first tries the *linear code*: every hidden layer repeats the output code (one-vs-rest
+Stage 1 first tries targets handed in as ``SolveOptions.warm_start`` (e.g. the hidden codes of a
+gradient-trained sign network), then the *linear code*: every hidden layer repeats the output code (one-vs-rest
 columns for k classes, the label for two), cycling through it when the layer is wider. Then only
 the first layer's units are real problems (each class against the rest, on the raw inputs), every
 later unit copies one input, and one fit per distinct column suffices. When a first-layer unit
-is not separable under the domain, the code goes to the search backend as a warm start: ``lazy``
+is not separable under the domain, the first code tried goes to the search backend as a warm start: ``lazy``
 for real weights, ``cpsat`` with ``weight_bound = P`` for integer ones (their proofs then cover
 "all real weights" and "integer weights |w| <= P"). Targets that the lazy search found for real
 weights are re-checked unit by unit in the domain; a unit without integer weights ends the run as
@@ -34,7 +35,6 @@ import numpy as np
 
 from ..domains import WeightDomain, dead_inputs, parse_weights
 from ..objectives import fit_unit
-from ..problem import ProblemError
 from ..solution import BackendResult, Status
 
 STAGES = {
@@ -59,28 +59,8 @@ def linear_code_targets(problem) -> list[np.ndarray] | None:
 
 
 def given_targets(problem, warm_start) -> list[np.ndarray] | None:
-    """``SolveOptions.warm_start`` (per hidden layer, original examples x width, ±1) on merged rows.
-
-    Examples with equal inputs share one merged row; their targets must agree (they come from a
-    forward pass in practice), else the targets cannot be fitted and ValueError says so.
-    """
-    if warm_start is None:
-        return None
-    if len(warm_start) != len(problem.hidden):
-        raise ProblemError(f"warm_start has {len(warm_start)} layer(s) of targets but the network has "
-                         f"{len(problem.hidden)} hidden layer(s)")
-    merged = []
-    for layer, (T, width) in enumerate(zip(warm_start, problem.hidden), start=1):
-        T = np.asarray(T)
-        if T.shape != (problem.n_examples, width) or not np.all(np.abs(T) == 1):
-            raise ProblemError(f"warm_start layer {layer} must be {problem.n_examples} x {width} values in "
-                             f"{{-1, +1}}, got shape {T.shape}")
-        M = np.zeros((problem.n_merged, width), dtype=np.int8)
-        M[problem.index] = T
-        if np.any(M[problem.index] != T):
-            raise ProblemError(f"warm_start layer {layer} gives different targets to examples with equal inputs")
-        merged.append(M)
-    return merged
+    """``SolveOptions.warm_start`` (per hidden layer, original examples x width) on merged rows."""
+    return None if warm_start is None else problem.merged_targets(warm_start)
 
 
 def _inputs(problem, targets, layer):
@@ -193,18 +173,22 @@ def run(problem, options, deadline: float | None) -> BackendResult:
         raise ValueError(f"staged backend: unknown objective {options.objective!r}")
     start = time.monotonic()
     given = given_targets(problem, options.warm_start)
-    code, method = (given, "given targets") if given is not None else (linear_code_targets(problem), "linear code")
+    candidates = [(c, m) for c, m in ((given, "given targets"), (linear_code_targets(problem), "linear code"))
+                  if c is not None]
     report, targets, kept, status, proved_for, lower = [], None, None, None, None, None
-    fits = None
-    if code is not None:
-        fitter = _Fitter(problem, code, None, domain)
-        fits = fitter.run("fit", deadline)
+    fits, tried = None, []
+    for code, method in candidates:  # the first code whose every unit fits in the domain
+        fits = _Fitter(problem, code, None, domain).run("fit", deadline)
         if all(f.ok for f in fits.values()):
             targets, status = code, Status.OPTIMAL if options.objective == "min-errors" else Status.FEASIBLE
             proved_for = domain.scope if status is Status.OPTIMAL else None  # 0 errors: nothing lower
             lower = 0.0
             report.append({**_summary("fit", fits, time.monotonic() - start), "method": method,
-                           "errors": 0, "proof": "0 training errors (no lower count exists)"})
+                           "errors": 0, "proof": "0 training errors (no lower count exists)",
+                           **({"not_separable": tried} if tried else {})})
+            break
+        tried.append(f"{method}: {sum(not f.ok for f in fits.values())} unit(s)")
+    code = candidates[0][0] if candidates else None  # the search's warm start
     inner = None
     if targets is None:
         t0 = time.monotonic()
