@@ -73,8 +73,11 @@ def test_cli_json_and_errors(capsys, tmp_path):
                "--time-limit", "10", "--workers", "1", "--no-ftprop"])
     out = capsys.readouterr().out
     assert rc == 0 and "ftprop-mb sste" in out and "exact: feasible" in out
-    assert main(["compare", "--dataset", "xor", "--hidden", "0"]) == 2
+    assert main(["compare", "--dataset", "xor", "--hidden", "none"]) == 2
     assert "error: compare needs at least one hidden layer" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--dataset", "xor", "--hidden", "0"])
+    assert exc.value.code == 2 and "width must be a positive integer" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["compare", "--dataset", "xor", "--hidden", "2", "--batch-size", "zero"])
     assert exc.value.code == 2

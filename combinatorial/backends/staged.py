@@ -177,8 +177,11 @@ def run(problem, options, deadline: float | None) -> BackendResult:
                   if c is not None]
     report, targets, kept, status, proved_for, lower = [], None, None, None, None, None
     fits, tried = None, []
-    for code, method in candidates:  # the first code whose every unit fits in the domain
-        fits = _Fitter(problem, code, None, domain).run("fit", deadline)
+    for n, (code, method) in enumerate(candidates):  # the first code whose every unit fits in the domain
+        # each candidate gets an equal share of what is left, keeping one share for the search
+        share_deadline = None if deadline is None else (
+            time.monotonic() + (deadline - time.monotonic()) / (len(candidates) - n + 1))
+        fits = _Fitter(problem, code, None, domain).run("fit", share_deadline)
         if all(f.ok for f in fits.values()):
             targets, status = code, Status.OPTIMAL if options.objective == "min-errors" else Status.FEASIBLE
             proved_for = domain.scope if status is Status.OPTIMAL else None  # 0 errors: nothing lower
