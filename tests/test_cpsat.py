@@ -81,7 +81,7 @@ def test_real_points_integer_scope():
     sol = solve(X, y, hidden=(1,), backend="cpsat", workers=1)
     assert sol.status == Status.INFEASIBLE
     assert sol.proved_for == integer_scope(DEFAULT_WEIGHT_BOUND_REAL)
-    assert sol.stats["feature_scale"] == 100 and sol.stats["feature_scale_exact"]
+    assert sol.stats["feature_scale"] == 4 and sol.stats["feature_scale_exact"]
     sol = solve(X, y, hidden=(2,), backend="cpsat", workers=1)
     assert sol.status == Status.FEASIBLE and fits(sol, X, y)
 
@@ -156,7 +156,8 @@ def test_scope_rules():
     assert proof_scope(wide, 100) == integer_scope(100)
     real = Problem.from_data(SQ * 0.5, np.array([0, 1, 1, 0]), (2,))
     assert proof_scope(real, 100) == integer_scope(100)
-    assert feature_scale(np.array([[0.25, -1.5]])) == (100.0, True)
+    assert feature_scale(np.array([[0.25, -1.5]])) == (4.0, True)
+    assert feature_scale(np.array([[0.0625, 0.3]])) == (80.0, True)  # lcm(16, 10)
     assert feature_scale(np.array([[3.0, -2.0]])) == (1.0, True)
     assert feature_scale(np.array([[np.pi]]))[1] is False
 

@@ -26,7 +26,7 @@ Proof scope of INFEASIBLE (and of a min-errors OPTIMAL):
   K >= K(fan-in) for every layer: each unit of any real-weight network computes a threshold
   function of its ±1 inputs, which an integer unit with |w| <= K reproduces on the whole cube;
 * otherwise integer weights |w| <= K. Real-valued features are multiplied by a scale S (reported
-  in stats) and must then be integers: S is the smallest power of ten (<= 10^4) that makes them
+  in stats) and must then be integers: S is the smallest integer (<= 10^4) that makes them
   so. The weights are then integers for the scaled features, i.e. multiples of 1/S for the
   given ones. When no such S exists the features are rounded (max |x| -> 1000); an
   INFEASIBLE on rounded features proves nothing about the data and is reported as UNKNOWN.
@@ -59,15 +59,26 @@ def is_pm1(X: np.ndarray) -> bool:
 
 
 def feature_scale(X: np.ndarray) -> tuple[float, bool]:
-    """Scale S making S * X integral: (S, True) for the smallest power of ten that does, else
-    (S, False) with max |S * X| = 1000 (the caller then rounds)."""
+    """Scale S making S * X integral: (S, True) for the smallest integer S <= _MAX_EXACT_SCALE
+    that does (the lcm of the values' denominators: 16 for pixels in sixteenths, 4 for quarters),
+    else (S, False) with max |S * X| = 1000 (the caller then rounds). Small S keeps CP-SAT's
+    coefficients small, which matters far more for its speed than the value of the bound."""
+    from fractions import Fraction
+    from math import lcm
+
     X = np.asarray(X, dtype=float)
     S = 1
-    while S <= _MAX_EXACT_SCALE:
-        Z = X * S
-        if np.all(np.abs(Z - np.round(Z)) <= 1e-9 * np.maximum(1.0, np.abs(Z))):
-            return float(S), True
-        S *= 10
+    for v in np.unique(np.abs(X)):
+        f = Fraction(float(v)).limit_denominator(_MAX_EXACT_SCALE)
+        if abs(float(f) - v) > 1e-9 * max(1.0, v):
+            S = None
+            break
+        S = lcm(S, f.denominator)
+        if S > _MAX_EXACT_SCALE:
+            S = None
+            break
+    if S is not None:
+        return float(S), True
     top = float(np.max(np.abs(X)))
     return (_ROUNDED_RANGE / top if top > 0 else 1.0), False
 
