@@ -81,7 +81,8 @@ class Problem:
             raise ProblemError(f"label of row {int(np.flatnonzero(~np.isfinite(y))[0])} is not finite")
         classes = np.unique(y)
         if len(classes) < 2:
-            raise ProblemError(f"need at least two classes, all {len(y)} labels are {classes[0]!r}")
+            only = classes[0].item() if isinstance(classes[0], np.generic) else classes[0]
+            raise ProblemError(f"need at least two classes, all {len(y)} labels are {only!r}")
         if len(classes) == 2:
             Y = np.where(y == classes[1], 1, -1)[:, None]
         else:
