@@ -84,7 +84,22 @@ def _saved_input(ctx) -> Tensor | None:
     return ctx.saved_tensors[0] if ctx.saved_tensors else None
 
 
-class SignFunction(torch.autograd.Function):
+class _ThresholdFunction(torch.autograd.Function):
+    """Shared context and backward of sign and step: the target rule on c = z, window |z| <= 1."""
+
+    @staticmethod
+    @_amp_fwd
+    def setup_context(ctx, inputs, output) -> None:
+        x, rule, weighted = inputs
+        _save_input(ctx, x, rule, weighted)
+
+    @staticmethod
+    @_amp_bwd
+    def backward(ctx, g: Tensor):
+        return _rule_backward(g, _saved_input(ctx), ctx.rule, ctx.weighted, -1.0, 1.0), None, None
+
+
+class SignFunction(_ThresholdFunction):
     """h = sign(z) in {-1, +1} with sign(0) = +1; backward: the target rule on c = z.
 
     ``SignFunction.apply(z, rule, weighted)``; see :mod:`minibatch.rules` for the rules.
@@ -98,19 +113,8 @@ class SignFunction(torch.autograd.Function):
         # float kernels; a comparison plus torch.where is several times slower on CPU.
         return torch.sign(x).add_(0.5).sign_()
 
-    @staticmethod
-    @_amp_fwd
-    def setup_context(ctx, inputs, output) -> None:
-        x, rule, weighted = inputs
-        _save_input(ctx, x, rule, weighted)
 
-    @staticmethod
-    @_amp_bwd
-    def backward(ctx, g: Tensor):
-        return _rule_backward(g, _saved_input(ctx), ctx.rule, ctx.weighted, -1.0, 1.0), None, None
-
-
-class StepFunction(torch.autograd.Function):
+class StepFunction(_ThresholdFunction):
     """h = step(z) in {0, 1} with step(0) = 1; backward: the target rule on c = z.
 
     ``StepFunction.apply(z, rule, weighted)``. Targets in {0, 1} are (t + 1)/2, t = sign(-g).
@@ -122,17 +126,6 @@ class StepFunction(torch.autograd.Function):
     def forward(x: Tensor, rule: str, weighted: bool) -> Tensor:
         # sign(x) + 1 is in {0, 1, 2}; clamping at 1 sends 0 (and -0.0) to 1.
         return torch.sign(x).add_(1.0).clamp_(max=1.0)
-
-    @staticmethod
-    @_amp_fwd
-    def setup_context(ctx, inputs, output) -> None:
-        x, rule, weighted = inputs
-        _save_input(ctx, x, rule, weighted)
-
-    @staticmethod
-    @_amp_bwd
-    def backward(ctx, g: Tensor):
-        return _rule_backward(g, _saved_input(ctx), ctx.rule, ctx.weighted, -1.0, 1.0), None, None
 
 
 class StaircaseFunction(torch.autograd.Function):

@@ -61,3 +61,17 @@ def _build() -> list[Instance]:
 
 
 INSTANCES = _build()
+
+
+# Instances whose answer is known by hand (XOR needs 2 hidden units, 3-bit parity 3), for the
+# backends' own tests: name -> (X, y, hidden, a fit exists).
+SQ = _cube(2)
+C3 = _cube(3)
+KNOWN = {
+    "xor-1": (SQ, np.array([0, 1, 1, 0]), (1,), False),
+    "xor-2": (SQ, np.array([0, 1, 1, 0]), (2,), True),
+    "and-1": (SQ, np.array([0, 0, 0, 1]), (1,), True),
+    "parity3-2": (C3, np.prod(C3, axis=1), (2,), False),
+    "parity3-3": (C3, np.prod(C3, axis=1), (3,), True),
+    "majority3-1": (C3, (C3.sum(1) > 0).astype(int), (1,), True),
+}

@@ -17,16 +17,8 @@ from combinatorial import ALL_REAL_WEIGHTS, ProblemError, Status, solve
 from combinatorial.backends.mip import DEFAULT_BIG_M, scope
 from combinatorial.network import forward
 
-SQ = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]], dtype=float)
-C3 = np.array(list(itertools.product([-1, 1], repeat=3)), dtype=float)
-CASES = {  # name: X, y, hidden, feasible
-    "xor-1": (SQ, np.array([0, 1, 1, 0]), (1,), False),
-    "xor-2": (SQ, np.array([0, 1, 1, 0]), (2,), True),
-    "and-1": (SQ, np.array([0, 0, 0, 1]), (1,), True),
-    "parity3-2": (C3, np.prod(C3, axis=1), (2,), False),
-    "parity3-3": (C3, np.prod(C3, axis=1), (3,), True),
-    "majority3-1": (C3, (C3.sum(1) > 0).astype(int), (1,), True),
-}
+from instances import C3, SQ  # noqa: E402
+from instances import KNOWN as CASES  # noqa: E402
 
 
 def errors(sol, X, y):
