@@ -14,7 +14,14 @@ hidden targets of S (the shortcut's raw inputs are constants). When the master r
 candidates, no real-weight network exists (``ALL_REAL_WEIGHTS``).
 
 Before the loop the master gets constraints from :mod:`combinatorial.cuts` (distinct codes,
-unateness on the first layer) and, unless switched off, symmetry breaking per hidden layer.
+monotone output, unateness on the first layer, equal inputs) and, unless switched off, symmetry
+breaking per hidden layer.
+
+Two shortcuts to a FEASIBLE, neither of which can produce an INFEASIBLE: a complete warm start
+is LP-checked before the first master solve and returned if every unit fits; and (feasibility
+objective, ``options.heuristic``) after master iterations 4, 16, 64, ... a couple of restarts of
+full-batch FTPROP (:mod:`combinatorial.backends.ftprop`) run as a primal heuristic, which finds
+fits on real-valued data long before the master has cut away enough candidates.
 
 min-errors: Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
 binds when every example of its subset is kept. The master's optimum with all cuts is an upper
