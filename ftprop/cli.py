@@ -13,6 +13,13 @@ import sys
 
 from .errors import EXIT_INTERNAL, EXIT_USAGE, InputError
 
+# Modules that only some commands need, with how to get them (torch is not a hard dependency:
+# the exact engine runs without it, and GPU users pick their own CUDA build).
+OPTIONAL_MODULES = {
+    "torch": "PyTorch: pip install 'torch>=2.2' (or pip install 'ftprop[torch]')",
+    "torchvision": "torchvision for ImageNet folders: pip install 'ftprop[vision]'",
+}
+
 # name -> module under ftprop.commands; the order is the order shown in --help.
 COMMANDS = ("solve", "minwidth", "train", "compare")
 
@@ -61,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug users
+        if isinstance(exc, ModuleNotFoundError) and exc.name in OPTIONAL_MODULES:
+            sys.stderr.write(f"error: ftprop {args.command} needs {OPTIONAL_MODULES[exc.name]}\n")
+            return EXIT_USAGE
         if "--debug" in (argv if argv is not None else sys.argv):
             raise
         sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)\n")

@@ -36,3 +36,18 @@ def test_importing_the_cli_loads_neither_ortools_nor_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_missing_torch_is_a_one_line_error(monkeypatch, capsys):
+    from ftprop import cli
+
+    def needs_torch(args):
+        raise ModuleNotFoundError("No module named 'torch'", name="torch")
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["solve", "--dataset", "xor", "--hidden", "2"])
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(parser, "parse_args", lambda argv=None: (setattr(args, "run", needs_torch), args)[1])
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ftprop solve needs PyTorch")
