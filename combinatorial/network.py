@@ -31,16 +31,3 @@ def forward(layers: list[dict], X: np.ndarray, *, shortcut: bool = False) -> lis
         acts.append(h)
     return acts
 
-
-def preactivations(layers: list[dict], X: np.ndarray, *, shortcut: bool = False) -> list[np.ndarray]:
-    """Pre-activations z_l of every layer (same conventions as :func:`forward`)."""
-    X = np.asarray(X, dtype=float)
-    h, out = X, []
-    for l, layer in enumerate(layers):
-        W = np.asarray(layer["W"], dtype=float)
-        b = np.asarray(layer["b"], dtype=float)
-        inp = np.concatenate([h, X], axis=1) if shortcut and l == len(layers) - 1 and len(layers) == 2 else h
-        z = inp @ W.T + b
-        out.append(z)
-        h = sign(z).astype(float)
-    return out

@@ -28,10 +28,6 @@ def canonicalize(targets: np.ndarray) -> np.ndarray:
     return T[:, order]
 
 
-def is_canonical(targets: np.ndarray) -> bool:
-    T = np.asarray(targets)
-    return T.size == 0 or bool(np.array_equal(T, canonicalize(T)))
-
 
 def add_cpsat_symmetry_breaking(model, t, *, name: str = "", fix_sign: bool = True) -> int:
     """Add both symmetry breakings to a CP-SAT ``model`` for one layer.

@@ -75,3 +75,11 @@ KNOWN = {
     "parity3-3": (C3, np.prod(C3, axis=1), (3,), True),
     "majority3-1": (C3, (C3.sum(1) > 0).astype(int), (1,), True),
 }
+
+
+def forward_errors(sol, X, y) -> int:
+    """Independent check: how many (binary) labels the returned layers miss."""
+    from combinatorial.network import forward
+
+    out = forward(sol.layers, X, shortcut=sol.shortcut)[-1][:, 0]
+    return int((out != np.where(y == np.max(y), 1, -1)).sum())

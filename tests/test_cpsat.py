@@ -25,6 +25,7 @@ from combinatorial.problem import Problem
 
 from instances import C3, SQ  # noqa: E402
 from instances import KNOWN as CASES  # noqa: E402
+from instances import forward_errors  # noqa: E402
 
 
 def fits(sol, X, y, kept=None):
@@ -165,9 +166,4 @@ def test_ctrl_c_gives_unknown():
         timer.cancel()
     assert sol.status == Status.UNKNOWN and "interrupted" in sol.message
     if sol.layers is not None:  # the best assignment so far comes with its (refitted) network
-        assert sol.train_errors == errors_of(sol, X5, np.prod(X5, axis=1))
-
-
-def errors_of(sol, X, y):
-    out = forward(sol.layers, X)[-1][:, 0]
-    return int((out != np.where(y > 0, 1, -1)).sum())
+        assert sol.train_errors == forward_errors(sol, X5, np.prod(X5, axis=1))
