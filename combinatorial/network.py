@@ -1,8 +1,14 @@
-"""Independent numpy forward pass of a hard-threshold network (the checker of every answer)."""
+"""Forward pass of a hard-threshold network, exact: the checker of every answer.
+
+Signs are decided in exact arithmetic (:func:`combinatorial.exact.signs`), so a tie or a
+near-tie at sign(0) = +1 is never settled by float rounding.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+
+from .exact import signs
 
 
 def sign(z: np.ndarray) -> np.ndarray:
@@ -27,7 +33,7 @@ def forward(layers: list[dict], X: np.ndarray, *, shortcut: bool = False) -> lis
             inp = np.concatenate([h, X], axis=1)
         if W.shape[1] != inp.shape[1]:
             raise ValueError(f"layer {l + 1}: W has {W.shape[1]} columns but its input has {inp.shape[1]}")
-        h = sign(inp @ W.T + b)
+        h = signs(inp, W, b)
         acts.append(h)
     return acts
 

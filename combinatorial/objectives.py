@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .domains import REAL, WeightDomain, dead_inputs, input_resolution
+from . import exact
 from .separability import check_separable
 
 UNIT_OBJECTIVES = ("feasibility", "max-margin", "min-weight")
@@ -116,8 +117,9 @@ def fit_unit(
         gap = max(float(min_margin), 0.0)
     if not domain.is_integer:  # an exact, certified yes/no first (Farkas on no)
         r = check_separable(Ul, t, sparse=True)
-        if not r.separable:
-            return UnitFit("infeasible", None, None, objective, dead=dead, scope=domain.scope,
+        if r.separable is not True:  # False: an exact Farkas proof; None: numerically undecided
+            status = "infeasible" if r.separable is False else "unknown"
+            return UnitFit(status, None, None, objective, dead=dead, scope=domain.scope,
                            time_s=time.monotonic() - start)
         if objective == "feasibility":
             w = np.zeros(d)
@@ -260,7 +262,7 @@ def _finish(U, t, w, domain, status, objective, dead, start) -> UnitFit:
         w[np.abs(w) <= _TOL * max(1.0, np.abs(w).max())] = 0.0
     w[dead] = 0.0
     b, raw = center_bias(U, t, w)
-    if not raw > 0:  # rounding or tolerance lost the separation: say so, never hide it
+    if not raw > 0 or not exact.separates(U, t, w, b):  # rounding lost the separation: say so
         return UnitFit("unknown", None, None, objective, dead=list(dead), scope=domain.scope,
                        time_s=time.monotonic() - start)
     norm = 1.0 / P if domain.is_integer else 1.0 / max(np.abs(w).max(), 1e-300)
@@ -288,9 +290,11 @@ def integer_infeasible_subset(U, t, domain: WeightDomain, *, time_limit: float |
     """
     U = np.asarray(U, dtype=float)
     t = np.asarray(t).reshape(-1)
-    r = check_separable(U, t, need_weights=False)
-    if not r.separable:
+    r = check_separable(U, t)
+    if r.separable is False:
         return np.asarray(r.subset)
+    if r.separable is None:
+        return None
     deadline = None if time_limit is None else time.monotonic() + time_limit
 
     def infeasible(rows) -> bool | None:

@@ -1,38 +1,50 @@
 r"""Per-unit separability: the convex half of the problem.
 
-One unit with inputs U (n x d) and targets t in {-1, +1}^n is *separable* when some (w, b) meets
+One unit with inputs U (n x d) and targets t in {-1, +1}^n is *separable* when some (w, b)
+reproduces the targets under the engine's sign rule (z >= 0 on +1, z < 0 on -1); equivalently,
+for finitely many points, t_i (w . u_i + b) >= 1 for every i (margin 1).
 
-    t_i (w . u_i + b) >= 1   for every i                                   (margin 1)
+Every definite answer is exact (:mod:`combinatorial.exact`), whatever floats did to find it:
+
+* ``separable=True`` comes with float weights (for the unscaled inputs) that reproduce every
+  target in exact arithmetic;
+* ``separable=False`` comes with a Farkas certificate (a subset of examples and rational
+  multipliers) verified exactly on the unscaled data;
+* ``separable=None`` means undecided, with ``reason``: the float LPs disagreed with exact
+  arithmetic and the exact fallback could not settle it (or a heuristic method gave up).
 
 Methods:
 
-* ``lp`` (complete): HiGHS through :func:`scipy.optimize.linprog`. When the system is infeasible,
-  Farkas' lemma gives multipliers lam >= 0, sum(lam) = 1, with sum_i lam_i t_i [u_i, 1] = 0. A
-  basic solution of that LP has at most d + 2 non-zeros, so its support is a small infeasible
-  subset of examples; :func:`verify_farkas` re-checks it with numpy alone.
-* ``perceptron``: bounded epochs; answers yes (with weights) or inconclusive (``None``).
-* ``svm``: scikit-learn's linear SVC with a large C; yes or inconclusive.
-
-Columns are scaled to [-1, 1] internally; weights are always returned for the unscaled inputs.
+* ``lp`` (complete): HiGHS through :func:`scipy.optimize.linprog` on columns scaled to [-1, 1].
+  A feasible LP gives weights, checked exactly. An infeasible one is followed by the Farkas LP
+  (multipliers lam >= 0, sum(lam) = 1, sum_i lam_i t_i [u_i, 1] = 0; a vertex has at most
+  d + 2 non-zeros), whose support is turned into exact multipliers. When either step fails the
+  exact check, an exact rational LP with row generation decides (:func:`combinatorial.exact.decide`).
+* ``perceptron``: bounded epochs; answers yes (with weights checked exactly) or ``None``.
+* ``svm``: scikit-learn's linear SVC with a large C; yes or ``None``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
+
+from . import exact
 
 METHODS = ("lp", "perceptron", "svm")
 
 
 @dataclass
 class SeparabilityResult:
-    separable: bool | None  # True, False (proved by a Farkas certificate) or None (inconclusive)
+    separable: bool | None  # True (weights checked exactly), False (exact certificate), None
     method: str
-    w: np.ndarray | None = None  # weights for the unscaled inputs (margin >= 1 when separable)
+    w: np.ndarray | None = None  # weights for the unscaled inputs, exactly reproducing t
     b: float | None = None
-    subset: np.ndarray | None = None  # example indices of an infeasible subset (lp, not separable)
-    multipliers: np.ndarray | None = None  # Farkas multipliers on ``subset``
+    subset: np.ndarray | None = None  # example indices of an inseparable subset (False only)
+    multipliers: list[Fraction] | None = None  # exact Farkas multipliers on ``subset``, sum 1
+    reason: str = ""  # why the answer is None
 
     def __bool__(self) -> bool:  # `if check_separable(...)` reads naturally
         return bool(self.separable)
@@ -57,19 +69,15 @@ def check_separable(
     t,
     *,
     method: str = "lp",
-    need_weights: bool = True,
-    need_certificate: bool = True,
     sparse: bool = False,
     max_epochs: int = 1000,
     C: float = 1e6,
     seed: int = 0,
 ) -> SeparabilityResult:
-    """Is the unit with inputs ``U`` and targets ``t`` separable with margin 1?
+    """Is the unit with inputs ``U`` and targets ``t`` separable? (See the module docstring.)
 
-    ``need_weights=False`` lets the LP method skip the primal solve (a search only needs yes/no
-    and, on no, the infeasible subset). ``sparse=True`` makes the LP minimise ||w||_1, which
-    gives small, readable weights for the final fit. ``need_certificate=False`` skips the Farkas
-    solve after an infeasible primal (``separable=False`` then comes without ``subset``).
+    ``sparse=True`` makes the LP minimise ||w||_1 (after scaling), which gives small, readable
+    weights for a final fit.
     """
     if method not in METHODS:
         raise ValueError(f"unknown separability method {method!r}; valid: {', '.join(METHODS)}")
@@ -80,40 +88,40 @@ def check_separable(
         return SeparabilityResult(True, method, np.zeros(U.shape[1]), float(t[0]))
     Us = U / scale
     if method == "lp":
-        return _lp(Us, t, scale, need_weights, sparse, need_certificate)
+        return _lp(U, Us, t, scale, sparse)
     if method == "perceptron":
-        return _perceptron(Us, t, scale, max_epochs, seed)
-    return _svm(Us, t, scale, C)
+        return _perceptron(U, Us, t, scale, max_epochs, seed)
+    return _svm(U, Us, t, scale, C)
 
 
-def _lp(Us, t, scale, need_weights, sparse, need_certificate=True) -> SeparabilityResult:
+def _lp(U, Us, t, scale, sparse) -> SeparabilityResult:
+    """Float LPs propose, exact arithmetic disposes; :func:`exact.decide` when they disagree."""
     from scipy.optimize import linprog
 
     n, d = Us.shape
-    if need_weights or sparse:
-        A = -(t[:, None] * np.concatenate([Us, np.ones((n, 1))], axis=1))
-        if sparse:  # w = p - q with p, q >= 0; minimise sum(p + q)
-            A_ub = np.concatenate([A[:, :d], -A[:, :d], A[:, d:]], axis=1)
-            c = np.concatenate([np.ones(2 * d), [0.0]])
-            bounds = [(0, None)] * (2 * d) + [(None, None)]
-        else:
-            A_ub, c, bounds = A, np.zeros(d + 1), [(None, None)] * (d + 1)
-        res = linprog(c, A_ub=A_ub, b_ub=-np.ones(n), bounds=bounds, method="highs")
-        if res.status == 0:
-            x = res.x
-            ws = x[:d] - x[d : 2 * d] if sparse else x[:d]
-            b = float(x[-1])
-            w = ws / scale
+    A = -(t[:, None] * np.concatenate([Us, np.ones((n, 1))], axis=1))
+    if sparse:  # w = p - q with p, q >= 0; minimise sum(p + q)
+        A_ub = np.concatenate([A[:, :d], -A[:, :d], A[:, d:]], axis=1)
+        c = np.concatenate([np.ones(2 * d), [0.0]])
+        bounds = [(0, None)] * (2 * d) + [(None, None)]
+    else:
+        A_ub, c, bounds = A, np.zeros(d + 1), [(None, None)] * (d + 1)
+    res = linprog(c, A_ub=A_ub, b_ub=-np.ones(n), bounds=bounds, method="highs")
+    if res.status == 0:
+        x = res.x
+        w = (x[:d] - x[d : 2 * d] if sparse else x[:d]) / scale
+        b = float(x[-1])
+        if exact.separates(U, t, w, b):
             return SeparabilityResult(True, "lp", w, b)
-        if res.status != 2:  # 2 = infeasible; anything else is a numerical breakdown
-            raise RuntimeError(f"HiGHS failed on a separability LP: {res.message}")
-        if not need_certificate:
-            return SeparabilityResult(False, "lp")
-    return _farkas(Us, t)
+    elif res.status == 2:  # infeasible: look for a certificate
+        found = _farkas(U, Us, t)
+        if found is not None:
+            return SeparabilityResult(False, "lp", subset=found[0], multipliers=found[1])
+    return _decide(U, t)
 
 
-def _farkas(Us, t) -> SeparabilityResult:
-    """Solve for Farkas multipliers; a vertex has support <= d + 2 (an infeasible subset)."""
+def _farkas(U, Us, t):
+    """Float Farkas LP on the scaled data; its support made exact on the unscaled data."""
     from scipy.optimize import linprog
 
     n, d = Us.shape
@@ -121,38 +129,36 @@ def _farkas(Us, t) -> SeparabilityResult:
     b_eq = np.zeros(d + 2)
     b_eq[-1] = 1.0
     res = linprog(np.zeros(n), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs-ds")
-    if res.status == 2:
-        return SeparabilityResult(True, "lp")  # no certificate exists: separable
     if res.status != 0:
-        raise RuntimeError(f"HiGHS failed on a Farkas LP: {res.message}")
-    lam = res.x
-    subset = np.flatnonzero(lam > 1e-9)
-    return SeparabilityResult(False, "lp", subset=subset, multipliers=lam[subset] / lam[subset].sum())
+        return None
+    return exact.farkas_multipliers(U, t, np.flatnonzero(res.x > 0))
 
 
-def verify_farkas(U, t, subset, multipliers, *, tol: float = 1e-6) -> bool:
-    """Numpy-only check that ``subset`` cannot be separated: sum lam_i t_i [u_i, 1] = 0, lam >= 0."""
-    U, t, scale = _prepare(U, t)
-    subset = np.asarray(subset, dtype=int)
-    lam = np.asarray(multipliers, dtype=float)
-    if len(subset) == 0 or len(lam) != len(subset) or np.any(lam < 0) or lam.sum() <= 0:
-        return False
-    lam = lam / lam.sum()
-    aug = np.concatenate([U[subset] / scale, np.ones((len(subset), 1))], axis=1)
-    combo = (lam * t[subset]) @ aug
-    size = (lam[:, None] * np.abs(aug)).sum(axis=0)
-    return bool(np.all(np.abs(combo) <= tol * np.maximum(1.0, size)))
+def _decide(U, t) -> SeparabilityResult:
+    kind, a, b = exact.decide(U, t)
+    if kind == "separable":
+        return SeparabilityResult(True, "lp", a, b)
+    if kind == "inseparable":
+        return SeparabilityResult(False, "lp", subset=a, multipliers=b)
+    return SeparabilityResult(None, "lp", reason=f"numerically undecided: {a}")
 
 
-def _margin_scaled(Us, t, ws, b, scale, method) -> SeparabilityResult:
-    margins = t * (Us @ ws + b)
-    m = margins.min()
-    if m <= 1e-12:
-        return SeparabilityResult(None, method)
-    return SeparabilityResult(True, method, ws / m / scale, float(b / m))
+def verify_farkas(U, t, subset, multipliers) -> bool:
+    """Exact check that ``subset`` cannot be separated (:func:`combinatorial.exact.verify_farkas`)."""
+    U, t, _ = _prepare(U, t)
+    return exact.verify_farkas(U, t, subset, multipliers)
 
 
-def _perceptron(Us, t, scale, max_epochs, seed) -> SeparabilityResult:
+def _margin_scaled(U, Us, t, ws, b, scale, method) -> SeparabilityResult:
+    m = (t * (Us @ ws + b)).min()
+    if m > 0:
+        w, b = ws / m / scale, float(b / m)
+        if exact.separates(U, t, w, b):
+            return SeparabilityResult(True, method, w, b)
+    return SeparabilityResult(None, method, reason=f"{method} found no separating weights")
+
+
+def _perceptron(U, Us, t, scale, max_epochs, seed) -> SeparabilityResult:
     rng = np.random.default_rng(seed)
     n, d = Us.shape
     aug = np.concatenate([Us, np.ones((n, 1))], axis=1)
@@ -164,11 +170,11 @@ def _perceptron(Us, t, scale, max_epochs, seed) -> SeparabilityResult:
                 v += t[i] * aug[i]
                 mistakes += 1
         if mistakes == 0:
-            return _margin_scaled(Us, t, v[:d], v[d], scale, "perceptron")
-    return SeparabilityResult(None, "perceptron")
+            return _margin_scaled(U, Us, t, v[:d], v[d], scale, "perceptron")
+    return SeparabilityResult(None, "perceptron", reason=f"no convergence in {max_epochs} epochs")
 
 
-def _svm(Us, t, scale, C) -> SeparabilityResult:
+def _svm(U, Us, t, scale, C) -> SeparabilityResult:
     from sklearn.svm import SVC
 
     clf = SVC(kernel="linear", C=C, tol=1e-6, max_iter=100_000)
@@ -177,4 +183,4 @@ def _svm(Us, t, scale, C) -> SeparabilityResult:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf.fit(Us, t)
-    return _margin_scaled(Us, t, clf.coef_.ravel(), float(clf.intercept_[0]), scale, "svm")
+    return _margin_scaled(U, Us, t, clf.coef_.ravel(), float(clf.intercept_[0]), scale, "svm")

@@ -132,23 +132,25 @@ def _route(options: SolveOptions) -> tuple[SolveOptions, bool]:
 def _single_layer(problem: Problem) -> BackendResult:
     """Depth 0: every output unit is one LP; an infeasible one carries its Farkas certificate."""
     for k in range(problem.n_outputs):
-        r = check_separable(problem.Xu, problem.Yu[:, k], need_weights=False)
-        if not r.separable:
+        r = check_separable(problem.Xu, problem.Yu[:, k])
+        if r.separable is False:
             return BackendResult(
                 Status.INFEASIBLE,
                 proved_for=ALL_REAL_WEIGHTS,
                 certificate=_farkas_certificate(problem, problem.Xu, problem.Yu[:, k], r, layer=1, unit=k),
             )
+        if r.separable is None:
+            return BackendResult(Status.UNKNOWN, message=f"output unit {k}: {r.reason}")
     return BackendResult(Status.FEASIBLE, hidden_targets=[])
 
 
 def _farkas_certificate(problem, U, t, r, *, layer, unit) -> dict:
-    ok = verify_farkas(U, t, r.subset, r.multipliers)
-    if not ok:
-        raise VerificationError("Farkas certificate failed its numpy re-check")
+    """The certificate as a reader gets it: original example indices, exact multipliers."""
+    if not verify_farkas(U, t, r.subset, r.multipliers):
+        raise VerificationError("Farkas certificate failed its exact re-check")
     originals = [int(np.flatnonzero(problem.index == m)[0]) for m in r.subset]
     return {"kind": "farkas", "layer": layer, "unit": unit, "examples": originals,
-            "multipliers": r.multipliers.tolist()}
+            "multipliers": [str(v) for v in r.multipliers], "checked": "exact rational arithmetic"}
 
 
 def unit_inputs(problem: Problem, hidden_targets: list[np.ndarray], layer: int) -> np.ndarray:
@@ -167,29 +169,32 @@ def unit_targets(problem: Problem, hidden_targets: list[np.ndarray], layer: int)
 def fit_network(problem: Problem, hidden_targets, kept=None, *, strict: bool = True):
     """Fit every unit to its targets on the ``kept`` merged examples.
 
-    Returns (layers, n_unfit_units). With ``strict`` an inseparable unit raises
-    :class:`VerificationError` (the backend promised separable targets); otherwise the unit gets
-    the LP that minimises its total hinge slack, the best-effort weights of an UNKNOWN answer.
+    Returns (layers, n_unfit_units, undecided): ``undecided`` names the first unit whose
+    separability floats could not settle (None when there is none). With ``strict`` a unit
+    proved inseparable raises :class:`VerificationError` (the backend promised separable
+    targets); every unit that is not fitted exactly gets the LP that minimises its total hinge
+    slack, the best-effort weights of an UNKNOWN answer.
     """
     m = problem.n_merged
     kept = np.ones(m, dtype=bool) if kept is None else np.asarray(kept, dtype=bool)
-    layers, unfit = [], 0
+    layers, unfit, undecided = [], 0, None
     for layer in range(1, len(problem.hidden) + 2):
         U = unit_inputs(problem, hidden_targets, layer)[kept]
         T = unit_targets(problem, hidden_targets, layer)[kept]
         W, b = np.zeros((T.shape[1], U.shape[1])), np.zeros(T.shape[1])
         for j in range(T.shape[1]):
             r = check_separable(U, T[:, j], sparse=True)
-            if not r.separable:
-                if strict:
-                    raise VerificationError(f"layer {layer} unit {j}: targets from the backend are not separable")
-                unfit += 1
-                r_w, r_b = _min_slack(U, T[:, j])
-            else:
-                r_w, r_b = r.w, r.b
-            W[j], b[j] = r_w, r_b
+            if r.separable is True:
+                W[j], b[j] = r.w, r.b
+                continue
+            if r.separable is False and strict:
+                raise VerificationError(f"layer {layer} unit {j}: targets from the backend are not separable")
+            if r.separable is None and undecided is None:
+                undecided = f"layer {layer} unit {j}: {r.reason}"
+            unfit += 1
+            W[j], b[j] = _min_slack(U, T[:, j])
         layers.append({"W": W, "b": b})
-    return layers, unfit
+    return layers, unfit, undecided
 
 
 def _min_slack(U, t):
@@ -226,9 +231,13 @@ def finish(problem: Problem, result: BackendResult, backend: str, options: Solve
     if result.hidden_targets is not None:
         definite = status in (Status.FEASIBLE, Status.OPTIMAL)
         if layers is None:
-            layers, unfit = fit_network(problem, result.hidden_targets, result.kept, strict=definite)
+            layers, unfit, undecided = fit_network(problem, result.hidden_targets, result.kept, strict=definite)
             if unfit:
                 stats["units_not_separable"] = unfit
+            if undecided and definite:  # floats could not settle a unit: no claim, say why
+                status, definite = Status.UNKNOWN, False
+                message = f"{result.message}; " if result.message else ""
+                result = replace(result, status=status, proved_for=None, message=f"{message}{undecided}")
         miss = training_errors(problem, layers)
         if definite:
             kept = np.ones(problem.n_merged, bool) if result.kept is None else np.asarray(result.kept, bool)

@@ -93,7 +93,7 @@ def unit_separability(X, Y, below, targets) -> dict:
     for l, T in enumerate(targets):
         U = X if l == 0 else np.asarray(below[l - 1], dtype=float)
         for j in range(np.asarray(T).shape[1]):
-            ok = bool(check_separable(U, np.asarray(T)[:, j], need_weights=False).separable)
+            ok = bool(check_separable(U, np.asarray(T)[:, j]).separable)
             units.append({"layer": l + 1, "unit": j, "separable": ok})
             ok_all.append(ok)
     return {"units": units, "share": float(np.mean(ok_all)) if ok_all else None}
@@ -101,7 +101,7 @@ def unit_separability(X, Y, below, targets) -> dict:
 
 def output_separable(Y, last_hidden) -> bool:
     U = np.asarray(last_hidden, dtype=float)
-    return all(check_separable(U, Y[:, k], need_weights=False).separable for k in range(Y.shape[1]))
+    return all(check_separable(U, Y[:, k]).separable for k in range(Y.shape[1]))
 
 
 def compare(X, y, config: CompareConfig, *, progress=None, exact_solution=None) -> dict:

@@ -206,7 +206,7 @@ def _best_effort(problem, domain) -> list[dict]:
 
     code = np.asarray(problem.Yu)
     targets = [code[:, np.arange(w) % code.shape[1]] for w in problem.hidden]
-    layers, _ = fit_network(problem, targets, strict=False)
+    layers, _, _ = fit_network(problem, targets, strict=False)
     if domain.is_integer:  # scale each unit to the bound, round, re-centre nothing: best effort only
         P = domain.bound
         for L in layers:

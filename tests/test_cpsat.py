@@ -150,7 +150,9 @@ def test_scope_rules():
     real = Problem.from_data(SQ * 0.5, np.array([0, 1, 1, 0]), (2,))
     assert proof_scope(real, 100) == integer_scope(100)
     assert feature_scale(np.array([[0.25, -1.5]])) == (4.0, True)
-    assert feature_scale(np.array([[0.0625, 0.3]])) == (80.0, True)  # lcm(16, 10)
+    assert feature_scale(np.array([[0.0625, 0.375]])) == (16.0, True)  # lcm(16, 8)
+    # the float 0.3 is not 3/10: no S <= 10^4 makes it an exact integer, so it is rounded
+    assert feature_scale(np.array([[0.0625, 0.3]]))[1] is False
     assert feature_scale(np.array([[3.0, -2.0]])) == (1.0, True)
     assert feature_scale(np.array([[np.pi]]))[1] is False
 

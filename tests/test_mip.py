@@ -41,7 +41,7 @@ def test_big_m_sets_scope_and_scaling():
     y = np.array([0, 0, 1, 1])
     sol = solve(X, y, hidden=(1,), backend="mip", big_m=3)
     assert sol.status == Status.INFEASIBLE
-    assert sol.proved_for == "weights |w|, |b| <= 3 after scaling inputs to [-1, 1]"
+    assert sol.proved_for == "weights |w| <= 3, biases in [-4, 3] after scaling inputs to [-1, 1], with z <= -1 on -1 targets"
     assert sol.stats["input_scale"] == [500.0, 0.25]
     sol = solve(X, y, hidden=(2,), backend="mip", big_m=3)
     assert sol.status == Status.FEASIBLE and errors(sol, X, y) == 0

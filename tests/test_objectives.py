@@ -84,7 +84,7 @@ def test_integer_no_good_subset():
     X = np.array([[0.0], [1], [2]])
     y = np.array([1, -1, 1])
     s = integer_infeasible_subset(X, y, TERNARY)
-    r = check_separable(X[s], y[s], need_weights=False)
+    r = check_separable(X[s], y[s])
     assert not r.separable and verify_farkas(X[s], y[s], r.subset, r.multipliers)
     assert integer_infeasible_subset(*_points(0), TERNARY) is None  # separable: no subset
 

@@ -26,7 +26,7 @@ def test_constant_and_empty_targets():
 def test_duplicate_point_with_two_targets():
     X = np.array([[0.5, 1.0], [0.5, 1.0], [2.0, 0.0]])
     t = np.array([1, -1, 1])
-    r = check_separable(X, t, need_weights=False)
+    r = check_separable(X, t)
     assert r.separable is False and set(r.subset) == {0, 1}
     assert verify_farkas(X, t, r.subset, r.multipliers)
 
@@ -53,7 +53,7 @@ def test_random_certificates_and_methods(seed):
     else:
         assert verify_farkas(X, t, r.subset, r.multipliers)
         assert len(r.subset) <= d + 2
-        assert check_separable(X, t, need_certificate=False).separable is False
+        assert check_separable(X, t).separable is False
     for method in ("perceptron", "svm"):
         q = check_separable(X, t, method=method, max_epochs=200)
         assert q.separable in (True, None)  # yes or inconclusive, never a wrong yes

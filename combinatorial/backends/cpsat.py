@@ -28,8 +28,10 @@ Proof scope of INFEASIBLE (and of a min-errors OPTIMAL):
 * otherwise integer weights |w| <= K. Real-valued features are multiplied by a scale S (reported
   in stats) and must then be integers: S is the smallest integer (<= 10^4) that makes them
   so. The weights are then integers for the scaled features, i.e. multiples of 1/S for the
-  given ones. When no such S exists the features are rounded (max |x| -> 1000); an
-  INFEASIBLE on rounded features proves nothing about the data and is reported as UNKNOWN.
+  given ones. S is exact only when every S * x is an integer in exact arithmetic (a float is a
+  dyadic rational: pixel/256 scales exactly, the float 0.1 does not). When no such S exists the
+  features are rounded (max |x| -> 1000); an INFEASIBLE on rounded features proves nothing about
+  the data and is reported as UNKNOWN.
 """
 
 from __future__ import annotations
@@ -60,27 +62,21 @@ def is_pm1(X: np.ndarray) -> bool:
 
 def feature_scale(X: np.ndarray) -> tuple[float, bool]:
     """Scale S making S * X integral: (S, True) for the smallest integer S <= _MAX_EXACT_SCALE
-    that does (the lcm of the values' denominators: 16 for pixels in sixteenths, 4 for quarters),
-    else (S, False) with max |S * X| = 1000 (the caller then rounds). Small S keeps CP-SAT's
-    coefficients small, which matters far more for its speed than the value of the bound."""
+    with every S * x an exact integer (the lcm of the values' denominators as exact rationals:
+    16 for pixels in sixteenths), else (S, False) with max |S * X| = 1000 (the caller then
+    rounds). Small S keeps CP-SAT's coefficients small, which matters far more for its speed than
+    the value of the bound."""
     from fractions import Fraction
     from math import lcm
 
     X = np.asarray(X, dtype=float)
     S = 1
     for v in np.unique(np.abs(X)):
-        f = Fraction(float(v)).limit_denominator(_MAX_EXACT_SCALE)
-        if abs(float(f) - v) > 1e-9 * max(1.0, v):
-            S = None
-            break
-        S = lcm(S, f.denominator)
+        S = lcm(S, Fraction(float(v)).denominator)
         if S > _MAX_EXACT_SCALE:
-            S = None
-            break
-    if S is not None:
-        return float(S), True
-    top = float(np.max(np.abs(X)))
-    return (_ROUNDED_RANGE / top if top > 0 else 1.0), False
+            top = float(np.max(np.abs(X)))
+            return (_ROUNDED_RANGE / top if top > 0 else 1.0), False
+    return float(S), True
 
 
 def default_weight_bound(problem: Problem) -> int:
@@ -295,7 +291,7 @@ def _translate(problem, options, built, best, solver, code, scope, exact, stats,
         # The targets fit the rounded features; the LP refit must also work on the real ones.
         U, T = problem.Xu, v["targets"][0] if problem.hidden else problem.Yu
         kept = np.ones(problem.n_merged, bool) if v["kept"] is None else v["kept"]
-        if not all(check_separable(U[kept], T[kept, j], need_weights=False) for j in range(T.shape[1])):
+        if not all(check_separable(U[kept], T[kept, j]) for j in range(T.shape[1])):
             status, message = Status.UNKNOWN, "targets fit the rounded features but not the given ones"
         elif status == Status.OPTIMAL:
             status, message = Status.UNKNOWN, "optimal on rounded features only"
@@ -319,15 +315,18 @@ def _bound(solver, min_errors: bool, code) -> float | None:
 def _integer_layers(problem: Problem, layers: list[dict], S: float) -> list[dict]:
     """The model's own integer weights, for the given (unscaled) inputs.
 
-    Columns fed by scaled features get S * w; those units' biases get +0.5, which keeps their
-    decisions (z is an integer for the scaled features, so z >= 0 vs z <= -1) robust to float
-    rounding of S * x without changing any weight."""
+    A unit fed only scaled features computes sign(w . (S x) + b) = sign(w . x + b / S): its
+    weights stay the in-domain integers and its bias is divided by S (S is a power of two, so
+    b / S is exact). A shortcut output unit sees hidden units too; there the raw-input columns
+    get S * w instead (out of the integer domain, and reported as such by the scale in stats)."""
     out = []
     for layer, L in enumerate(layers, start=1):
         W, b = L["W"].copy(), L["b"].copy()
         n_hidden_in = 0 if layer == 1 else problem.hidden[layer - 2]
         if W.shape[1] > n_hidden_in and S != 1.0:
-            W[:, n_hidden_in:] *= S
-            b = b + 0.5
+            if n_hidden_in == 0:
+                b = b / S
+            else:
+                W[:, n_hidden_in:] *= S
         out.append({"W": W, "b": b})
     return out

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from ..problem import Problem, ProblemError
+from ..exact import separates
 from ..separability import check_separable
 from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status
 
@@ -45,6 +46,7 @@ class _Search:
         self.combinations = 0
         self._dich_cache: dict[bytes, list[np.ndarray]] = {}
         self._sep_cache: dict[bytes, bool] = {}
+        self.undecided: str | None = None  # reason, when some dichotomy could not be settled
 
     def _tick(self):
         if self.deadline is not None and time.monotonic() >= self.deadline:
@@ -77,11 +79,12 @@ class _Search:
                 for v in (1, -1):
                     self._tick()
                     new = np.append(col, np.int8(v))
-                    if wb is not None and v * (rows[k] @ wb[0] + wb[1]) > 0:
+                    if wb is not None and separates(rows[k : k + 1], [v], *wb):
                         grown.append((new, wb))
                         continue
                     self.lp_checks += 1
-                    r = check_separable(rows[: k + 1], new, need_certificate=False)
+                    r = check_separable(rows[: k + 1], new)
+                    self._note(r)
                     if r.separable:
                         grown.append((new, (r.w, r.b)))
             partial = grown
@@ -101,9 +104,15 @@ class _Search:
         key = rows.tobytes() + pattern.tobytes()
         if key not in self._sep_cache:
             self.lp_checks += 1
-            self._sep_cache[key] = bool(check_separable(rows, pattern, need_weights=False,
-                                                        need_certificate=False).separable)
+            r = check_separable(rows, pattern)
+            self._note(r)
+            self._sep_cache[key] = bool(r.separable)
         return self._sep_cache[key]
+
+    def _note(self, r) -> None:
+        """Remember the first unit floats could not settle: it voids any proof by exhaustion."""
+        if r.separable is None and self.undecided is None:
+            self.undecided = r.reason
 
     def layer_inputs(self, targets, layer):
         p = self.p
@@ -174,6 +183,10 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
             return BackendResult(Status.FEASIBLE, hidden_targets=s.best[0], kept=s.best[1], stats=stats,
                                  message=f"{interrupted}: best found so far, not proved optimal")
         return BackendResult(Status.UNKNOWN, stats=stats, message=f"{interrupted} after {s.combinations} combinations")
+    if s.undecided and (s.min_errors or s.best is None):
+        targets, kept = s.best if s.best is not None else (None, None)
+        return BackendResult(Status.FEASIBLE if s.min_errors else Status.UNKNOWN, hidden_targets=targets,
+                             kept=kept, stats=stats, message=f"no proof by exhaustion: {s.undecided}")
     if s.min_errors:
         targets, kept = s.best
         return BackendResult(Status.OPTIMAL, hidden_targets=targets, kept=kept, proved_for=ALL_REAL_WEIGHTS,

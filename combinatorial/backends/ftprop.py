@@ -8,8 +8,10 @@ targets continue until the deadline or ``FTPropConfig.max_restarts`` (20 without
 a restart budget makes a run independent of machine load unless the deadline cuts it short.
 
 The answer is FEASIBLE (hidden targets that make every unit separable; :func:`solve` refits and
-verifies them) or UNKNOWN with the best targets seen. It is never INFEASIBLE: a heuristic that
-fails has proved nothing.
+verifies them) or UNKNOWN with the best targets seen. This backend never answers INFEASIBLE: a
+heuristic that fails has proved nothing. (``solve(..., backend="ftprop")`` can still return
+INFEASIBLE on conflicting data, the same input with two labels: that proof comes from the front
+end in :mod:`combinatorial.solve`, before any backend runs, with certificate kind "conflict".)
 
 Choices the paper leaves open, and what this module does:
 
@@ -244,8 +246,7 @@ class _Search:
 
     def confirm(self) -> bool:
         """Exact separability check of every unit (the loss threshold is only a float test)."""
-        return all(check_separable(unit_inputs(self.p, self.T, d), unit_targets(self.p, self.T, d)[:, j],
-                                   need_weights=False).separable
+        return all(check_separable(unit_inputs(self.p, self.T, d), unit_targets(self.p, self.T, d)[:, j]).separable
                    for d in range(1, self.top + 1) for j in range(unit_targets(self.p, self.T, d).shape[1]))
 
     # --- the combinatorial half -----------------------------------------------------------

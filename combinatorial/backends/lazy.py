@@ -62,8 +62,10 @@ class _Checker:
         self.cache_hits = 0
         self.seconds = 0.0
 
-    def certificates(self, U: np.ndarray, t: np.ndarray) -> list[np.ndarray]:
-        """Disjoint infeasible subsets (row indices of U); empty when the unit is separable."""
+    def certificates(self, U: np.ndarray, t: np.ndarray) -> tuple[list[np.ndarray], str | None]:
+        """Disjoint inseparable subsets (row indices of U), each with an exactly verified Farkas
+        certificate; empty when the unit is separable. The second item is the reason when floats
+        could not settle the unit (then no subset is proved and the caller may not cut soundly)."""
         key = (U.tobytes(), t.tobytes())
         hit = self.cache.get(key)
         if hit is not None:
@@ -71,21 +73,26 @@ class _Checker:
             return hit
         start = time.monotonic()
         found: list[np.ndarray] = []
+        undecided = None
         rows = np.arange(len(t))
         while len(found) <= EXTRA_CERTIFICATES and len(rows):
             self.lp_checks += 1
-            r = check_separable(U[rows], t[rows], need_weights=False)
-            if r.separable:
+            r = check_separable(U[rows], t[rows])
+            if r.separable is True:
+                break
+            if r.separable is None:
+                undecided = None if found else r.reason
                 break
             subset = rows[r.subset]
             found.append(subset)
             rows = np.setdiff1d(rows, subset)
         self.seconds += time.monotonic() - start
-        self.cache[key] = found
-        return found
+        self.cache[key] = (found, undecided)
+        return found, undecided
 
     def failures(self, targets: list[np.ndarray], kept: np.ndarray | None, *, first_only: bool = False):
-        """(layer, unit, subsets over merged examples) for every inseparable unit."""
+        """(layer, unit, subsets over merged examples, undecided reason) for every unit that is
+        not proved separable; an undecided unit's one subset is all of its rows."""
         p = self.problem
         rows = np.arange(p.n_merged) if kept is None else np.flatnonzero(kept)
         out = []
@@ -93,9 +100,11 @@ class _Checker:
             U = _inputs(p, targets, layer)[rows]
             T = _targets(p, targets, layer)[rows]
             for j in range(T.shape[1]):
-                subsets = self.certificates(U, np.ascontiguousarray(T[:, j]))
+                subsets, undecided = self.certificates(U, np.ascontiguousarray(T[:, j]))
+                if undecided:
+                    subsets = [np.arange(len(rows))]
                 if subsets:
-                    out.append((layer, j, [rows[s] for s in subsets]))
+                    out.append((layer, j, [rows[s] for s in subsets], undecided))
                     if first_only:
                         return out
         return out
@@ -128,6 +137,9 @@ class _Master:
         ]
         self.keep = [model.new_bool_var(f"keep[{i}]") for i in range(m)] if min_errors else None
         self.clauses: set[frozenset] = set()
+        # Set when a cut rests on a unit floats could not settle: the master's INFEASIBLE (or
+        # optimum) is then no proof, and the answer says so.
+        self.tainted: str | None = None
         self.stats = {"distinct_code_pairs": 0, "unateness_clauses": 0, "symmetry_clauses": 0}
         self._preconstrain()
         if min_errors:
@@ -329,6 +341,10 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
                 raise TimeoutError
             state, targets, keep, bound = master.solve(deadline, hint, hint_keep)
             stats["iterations"] += 1
+            if state == "infeasible" and master.tainted:
+                return result(Status.UNKNOWN, hidden_targets=best, message=(
+                    f"numerically undecided at {master.tainted}; the search is exhausted only "
+                    "if that unit is inseparable, which exact arithmetic could not confirm"))
             if state == "infeasible":
                 # min-errors always has keep = 0 available, so this is feasibility only
                 return result(
@@ -349,12 +365,14 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
                 if not min_errors:
                     return result(Status.FEASIBLE, hidden_targets=targets)
                 kept_w = int(counts[keep].sum())
-                if state == "optimal":
+                if state == "optimal" and not master.tainted:
                     return result(Status.OPTIMAL, hidden_targets=targets, kept=keep,
                                   proved_for=ALL_REAL_WEIGHTS, lower_bound=float(total - kept_w))
                 best, best_keep = targets, keep  # the master stopped at the deadline
                 raise TimeoutError
-            for layer, unit, subsets in fails:
+            for layer, unit, subsets, undecided in fails:
+                if undecided and not master.tainted:
+                    master.tainted = f"layer {layer} unit {unit} ({undecided})"
                 for subset in subsets:
                     stats["cuts"] += master.add_cut(layer, unit, subset, targets)
             if not min_errors and options.heuristic and stats["iterations"] in HEURISTIC_AT:
@@ -374,7 +392,7 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     except (TimeoutError, KeyboardInterrupt) as exc:
         why = "interrupted" if isinstance(exc, KeyboardInterrupt) else "time limit reached"
         if min_errors:
-            lb = None if bound is None else float(max(0, total - int(np.floor(bound + 1e-6))))
+            lb = None if bound is None or master.tainted else float(max(0, total - int(np.floor(bound + 1e-6))))
             return result(Status.FEASIBLE, hidden_targets=best, kept=best_keep, lower_bound=lb,
                           message=f"{why}: best network found, not proved optimal"
                           + (f" (at least {lb:g} training errors)" if lb is not None else ""))
@@ -388,14 +406,17 @@ def _realise(problem: Problem, targets, keep):
     from ..network import forward
     from ..solve import fit_network
 
-    layers, _ = fit_network(problem, targets, keep)
+    layers, _, _ = fit_network(problem, targets, keep)
     acts = forward(layers, problem.Xu, shortcut=problem.shortcut)
     right = np.all(acts[-1] == problem.Yu, axis=1)
     return [np.asarray(a, dtype=np.int8) for a in acts[:-1]], right | keep
 
 
 def _reason(n_cuts: int, master: _Master) -> str:
-    used = ["distinct codes" if not master.problem.shortcut else None,
+    p = master.problem
+    # with a monotone output, the last hidden layer gets monotone-output clauses instead
+    distinct_layers = 0 if p.shortcut else len(p.hidden) - (1 if master.monotone else 0)
+    used = ["distinct codes" if distinct_layers > 0 else None,
             "monotone output" if master.monotone else None,
             "first-layer unateness" if master.stats["unateness_clauses"] else None,
             "symmetry breaking" if master.options.symmetry_breaking else None]
@@ -413,7 +434,7 @@ def _repair(checker: _Checker, targets, keep, counts, deadline):
         fails = checker.failures(targets, keep)
         if not fails:
             return keep
-        for _, _, subsets in fails:
+        for _, _, subsets, _ in fails:
             s = subsets[0]
             if keep[s].all():
                 keep[s[np.argmin(counts[s])]] = False

@@ -3,21 +3,23 @@ r"""Big-M MIP with continuous weights: SCIP through OR-Tools' ``pywraplp`` (HiGH
 Inputs of the data set are scaled column-wise to [-1, 1] (divided by max |x_k|); hidden inputs
 are ±1 already. Variables, per unit j of layer l:
 
-    w[l][j][k], b[l][j]  continuous in [-M, M]
+    w[l][j][k]           continuous in [-M, M]
+    b[l][j]              continuous in [-M - 1, M] (closed under negating the unit: b -> -b - 1)
     t[l][j][i]           binary, 1 = hidden target +1 on merged example i
     p[l][j][k][i]        w[l][j][k] * h_k(i) for a hidden input h_k = 2 t - 1, by the four big-M
                          rows  |p - w| <= 2M (1 - t_k(i)),  |p + w| <= 2M t_k(i)
     keep[i]              min-errors only (objective: sum counts_i (1 - keep_i))
 
-With z_i = sum_k w_k u_ik + b (so |z_i| <= Z = M (fan-in + 1)) every unit meets
+With z_i = sum_k w_k u_ik + b (so |z_i| <= Z = M (fan-in + 1) + 1) every unit meets
 
     z_i >= -Z (1 - t_i) - Z (1 - keep_i)               target +1  =>  z >= 0
     z_i <= -1 + (Z + 1) t_i + (Z + 1) (1 - keep_i)      target -1  =>  z <= -1
 
 (the keep terms only for min-errors). This is the engine's tie rule, sign(0) = +1, with margin 1
-on the negative side. Proof scope of INFEASIBLE (and of a min-errors OPTIMAL): no network whose
-weights and biases satisfy |w|, |b| <= M *after scaling the inputs to [-1, 1]* meets that form.
-It is never a claim about all real weights: a network may need larger weights than M.
+on the negative side. Proof scope of INFEASIBLE (and of a min-errors OPTIMAL): no network with
+|w| <= M and -M - 1 <= b <= M *after scaling the inputs to [-1, 1]* meets that form, margin
+included (z <= -1 on -1 targets). It is never a claim about all real weights: a network may need
+larger weights than M. It is also the MIP solver's word, reached in floating point.
 
 Symmetry breaking (optional): every hidden unit's target on merged example 0 is +1, and the units
 of a layer are ordered lexicographically on their first min(m, 12) targets (weights 2^11..2^0,
@@ -39,7 +41,8 @@ _SOLVERS = ("SCIP", "HIGHS")
 
 
 def scope(M: float) -> str:
-    return f"weights |w|, |b| <= {M:g} after scaling inputs to [-1, 1]"
+    return (f"weights |w| <= {M:g}, biases in [{-M - 1:g}, {M:g}] after scaling inputs to [-1, 1], "
+            "with z <= -1 on -1 targets")
 
 
 def _create_solver():
@@ -78,10 +81,12 @@ class _Builder:
         m, last = p.n_merged, layer == len(p.hidden) + 1
         lits = self.t[layer - 2] if layer > 1 else []
         consts = self.Xs if (layer == 1 or (last and p.shortcut)) else np.zeros((m, 0))
-        Z = M * (len(lits) + consts.shape[1] + 1)
+        Z = M * (len(lits) + consts.shape[1] + 1) + 1  # bounds |z|, the bias range included
         for j in range(p.n_outputs if last else p.hidden[layer - 1]):
             w = [s.NumVar(-M, M, f"w[{layer}][{j}][{k}]") for k in range(len(lits) + consts.shape[1])]
-            b = s.NumVar(-M, M, f"b[{layer}][{j}]")
+            # [-M - 1, M] is closed under negating a unit (b -> -b - 1 keeps z >= 0 vs z <= -1),
+            # so fixing each hidden unit's sign on example 0 cuts off nothing inside the scope
+            b = s.NumVar(-M - 1, M, f"b[{layer}][{j}]")
             for i in range(m):
                 terms = []
                 for k, col in enumerate(lits):
@@ -208,7 +213,7 @@ def _translate(problem, solver, built, code, M, stats, interrupted, deadline) ->
     if code == pywraplp.Solver.INFEASIBLE:
         return BackendResult(Status.INFEASIBLE, proved_for=scope(M), stats=stats, certificate={
             "kind": "mip", "solver": stats["mip_solver"], "big_m": M, "input_scale": stats["input_scale"],
-            "constraint_form": "t=+1 => z >= 0; t=-1 => z <= -1; |w|, |b| <= M on inputs scaled to [-1, 1]",
+            "constraint_form": "t=+1 => z >= 0; t=-1 => z <= -1; |w| <= M, -M-1 <= b <= M on inputs scaled to [-1, 1]",
             "reason": f"{stats['mip_solver']} proved the big-M model infeasible ({scope(M)})"})
     early = deadline is None or time.monotonic() < deadline - 0.05
     has_solution = code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
