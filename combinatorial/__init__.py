@@ -12,7 +12,11 @@ from .network import forward, sign
 from .problem import Architecture, Problem, ProblemError
 from .separability import SeparabilityResult, check_separable, verify_farkas
 from .solution import ALL_REAL_WEIGHTS, BackendResult, Solution, Status, integer_scope
-from .solve import BACKENDS, OBJECTIVES, SolveOptions, VerificationError, fit_network, solve
+from .backends import BACKENDS
+from .engine import solve
+from .fitting import fit_network
+from .options import OBJECTIVES, SolveOptions
+from .solution import VerificationError
 
 __all__ = [
     "ALL_REAL_WEIGHTS", "Architecture", "BACKENDS", "BackendResult", "OBJECTIVES", "Problem",

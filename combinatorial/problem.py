@@ -161,6 +161,18 @@ class Problem:
             out.append(np.where(T[first] >= 0, 1, -1).astype(np.int8))
         return out
 
+    def unit_inputs(self, hidden_targets, layer: int) -> np.ndarray:
+        """Input matrix (merged examples) of the units of ``layer`` (1-based) given hidden targets;
+        the output layer of a shortcut network also sees the raw inputs."""
+        U = self.Xu if layer == 1 else np.asarray(hidden_targets[layer - 2], dtype=float)
+        if self.shortcut and layer == len(self.hidden) + 1:
+            U = np.concatenate([U, self.Xu], axis=1)
+        return np.ascontiguousarray(U)
+
+    def unit_targets(self, hidden_targets, layer: int) -> np.ndarray:
+        """Target matrix (merged examples x units) of ``layer``: hidden targets or the labels."""
+        return self.Yu if layer == len(self.hidden) + 1 else np.asarray(hidden_targets[layer - 1])
+
     def labels_from_outputs(self, out: np.ndarray) -> np.ndarray:
         """Map ±1 output rows to labels: the class whose unit fires (argmax for k > 2)."""
         if out.shape[1] == 1:

@@ -18,6 +18,28 @@ class Status(str, Enum):
         return self.value
 
 
+# the libraries an exact answer rests on, recorded with every Solution
+ENGINE_DISTRIBUTIONS = ("ftprop", "numpy", "scipy", "scikit-learn", "ortools", "sympy")
+
+
+def versions(distributions=ENGINE_DISTRIBUTIONS) -> dict[str, str]:
+    """Python's version and those of ``distributions`` that are installed."""
+    import platform
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for dist in distributions:
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+class VerificationError(RuntimeError):
+    """An answer failed its independent check (a bug in the engine, never bad input)."""
+
+
 # The scopes an INFEASIBLE (or an optimality proof) may claim. Backends build the integer one.
 ALL_REAL_WEIGHTS = "all real weights"
 
@@ -45,6 +67,7 @@ class BackendResult:
     certificate: dict | None = None  # INFEASIBLE: what the proof rests on, for a reader
     stats: dict = field(default_factory=dict)
     message: str = ""
+    trace: object | None = None  # the backend's own record of its run (ftprop: FTPropTrace)
 
 
 @dataclass
@@ -66,6 +89,7 @@ class Solution:
     lower_bound: float | None = None
     message: str = ""
     versions: dict = field(default_factory=dict)
+    trace: object | None = None  # the backend's own record of its run (not serialised)
 
     @property
     def found_network(self) -> bool:

@@ -159,8 +159,7 @@ def compare(X, y, config: CompareConfig, *, progress=None, exact_solution=None) 
 
 
 def solve_exact(problem: Problem, config: CompareConfig):
-    from combinatorial import solve
-    from combinatorial.solve import SolveOptions
+    from combinatorial import SolveOptions, solve
 
     return solve(problem, options=SolveOptions(backend=config.exact_backend, time_limit=config.time_limit,
                                                seed=config.seed, workers=config.workers))

@@ -174,35 +174,20 @@ def _ftprop_targets(X, y_idx, hidden, est) -> list[np.ndarray] | None:
 
 
 def _solve(X, y_idx, hidden, est, domain, objective, warm_start=None):
-    import time
-    from dataclasses import replace
+    """One exact solve through :func:`combinatorial.solve`: ``auto`` means the staged backend
+    (stage-1 targets from ``init``, then search), any other name that backend."""
+    from combinatorial import Problem, solve
 
-    from combinatorial.problem import Problem
-    from combinatorial.solution import ALL_REAL_WEIGHTS, BackendResult, Status
-    from combinatorial.solve import SolveOptions, finish, solve
-
-    start = time.monotonic()
     problem = Problem.from_data(X, y_idx, hidden, shortcut=bool(est.shortcut))
-    staged_path = est.backend in ("auto", "staged")
-    options = SolveOptions(backend="auto" if staged_path else est.backend, objective=objective,
-                           time_limit=est.time_limit, seed=_seed(est.random_state), weights=str(domain), workers=1,
-                           warm_start=warm_start)
-    if problem.conflict is not None and objective not in ("min-errors", "lexicographic"):
-        i, j = problem.conflict  # same input, two labels: nothing to search
-        result = BackendResult(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS,
-                               certificate={"kind": "conflict", "examples": [i, j]})
-        return finish(problem, result, "staged", options, start), problem
-    if staged_path or objective not in ("feasibility", "min-errors") or domain.is_integer:
-        from combinatorial.backends import staged
-
-        deadline = None if est.time_limit is None else start + float(est.time_limit)
-        return finish(problem, staged.run(problem, options, deadline), "staged", options, start), problem
-    return solve(problem, options=replace(options, backend=est.backend)), problem
+    backend = "staged" if est.backend == "auto" else est.backend
+    sol = solve(problem, backend=backend, objective=objective, time_limit=est.time_limit,
+                seed=_seed(est.random_state), weights=domain, workers=1, warm_start=warm_start)
+    return sol, problem
 
 
 def _best_effort(problem, domain) -> list[dict]:
     """The linear code (cycled into every hidden layer) with least-slack LP weights per unit."""
-    from combinatorial.solve import fit_network
+    from combinatorial.fitting import fit_network
 
     code = np.asarray(problem.Yu)
     targets = [code[:, np.arange(w) % code.shape[1]] for w in problem.hidden]

@@ -156,16 +156,12 @@ def run_ftprop(problem: Problem, *, seed: int = 0, time_limit: float | None = No
     load unless the time limit cuts it short. Returns (Solution, trace): the trace adds the last
     sign-rule targets (merged examples).
     """
-    from combinatorial.backends import ftprop as backend
-    from combinatorial.solve import SolveOptions, finish
+    from combinatorial import solve
+    from combinatorial.backends.ftprop import FTPropConfig
 
-    start = time.monotonic()
-    options = SolveOptions(backend="ftprop", seed=seed, time_limit=time_limit)
-    deadline = None if time_limit is None else start + time_limit
-    trace = backend.search(problem, seed=seed, deadline=deadline,
-                           config=backend.FTPropConfig(max_restarts=max_restarts))
-    solution = finish(problem, backend.result_from_trace(trace), "ftprop", options, start)
-    return solution, trace
+    solution = solve(problem, backend="ftprop", seed=seed, time_limit=time_limit,
+                     backend_options=FTPropConfig(max_restarts=max_restarts))
+    return solution, solution.trace
 
 
 def warm_start_targets(source: str, problem: Problem, *, seed: int = 0, time_limit: float | None = None,

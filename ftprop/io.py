@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import sys
 import tempfile
 from pathlib import Path
@@ -67,16 +66,11 @@ def _json_default(obj: Any):
 
 
 def versions() -> dict[str, str]:
-    """Versions of the libraries a result rests on (only those already importable)."""
-    from importlib import metadata
+    """Versions of the libraries a result rests on: the exact engine's, and torch when installed."""
+    from combinatorial.solution import ENGINE_DISTRIBUTIONS
+    from combinatorial.solution import versions as installed
 
-    out = {"python": platform.python_version()}
-    for dist in ("ftprop", "numpy", "scipy", "scikit-learn", "ortools", "torch"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
+    return installed((*ENGINE_DISTRIBUTIONS, "torch"))
 
 
 def command_line() -> str:

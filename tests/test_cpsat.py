@@ -13,6 +13,7 @@ import threading
 import numpy as np
 import pytest
 
+from combinatorial.backends.cpsat import CpsatOptions
 from combinatorial import ALL_REAL_WEIGHTS, ProblemError, Status, integer_scope, solve
 from combinatorial.backends.cpsat import (
     DEFAULT_WEIGHT_BOUND_REAL,
@@ -52,14 +53,14 @@ def test_known_answers(name, symmetry):
 
 def test_small_bound_narrows_scope():
     X, y, hidden, _ = CASES["parity3-2"]
-    sol = solve(X, y, hidden=hidden, backend="cpsat", weight_bound=1, workers=1)
+    sol = solve(X, y, hidden=hidden, backend="cpsat", backend_options=CpsatOptions(weight_bound=1), workers=1)
     assert sol.status == Status.INFEASIBLE
     assert sol.proved_for == integer_scope(1)  # K(3) = 2 > 1: not all threshold functions
 
 
 def test_integer_weights_returned_and_verified():
     X, y, hidden, _ = CASES["parity3-3"]
-    sol = solve(X, y, hidden=hidden, backend="cpsat", weights="integer", workers=1)
+    sol = solve(X, y, hidden=hidden, backend="cpsat", weights="integer:2", workers=1)
     assert sol.status == Status.FEASIBLE and fits(sol, X, y)
     K = sol.stats["weight_bound"]
     for layer in sol.layers:
@@ -135,9 +136,9 @@ def test_warm_start_and_time_limit():
 def test_bad_options():
     X, y, hidden, _ = CASES["xor-2"]
     with pytest.raises(ProblemError, match="weight_bound"):
-        solve(X, y, hidden=hidden, backend="cpsat", weight_bound=0)
+        solve(X, y, hidden=hidden, backend="cpsat", backend_options=CpsatOptions(weight_bound=0))
     with pytest.raises(ProblemError, match="weight_bound"):
-        solve(X, y, hidden=hidden, backend="cpsat", weight_bound=2.5)
+        solve(X, y, hidden=hidden, backend="cpsat", backend_options=CpsatOptions(weight_bound=2.5))
 
 
 def test_scope_rules():

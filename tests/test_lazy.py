@@ -3,6 +3,7 @@ import time
 import numpy as np
 import pytest
 
+from combinatorial.backends.lazy import LazyOptions
 from combinatorial import ALL_REAL_WEIGHTS, ProblemError, SolveOptions, Status, solve
 from combinatorial.backends import lazy
 from combinatorial.problem import Problem
@@ -112,5 +113,5 @@ def test_primal_heuristic_finds_teacher_fit_and_can_be_switched_off():
     sol = solve(d.X, d.y, hidden=(4,), backend="lazy", time_limit=60)
     assert sol.status == Status.FEASIBLE and sol.train_errors == 0
     assert sol.stats["heuristic_runs"] >= 1 and sol.stats["found_by"].startswith("primal heuristic")
-    pure = solve(d.X, d.y, hidden=(4,), backend="lazy", time_limit=1, heuristic=False)
+    pure = solve(d.X, d.y, hidden=(4,), backend="lazy", time_limit=1, backend_options=LazyOptions(heuristic=False))
     assert "heuristic_runs" not in pure.stats and "found_by" not in pure.stats

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from combinatorial import ALL_REAL_WEIGHTS, ProblemError, Status, solve
-from combinatorial.backends.mip import DEFAULT_BIG_M, scope
+from combinatorial.backends.mip import DEFAULT_BIG_M, MipOptions, scope
 from combinatorial.network import forward
 
 from instances import C3, SQ  # noqa: E402
@@ -39,11 +39,11 @@ def test_big_m_sets_scope_and_scaling():
     # XOR layout on coordinates of very different sizes: the scaled problem is plain XOR.
     X = np.array([[500.0, 0.25], [-500.0, -0.25], [500.0, -0.25], [-500.0, 0.25]])
     y = np.array([0, 0, 1, 1])
-    sol = solve(X, y, hidden=(1,), backend="mip", big_m=3)
+    sol = solve(X, y, hidden=(1,), backend="mip", backend_options=MipOptions(big_m=3))
     assert sol.status == Status.INFEASIBLE
     assert sol.proved_for == "weights |w| <= 3, biases in [-4, 3] after scaling inputs to [-1, 1], with z <= -1 on -1 targets"
     assert sol.stats["input_scale"] == [500.0, 0.25]
-    sol = solve(X, y, hidden=(2,), backend="mip", big_m=3)
+    sol = solve(X, y, hidden=(2,), backend="mip", backend_options=MipOptions(big_m=3))
     assert sol.status == Status.FEASIBLE and errors(sol, X, y) == 0
 
 
@@ -86,9 +86,9 @@ def test_warm_start_and_time_limit():
 def test_bad_options():
     X, y, hidden, _ = CASES["xor-2"]
     with pytest.raises(ProblemError, match="big_m"):
-        solve(X, y, hidden=hidden, backend="mip", big_m=-1)
+        solve(X, y, hidden=hidden, backend="mip", backend_options=MipOptions(big_m=-1))
     with pytest.raises(ProblemError, match="weights"):
-        solve(X, y, hidden=hidden, backend="mip", weights="integer")
+        solve(X, y, hidden=hidden, backend="mip", weights="integer:3")
 
 
 def test_ctrl_c_gives_unknown(monkeypatch):

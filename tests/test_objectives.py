@@ -108,17 +108,9 @@ def test_constant_targets():
 # --- the staged backend: stage reports, domains and dead inputs over a whole network ---------
 
 def _staged(X, y, hidden, **kw):
-    import time
+    from combinatorial import solve
 
-    from combinatorial.backends import staged
-    from combinatorial.problem import Problem
-    from combinatorial.solve import SolveOptions, finish
-
-    problem = Problem.from_data(X, y, hidden)
-    options = SolveOptions(**kw)
-    start = time.monotonic()
-    deadline = None if options.time_limit is None else start + options.time_limit
-    return finish(problem, staged.run(problem, options, deadline), "staged", options, start)
+    return solve(X, y, hidden, backend="staged", **kw)
 
 
 def _three_clusters():

@@ -108,7 +108,7 @@ def test_mip_scope_states_its_margin():
 def test_cpsat_integer_weights_stay_in_their_domain():
     X = np.array([[0.0], [0.5], [1.0], [1.5]])  # feature scale 2
     y = np.array([0, 0, 1, 1])
-    sol = solve(X, y, hidden=(1,), backend="cpsat", weights="integer", weight_bound=1)
+    sol = solve(X, y, hidden=(1,), backend="cpsat", weights="integer:1")
     assert sol.status == Status.FEASIBLE and sol.stats["feature_scale"] == 2.0
     assert all(np.all(np.abs(L["W"]) <= 1) for L in sol.layers)
     assert fits_exactly(sol, X, y)

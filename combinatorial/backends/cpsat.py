@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -110,12 +111,21 @@ def proof_scope(problem: Problem, K) -> str:
     return integer_scope(max(Ks))
 
 
+@dataclass(frozen=True)
+class CpsatOptions:
+    weight_bound: int | None = None  # |w| <= K in the joint model; None: K(fan-in) or the defaults above
+
+
 def _weight_bounds(problem: Problem, options) -> list[int]:
     """K per layer: the option for every layer; by default K(fan-in) per layer when every unit
     is ±1-fed with a proved bound (smaller domains, same all-real-weights scope), else one
     uniform default so that ``integer weights |w| <= K`` describes every layer."""
     n_layers = len(problem.hidden) + 1
-    K = options.weight_bound
+    K = options.own(CpsatOptions, "cpsat").weight_bound
+    if options.weights.is_integer:  # an integer domain is cpsat's native mode: its bound is K
+        if K is not None and K != options.weights.bound:
+            raise ProblemError(f"weight_bound {K} contradicts weights {options.weights}")
+        K = options.weights.bound
     if K is None:
         if _all_pm1_covered(problem):
             return [SUFFICIENT_WEIGHT_BOUND[problem.fan_in(l)] for l in range(1, n_layers + 1)]
@@ -189,8 +199,6 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     start = time.monotonic()
     min_errors = options.objective == "min-errors"
     Ks = _weight_bounds(problem, options)
-    if options.weights not in ("real", "integer"):
-        raise ProblemError(f"cpsat supports weights 'real' or 'integer', got {options.weights!r}")
     S, exact = (1.0, True) if is_pm1(problem.Xu) else feature_scale(problem.Xu)
     Xs = np.round(problem.Xu * S).astype(np.int64)
     scope = proof_scope(problem, Ks)
@@ -295,7 +303,7 @@ def _translate(problem, options, built, best, solver, code, scope, exact, stats,
             status, message = Status.UNKNOWN, "targets fit the rounded features but not the given ones"
         elif status == Status.OPTIMAL:
             status, message = Status.UNKNOWN, "optimal on rounded features only"
-    own = options.weights == "integer" and exact
+    own = options.weights.is_integer and exact
     layers = _integer_layers(problem, v["layers"], stats["feature_scale"]) if own else None
     return BackendResult(
         status, hidden_targets=v["targets"], kept=v["kept"],

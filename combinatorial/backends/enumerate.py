@@ -114,17 +114,10 @@ class _Search:
         if r.separable is None and self.undecided is None:
             self.undecided = r.reason
 
-    def layer_inputs(self, targets, layer):
-        p = self.p
-        U = p.Xu if layer == 1 else targets[layer - 2].astype(float)
-        if p.shortcut and layer == len(p.hidden) + 1:
-            U = np.concatenate([U, p.Xu], axis=1)
-        return U
-
     def search(self, targets: list[np.ndarray]) -> bool:
         """Depth-first over hidden layers; True stops the search (an exact fit was found)."""
         layer = len(targets) + 1
-        U = self.layer_inputs(targets, layer)
+        U = self.p.unit_inputs(targets, layer)
         if layer == len(self.p.hidden) + 1:
             self.combinations += 1
             return self.output(targets, U)

@@ -61,7 +61,7 @@ import numpy as np
 from ..problem import Problem
 from ..separability import check_separable
 from ..solution import BackendResult, Status
-from ..solve import unit_inputs, unit_targets
+from ..fitting import min_slack
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,8 @@ class FTPropTrace:
 
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
-    return result_from_trace(search(problem, seed=options.seed, deadline=deadline))
+    config = options.own(FTPropConfig, "ftprop")
+    return result_from_trace(search(problem, seed=options.seed, deadline=deadline, config=config))
 
 
 def result_from_trace(trace: FTPropTrace) -> BackendResult:
@@ -104,8 +105,8 @@ def result_from_trace(trace: FTPropTrace) -> BackendResult:
              "best_output_loss": round(trace.best_loss, 6), "time_to_feasible_s": trace.time_to_feasible_s,
              "init": trace.init}
     if trace.found:
-        return BackendResult(Status.FEASIBLE, hidden_targets=trace.hidden_targets, stats=stats)
-    return BackendResult(Status.UNKNOWN, hidden_targets=trace.hidden_targets, stats=stats,
+        return BackendResult(Status.FEASIBLE, hidden_targets=trace.hidden_targets, stats=stats, trace=trace)
+    return BackendResult(Status.UNKNOWN, hidden_targets=trace.hidden_targets, stats=stats, trace=trace,
                          message="heuristic search ended without a fit (this proves nothing)")
 
 
@@ -193,8 +194,8 @@ class _Search:
     # --- the convex half ------------------------------------------------------------------
     def layer_fit(self, d: int):
         """(total weighted hinge loss of layer d's best soft fits, [(w, b, slack) per unit])."""
-        U = unit_inputs(self.p, self.T, d)
-        Tg = unit_targets(self.p, self.T, d)
+        U = self.p.unit_inputs(self.T, d)
+        Tg = self.p.unit_targets(self.T, d)
         Om = self.omega.get(d)
         fits = [self.soft_fit(U, Tg[:, j], None if Om is None else Om[:, j]) for j in range(Tg.shape[1])]
         c = [self.c if Om is None else Om[:, j] for j in range(Tg.shape[1])]
@@ -214,26 +215,14 @@ class _Search:
         return fit
 
     def _soft_fit_lp(self, U, t, c):
-        from scipy.optimize import linprog
-
-        n, k = U.shape
         self.trace.lp_calls += 1
-        scale = np.max(np.abs(U), axis=0)
-        scale = np.where(scale > 0, scale, 1.0)
-        A = -(t[:, None] * np.concatenate([U / scale, np.ones((n, 1))], axis=1))
-        res = linprog(np.concatenate([np.zeros(k + 1), c]), A_ub=np.concatenate([A, -np.eye(n)], axis=1),
-                      b_ub=-np.ones(n), bounds=[(None, None)] * (k + 1) + [(0, None)] * n, method="highs")
-        if res.status != 0:  # numerical trouble: report the trivial fit (loss = number of minority)
-            b = float(np.sign(c @ t) or 1.0)
-            return np.zeros(k), b, np.where(t * b < 0, 2.0, 0.0)
-        x = res.x
-        return x[:k] / scale, float(x[k]), np.maximum(x[k + 1:], 0.0)
+        return min_slack(U, t, c)
 
     def realise(self, d: int, unchanged=None) -> np.ndarray:
         """Layer d's targets projected onto what its units can realise given the layer below:
         each inseparable unit takes the sign of its best soft fit under the proposal's weights.
         Columns equal to those of ``unchanged`` (consistent targets, same inputs) are kept."""
-        U = unit_inputs(self.p, self.T, d)
+        U = self.p.unit_inputs(self.T, d)
         T = self.T[d - 1].copy()
         Om = self.omega.get(d)
         for j in range(T.shape[1]):
@@ -246,8 +235,8 @@ class _Search:
 
     def confirm(self) -> bool:
         """Exact separability check of every unit (the loss threshold is only a float test)."""
-        return all(check_separable(unit_inputs(self.p, self.T, d), unit_targets(self.p, self.T, d)[:, j]).separable
-                   for d in range(1, self.top + 1) for j in range(unit_targets(self.p, self.T, d).shape[1]))
+        return all(check_separable(self.p.unit_inputs(self.T, d), self.p.unit_targets(self.T, d)[:, j]).separable
+                   for d in range(1, self.top + 1) for j in range(self.p.unit_targets(self.T, d).shape[1]))
 
     # --- the combinatorial half -----------------------------------------------------------
     def proposals(self, d: int, fits):
@@ -297,7 +286,7 @@ class _Search:
 
     def gradient(self, d: int, fits, width: int) -> np.ndarray:
         """dL_d/dh_{d-1} (hinge loss, only examples with positive slack contribute)."""
-        Tg, Om = unit_targets(self.p, self.T, d), self.omega.get(d)
+        Tg, Om = self.p.unit_targets(self.T, d), self.omega.get(d)
         g = np.zeros((len(Tg), width))
         for k, (w, _, s) in enumerate(fits):
             ck = self.c if Om is None else Om[:, k]
@@ -306,7 +295,7 @@ class _Search:
 
     def half_fits(self, d: int):
         """Soft fits of layer d on a random half of the examples, with slacks on all of them."""
-        U, Tg, Om = unit_inputs(self.p, self.T, d), unit_targets(self.p, self.T, d), self.omega.get(d)
+        U, Tg, Om = self.p.unit_inputs(self.T, d), self.p.unit_targets(self.T, d), self.omega.get(d)
         half = self.rng.random(len(U)) < 0.5
         fits = []
         for k in range(Tg.shape[1]):

@@ -19,7 +19,7 @@ breaking per hidden layer.
 
 Two shortcuts to a FEASIBLE, neither of which can produce an INFEASIBLE: a complete warm start
 is LP-checked before the first master solve and returned if every unit fits; and (feasibility
-objective, ``options.heuristic``) after master iterations 4, 16, 64, ... a couple of restarts of
+objective, ``LazyOptions.heuristic``) after master iterations 4, 16, 64, ... a couple of restarts of
 full-batch FTPROP (:mod:`combinatorial.backends.ftprop`) run as a primal heuristic, which finds
 fits on real-valued data long before the master has cut away enough candidates.
 
@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from .. import cuts as pre
-from ..problem import Problem, ProblemError
+from ..problem import Problem
 from ..separability import check_separable
 from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status
 from ..symmetry import add_cpsat_symmetry_breaking, canonicalize
@@ -50,6 +51,11 @@ HEURISTIC_AT = frozenset({4, 16, 64, 256, 1024})
 HEURISTIC_RESTARTS = 2
 # min-errors: rounds of greedy repair (drop one example per failing unit) per candidate.
 REPAIR_ROUNDS = 40
+
+
+@dataclass(frozen=True)
+class LazyOptions:
+    heuristic: bool = True  # interleave full-batch FTPROP restarts as a primal heuristic (feasibility)
 
 
 class _Checker:
@@ -97,8 +103,8 @@ class _Checker:
         rows = np.arange(p.n_merged) if kept is None else np.flatnonzero(kept)
         out = []
         for layer in range(1, len(p.hidden) + 2):
-            U = _inputs(p, targets, layer)[rows]
-            T = _targets(p, targets, layer)[rows]
+            U = p.unit_inputs(targets, layer)[rows]
+            T = p.unit_targets(targets, layer)[rows]
             for j in range(T.shape[1]):
                 subsets, undecided = self.certificates(U, np.ascontiguousarray(T[:, j]))
                 if undecided:
@@ -108,17 +114,6 @@ class _Checker:
                     if first_only:
                         return out
         return out
-
-
-def _inputs(p: Problem, targets, layer):
-    U = p.Xu if layer == 1 else targets[layer - 2].astype(float)
-    if p.shortcut and layer == len(p.hidden) + 1:
-        U = np.concatenate([U, p.Xu], axis=1)
-    return np.ascontiguousarray(U)
-
-
-def _targets(p: Problem, targets, layer):
-    return p.Yu if layer == len(p.hidden) + 1 else targets[layer - 1]
 
 
 class _Master:
@@ -274,12 +269,14 @@ def _primal_heuristic(problem: Problem, options, deadline, stats) -> list[np.nda
     the master may need many cuts before a candidate survives. Its targets are verified like any
     other answer.
     """
-    from .ftprop import FTPropConfig, search
+    from . import load
+
+    ftprop = load("ftprop")
 
     start = time.monotonic()
     runs = stats.get("heuristic_runs", 0)
-    trace = search(problem, seed=int(options.seed) + runs, deadline=deadline,
-                   config=FTPropConfig(max_restarts=HEURISTIC_RESTARTS))
+    trace = ftprop.search(problem, seed=int(options.seed) + runs, deadline=deadline,
+                          config=ftprop.FTPropConfig(max_restarts=HEURISTIC_RESTARTS))
     stats["heuristic_runs"] = runs + 1
     stats["heuristic_time_s"] = round(stats.get("heuristic_time_s", 0.0) + time.monotonic() - start, 4)
     if trace.found:
@@ -301,6 +298,7 @@ def _trivial(problem: Problem):
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     min_errors = options.objective == "min-errors"
+    own = options.own(LazyOptions, "lazy")
     checker = _Checker(problem)
     master = _Master(problem, options, min_errors)
     counts = problem.counts
@@ -375,7 +373,7 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
                     master.tainted = f"layer {layer} unit {unit} ({undecided})"
                 for subset in subsets:
                     stats["cuts"] += master.add_cut(layer, unit, subset, targets)
-            if not min_errors and options.heuristic and stats["iterations"] in HEURISTIC_AT:
+            if not min_errors and own.heuristic and stats["iterations"] in HEURISTIC_AT:
                 found = _primal_heuristic(problem, options, deadline, stats)
                 if found is not None:
                     return result(Status.FEASIBLE, hidden_targets=found)
@@ -404,7 +402,7 @@ def _realise(problem: Problem, targets, keep):
     """Fit the kept examples, then take the network's own outputs as targets and keep every
     example it gets right: still verified (targets are realised outputs), often more kept."""
     from ..network import forward
-    from ..solve import fit_network
+    from ..fitting import fit_network
 
     layers, _, _ = fit_network(problem, targets, keep)
     acts = forward(layers, problem.Xu, shortcut=problem.shortcut)

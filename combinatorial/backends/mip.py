@@ -29,6 +29,7 @@ small enough for MIP tolerances). Both hold for the canonical form of any soluti
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -55,8 +56,13 @@ def _create_solver():
     raise ProblemError("backend 'mip' needs SCIP or HiGHS in this OR-Tools build; neither is available")
 
 
+@dataclass(frozen=True)
+class MipOptions:
+    big_m: float | None = None  # bound on |w| (and the bias range) after scaling; None: DEFAULT_BIG_M
+
+
 def _big_m(options) -> float:
-    M = options.big_m
+    M = options.own(MipOptions, "mip").big_m
     if M is None:
         return DEFAULT_BIG_M
     if isinstance(M, bool) or not isinstance(M, (int, float, np.integer, np.floating)) or not (0 < M < np.inf):
@@ -129,8 +135,8 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     from ortools.linear_solver import pywraplp
 
     start = time.monotonic()
-    if options.weights != "real":
-        raise ProblemError(f"mip supports weights 'real' only, got {options.weights!r}")
+    if options.weights.is_integer:
+        raise ProblemError(f"mip supports real weights only, got weights {options.weights}")
     min_errors = options.objective == "min-errors"
     M = _big_m(options)
     col_scale = np.max(np.abs(problem.Xu), axis=0)

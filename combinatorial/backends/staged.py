@@ -27,23 +27,17 @@ incumbent ("feasible") or, without one, the previous stage's weights ("kept").
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import replace
 
 import numpy as np
 
-from ..domains import WeightDomain, dead_inputs, parse_weights
+from ..domains import WeightDomain, dead_inputs
 from ..objectives import fit_unit
+from ..options import COUNTING_OBJECTIVES, OBJECTIVES, STAGED_OBJECTIVES
 from ..solution import BackendResult, Status
+from . import load
 
-STAGES = {
-    "feasibility": ("fit",),
-    "min-errors": ("fit",),
-    "max-margin": ("fit", "margin"),
-    "min-weight": ("fit", "sparse"),
-    "lexicographic": ("fit", "margin", "sparse"),
-}
 _UNIT_OBJECTIVE = {"fit": "feasibility", "margin": "max-margin", "sparse": "min-weight"}
 # stage 3 of a lexicographic run keeps the stage-2 margin up to this relative tolerance
 MARGIN_KEEP = 1.0 - 1e-6
@@ -63,17 +57,6 @@ def given_targets(problem, warm_start) -> list[np.ndarray] | None:
     return None if warm_start is None else problem.merged_targets(warm_start)
 
 
-def _inputs(problem, targets, layer):
-    U = problem.Xu if layer == 1 else np.asarray(targets[layer - 2], dtype=float)
-    if problem.shortcut and layer == len(problem.hidden) + 1:
-        U = np.concatenate([U, problem.Xu], axis=1)
-    return U
-
-
-def _targets(problem, targets, layer):
-    return problem.Yu if layer == len(problem.hidden) + 1 else np.asarray(targets[layer - 1])
-
-
 class _Fitter:
     """Per-unit fits of one stage, cached by (layer, target column): copies are fitted once."""
 
@@ -83,8 +66,8 @@ class _Fitter:
 
     def units(self):
         for layer in range(1, len(self.problem.hidden) + 2):
-            U = _inputs(self.problem, self.targets, layer)[self.rows]
-            T = _targets(self.problem, self.targets, layer)[self.rows]
+            U = self.problem.unit_inputs(self.targets, layer)[self.rows]
+            T = self.problem.unit_targets(self.targets, layer)[self.rows]
             for j in range(T.shape[1]):
                 yield layer, j, U, T[:, j]
 
@@ -155,20 +138,20 @@ def _summary(stage: str, fits: dict, seconds: float) -> dict:
 def _search(problem, options, domain, code, deadline) -> BackendResult:
     """Stage 1 by exact search: lazy (real weights) or cpsat (integer weights), code as hint."""
     inner = options.backend if options.backend not in ("auto", "staged") else ("cpsat" if domain.is_integer else "lazy")
-    objective = "min-errors" if options.objective in ("min-errors", "lexicographic") else "feasibility"
+    objective = "min-errors" if options.objective in COUNTING_OBJECTIVES else "feasibility"
     warm = None if code is None else [np.asarray(T)[problem.index] for T in code]
+    # the caller's backend options belong to the backend it named (auto: lazy), not to another
+    named = "lazy" if options.backend in ("auto", "staged") else options.backend
     inner_opts = replace(options, backend=inner, objective=objective, warm_start=warm or options.warm_start,
-                         weights="integer" if domain.is_integer else "real",
-                         weight_bound=domain.bound if domain.is_integer else options.weight_bound)
-    module = importlib.import_module(f"combinatorial.backends.{inner}")
-    result = module.run(problem, inner_opts, deadline)
+                         weights=domain, backend_options=options.backend_options if inner == named else None)
+    result = load(inner).run(problem, inner_opts, deadline)
     result.stats = {**result.stats, "stage1_backend": inner}
     return result
 
 
 def run(problem, options, deadline: float | None) -> BackendResult:
-    domain = parse_weights(options.weights)
-    stages = STAGES.get(options.objective)
+    domain = options.weights
+    stages = OBJECTIVES.get(options.objective)
     if stages is None:
         raise ValueError(f"staged backend: unknown objective {options.objective!r}")
     start = time.monotonic()
@@ -235,7 +218,7 @@ def run(problem, options, deadline: float | None) -> BackendResult:
         "margin_sum": report[-1]["margin_sum"],
         "nonzero_weights": report[-1]["nonzero_weights"],
     })
-    if options.objective not in ("feasibility", "min-errors"):
+    if options.objective in STAGED_OBJECTIVES:
         status = Status.FEASIBLE if status in (Status.OPTIMAL, Status.FEASIBLE) else status
         proved_for = None
     return BackendResult(status, hidden_targets=targets, kept=kept, proved_for=proved_for, layers=layers,

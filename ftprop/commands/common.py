@@ -1,8 +1,15 @@
-"""Argument helpers shared by the commands: data selection, integers and seconds."""
+"""Argument helpers shared by the commands: data selection, solver options, integers and seconds.
+
+Choices and help texts come from the modules that own the names (backends, objectives).
+"""
 
 from __future__ import annotations
 
 import argparse
+
+from combinatorial.backends import BACKENDS
+from combinatorial.backends import DEFAULT as DEFAULT_BACKEND
+from combinatorial.options import OBJECTIVES
 
 from ..datasets import DataOptions, Dataset, dataset_names, load_dataset, load_file
 from ..errors import InputError
@@ -120,3 +127,63 @@ def require(condition: bool, message: str) -> None:
     """Raise :class:`InputError` unless ``condition`` (never ``assert`` on user input)."""
     if not condition:
         raise InputError(message)
+
+
+def weight_domain(text: str):
+    """``--weights``: real, ternary or integer:P (validated here, one-line error on a bad value)."""
+    from combinatorial.domains import parse_weights
+    from combinatorial.problem import ProblemError
+
+    try:
+        return parse_weights(text)
+    except ProblemError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def widths(text: str) -> tuple[int, ...]:
+    """``--hidden 3`` or ``3,2``: one positive integer per hidden layer; ``none``: a perceptron."""
+    return hidden_widths(text)
+
+
+def add_solver_arguments(p: argparse.ArgumentParser, *, objective: bool = True) -> None:
+    g = p.add_argument_group("solver")
+    g.add_argument("--backend", default="auto", metavar="NAME",
+                   help=f"search backend: auto, {', '.join(BACKENDS)} (default auto = {DEFAULT_BACKEND})")
+    if objective:
+        g.add_argument("--objective", default="feasibility", choices=list(OBJECTIVES),
+                       help="feasibility: fit every example; min-errors: fit as many as possible; "
+                            "max-margin / min-weight: then per-unit margins / fewest weights; "
+                            "lexicographic: min-errors, then margin, then fewest weights")
+        g.add_argument("--weights", type=weight_domain, default="real", metavar="DOMAIN",
+                       help="weight domain: real (default), ternary, or integer:P (|w| <= P); the bias stays real")
+    g.add_argument("--time-limit", type=seconds, metavar="S", help="wall-clock limit in seconds (default: none)")
+    g.add_argument("--workers", type=nonnegative_int, default=0, help="solver threads (default 0 = all cores)")
+    g.add_argument("--seed", type=nonnegative_int, default=0, help="seed of every solver and data generator")
+    g.add_argument("--no-symmetry-breaking", action="store_true",
+                   help="do not break the unit-permutation and sign symmetries")
+    g.add_argument("--no-heuristic", action="store_true",
+                   help="lazy: no full-batch FTPROP restarts between master solves (pure search)")
+    g.add_argument("--shortcut", action="store_true", help="direct input -> output connections (one hidden layer)")
+    g.add_argument("--verbose", action="store_true", help="backend progress on stderr")
+    g.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+
+
+def options_from_args(args, **overrides):
+    from combinatorial import SolveOptions
+    from combinatorial.backends import resolve
+    from combinatorial.backends.lazy import LazyOptions
+
+    backend = resolve(args.backend)  # an unknown name fails here, before any work
+    kw = dict(
+        backend_options=LazyOptions(heuristic=not args.no_heuristic) if backend == "lazy" else None,
+        backend=args.backend,
+        objective=getattr(args, "objective", "feasibility"),
+        time_limit=args.time_limit,
+        workers=args.workers,
+        seed=args.seed,
+        symmetry_breaking=not args.no_symmetry_breaking,
+        verbose=args.verbose,
+        weights=getattr(args, "weights", "real"),
+    )
+    kw.update(overrides)
+    return SolveOptions(**kw)

@@ -12,8 +12,8 @@ import json
 import time
 
 from ..errors import EXIT_OK, EXIT_UNKNOWN
-from .common import add_data_arguments, dataset_from_args, positive_int
-from .solve import add_solver_arguments, exit_code, options_from_args, run_metadata
+from ..report import describe, exit_code, run_metadata
+from .common import add_data_arguments, add_solver_arguments, dataset_from_args, options_from_args, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -86,7 +86,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{message} ({wall:.2f} s)")
         if found is not None:
-            from .solve import describe
-
             print(describe(found, ds.name))
     return code

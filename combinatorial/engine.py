@@ -1,0 +1,130 @@
+"""`solve`: validate -> run one backend -> fit and verify every unit -> :class:`Solution`.
+
+A backend (``combinatorial.backends.<name>``, imported only when used) searches hidden targets
+over the merged examples and returns a :class:`BackendResult`. This module then fits each unit's
+weights from those targets by LP (margin 1, minimal L1 norm), re-checks the whole network with an
+independent numpy forward pass against every training label, and raises :class:`VerificationError`
+on a mismatch: a FEASIBLE that does not verify is a bug, never an answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from . import backends
+from .options import COUNTING_OBJECTIVES, STAGED_OBJECTIVES, SolveOptions
+from .fitting import fit_network, training_errors
+from .problem import Problem
+from .separability import check_separable, verify_farkas
+from .solution import ALL_REAL_WEIGHTS, BackendResult, Solution, Status, VerificationError, versions
+
+def solve(X, y=None, hidden=(), *, shortcut: bool = False, options: SolveOptions | None = None, **kw) -> Solution:
+    """Find hidden targets (and weights) that fit (X, y) exactly, or prove none exist.
+
+    ``solve(problem, options=...)`` or ``solve(X, y, hidden=(3,), backend="lazy", ...)``; any
+    :class:`SolveOptions` field may be passed as a keyword.
+    """
+    start = time.monotonic()
+    problem = X if isinstance(X, Problem) else Problem.from_data(X, y, hidden, shortcut=shortcut)
+    options = replace(options or SolveOptions(), **kw)
+    name = backends.resolve(options.backend)
+    staged = _route(options)
+    if staged:
+        name = "staged"
+    deadline = None if options.time_limit is None else start + options.time_limit
+
+    if problem.conflict is not None and options.objective not in COUNTING_OBJECTIVES:
+        i, j = problem.conflict
+        result = BackendResult(
+            Status.INFEASIBLE,
+            proved_for=ALL_REAL_WEIGHTS,
+            certificate={"kind": "conflict", "examples": [i, j],
+                         "reason": f"examples {i} and {j} have the same input but different labels"},
+        )
+    elif not problem.hidden and options.objective == "feasibility" and not staged:
+        result = _single_layer(problem)
+    else:
+        result = backends.load(name).run(problem, options, deadline)
+    return finish(problem, result, name, options, start)
+
+
+def _route(options: SolveOptions) -> bool:
+    """Does the staged backend run this solve? Staged objectives and integer domains go to it,
+    except that cpsat solves an integer domain natively for feasibility and min-errors."""
+    native = options.backend == "cpsat" and options.objective not in STAGED_OBJECTIVES
+    return (options.objective in STAGED_OBJECTIVES or options.backend == "staged"
+            or (options.weights.is_integer and not native))
+
+
+def _single_layer(problem: Problem) -> BackendResult:
+    """Depth 0: every output unit is one LP; an infeasible one carries its Farkas certificate."""
+    for k in range(problem.n_outputs):
+        r = check_separable(problem.Xu, problem.Yu[:, k])
+        if r.separable is False:
+            return BackendResult(
+                Status.INFEASIBLE,
+                proved_for=ALL_REAL_WEIGHTS,
+                certificate=_farkas_certificate(problem, problem.Xu, problem.Yu[:, k], r, layer=1, unit=k),
+            )
+        if r.separable is None:
+            return BackendResult(Status.UNKNOWN, message=f"output unit {k}: {r.reason}")
+    return BackendResult(Status.FEASIBLE, hidden_targets=[])
+
+
+def _farkas_certificate(problem, U, t, r, *, layer, unit) -> dict:
+    """The certificate as a reader gets it: original example indices, exact multipliers."""
+    if not verify_farkas(U, t, r.subset, r.multipliers):
+        raise VerificationError("Farkas certificate failed its exact re-check")
+    originals = [int(np.flatnonzero(problem.index == m)[0]) for m in r.subset]
+    return {"kind": "farkas", "layer": layer, "unit": unit, "examples": originals,
+            "multipliers": [str(v) for v in r.multipliers], "checked": "exact rational arithmetic"}
+
+
+def finish(problem: Problem, result: BackendResult, backend: str, options: SolveOptions, start: float) -> Solution:
+    """Fit weights from the backend's targets, verify them, and package a :class:`Solution`."""
+    status = result.status
+    layers, errors, targets = result.layers, None, None
+    stats = dict(result.stats)
+    if result.hidden_targets is not None:
+        definite = status in (Status.FEASIBLE, Status.OPTIMAL)
+        if layers is None:
+            layers, unfit, undecided = fit_network(problem, result.hidden_targets, result.kept, strict=definite)
+            if unfit:
+                stats["units_not_separable"] = unfit
+            if undecided and definite:  # floats could not settle a unit: no claim, say why
+                status, definite = Status.UNKNOWN, False
+                message = f"{result.message}; " if result.message else ""
+                result = replace(result, status=status, proved_for=None, message=f"{message}{undecided}")
+        miss = training_errors(problem, layers)
+        if definite:
+            kept = np.ones(problem.n_merged, bool) if result.kept is None else np.asarray(result.kept, bool)
+            if np.any(miss & kept[problem.index]):
+                bad = int(np.flatnonzero(miss & kept[problem.index])[0])
+                raise VerificationError(
+                    f"backend {backend!r} returned {status.value} but the forward pass misses example {bad}"
+                )
+        errors = int(miss.sum())
+        targets = [np.asarray(T, dtype=np.int8)[problem.index] for T in result.hidden_targets]
+    return Solution(
+        status=status,
+        proved_for=result.proved_for if status in (Status.INFEASIBLE, Status.OPTIMAL) else None,
+        backend=backend,
+        objective=options.objective,
+        architecture=problem.sizes,
+        shortcut=problem.shortcut,
+        layers=layers,
+        hidden_targets=targets,
+        train_errors=errors,
+        n_examples=problem.n_examples,
+        wall_time_s=time.monotonic() - start,
+        seed=options.seed,
+        stats=stats,
+        certificate=result.certificate,
+        lower_bound=result.lower_bound,
+        message=result.message,
+        versions=versions(),
+        trace=result.trace,
+    )

@@ -1,0 +1,79 @@
+"""What a person reads after a solve: the details under the summary line, and run metadata.
+
+Shared by ``ftprop solve`` and ``ftprop minwidth`` (and usable from Python)."""
+
+from __future__ import annotations
+
+from .errors import EXIT_OK, EXIT_UNKNOWN
+
+
+def run_metadata(args, ds) -> dict:
+    from .io import command_line, versions
+
+    return {"dataset": ds.name, "data_file": args.data, "command": command_line(), "versions": versions()}
+
+
+def exit_code(sol) -> int:
+    from combinatorial import Status
+
+    if sol.status in (Status.INFEASIBLE, Status.OPTIMAL):
+        return EXIT_OK
+    if sol.status == Status.FEASIBLE and sol.objective == "feasibility":
+        return EXIT_OK
+    if sol.status == Status.FEASIBLE and sol.objective in ("max-margin", "min-weight", "lexicographic"):
+        stage1 = (sol.stats.get("stages") or [{}])[0]
+        if sol.train_errors == 0 or stage1.get("search_status") == "optimal":
+            return EXIT_OK  # the fit is definite; stages 2-3 report their own per-unit statuses
+    return EXIT_UNKNOWN
+
+
+MAX_WEIGHTS_SHOWN = 16  # wider units are summarised in the human output
+
+
+def describe(sol, name: str) -> str:
+    """Readable details after the summary line: data, proof in words, rounded weights."""
+    arch = "-".join(map(str, sol.architecture)) + (" with shortcut" if sol.shortcut else "")
+    lines = [f"data: {name}, {sol.n_examples} examples; network {arch}; objective {sol.objective}; seed {sol.seed}"]
+    if sol.message:
+        lines.append(f"note: {sol.message}")
+    cert = sol.certificate
+    if cert:
+        if cert.get("kind") == "farkas":
+            from fractions import Fraction
+
+            lam = ", ".join(f"{float(Fraction(v)):.3g}" for v in cert["multipliers"])
+            lines.append(
+                f"proof: output unit {cert['unit']} has no weights: examples {cert['examples']} with "
+                f"multipliers [{lam}] sum to zero in [input, 1] space, each signed by its target "
+                "(a Farkas certificate, checked in exact rational arithmetic; exact values in --json)"
+            )
+        else:
+            lines.append(f"proof: {cert.get('reason', cert)}")
+    if sol.lower_bound is not None and sol.objective == "min-errors":
+        lines.append(f"lower bound on training errors: {sol.lower_bound:g}")
+    if sol.layers is not None:
+        lines.append("network (unit = sign(W . input + b), sign(0) = +1):")
+        for l, layer in enumerate(sol.layers, 1):
+            kind = "output" if l == len(sol.layers) else "hidden"
+            for j, (w, b) in enumerate(zip(layer["W"], layer["b"])):
+                if len(w) > MAX_WEIGHTS_SHOWN:  # wide units: a summary (--json has every weight)
+                    nz = int(sum(1 for v in w if abs(v) > 1e-12))
+                    ws = f"{len(w)} weights, {nz} non-zero, max |w| {max(abs(_r(v)) for v in w):.3g}"
+                else:
+                    ws = " ".join(f"{_r(v):+.3g}" for v in w)
+                lines.append(f"  layer {l} ({kind}) unit {j}: W = [{ws}]  b = {_r(b):+.3g}")
+    for st in sol.stats.get("stages") or []:
+        extra = "".join(
+            f", {label} {st[key]:g}" for key, label in (("margin_sum", "margin sum"), ("nonzero_weights", "non-zero weights"))
+            if st.get(key) is not None
+        )
+        lines.append(f"stage {st.get('stage')}: {st.get('status')} ({st.get('optimal_for', '')}; "
+                     f"{st.get('scope', '')}){extra} in {st.get('seconds', 0):.2f} s")
+    stats = {k: v for k, v in sol.stats.items() if not isinstance(v, (dict, list))}
+    if stats:
+        lines.append("stats: " + ", ".join(f"{k}={v}" for k, v in stats.items()))
+    return "\n".join(lines)
+
+
+def _r(v: float) -> float:
+    return round(float(v), 3) + 0.0  # no "-0"
