@@ -1,0 +1,175 @@
+"""The lazy backend's master: a CP-SAT model over hidden targets (and keep flags), grown by cuts.
+
+It holds Boolean targets t[l][j][i] and, for min-errors, keep[i]; before the first solve the
+valid constraints of :mod:`combinatorial.cuts` and symmetry breaking; after each failed candidate
+the no-good cuts the loop in :mod:`combinatorial.backends.lazy` hands it. ``solve`` answers one of
+"optimal", "feasible", "infeasible", "unknown" (limit, no solution) or "interrupted".
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import cuts as pre
+from ..problem import Problem
+from ..separability import check_separable
+from ..symmetry import add_cpsat_symmetry_breaking, canonicalize
+from ._cpsat import solve_keeping_sigint
+
+
+class Master:
+    """The CP-SAT model over targets (and keep flags), grown by cuts between solves."""
+
+    def __init__(self, problem: Problem, options, min_errors: bool):
+        from ortools.sat.python import cp_model
+
+        self.cp = cp_model
+        self.problem, self.options = problem, options
+        m = problem.n_merged
+        model = self.model = cp_model.CpModel()
+        self.t = [
+            [[model.new_bool_var(f"t[{l + 1}][{j}][{i}]") for i in range(m)] for j in range(w)]
+            for l, w in enumerate(problem.hidden)
+        ]
+        self.keep = [model.new_bool_var(f"keep[{i}]") for i in range(m)] if min_errors else None
+        self.clauses: set[frozenset] = set()
+        # Set when a cut rests on a unit floats could not settle: the master's INFEASIBLE (or
+        # optimum) is then no proof, and the answer says so.
+        self.tainted: str | None = None
+        self.stats = {"distinct_code_pairs": 0, "unateness_clauses": 0, "symmetry_clauses": 0}
+        self._preconstrain()
+        if min_errors:
+            model.maximize(sum(int(c) * k for c, k in zip(problem.counts, self.keep)))
+        self.conflicts = 0
+        self.seconds = 0.0
+
+    def _preconstrain(self):
+        p, model = self.problem, self.model
+        if self.keep is not None:
+            for group in pre.identical_input_groups(p.Xu):
+                model.add_at_most_one([self.keep[i] for i in group])
+        if p.hidden:
+            self.stats["unateness_clauses"] = pre.add_unateness(model, self.t[0], p.Xu, name="[1]")
+            pre.add_equal_inputs(model, self.t[0], p.Xu)
+        # With one output unit the last layer's sign symmetry goes to non-negative outgoing
+        # weights (monotone output) rather than to example 0: a much stronger constraint.
+        self.monotone = self.options.symmetry_breaking and p.n_outputs == 1 and not p.shortcut
+        self.stats["monotone_output"] = self.monotone
+        if not p.shortcut:  # with the shortcut the output also sees x: codes may coincide
+            for l, t in enumerate(self.t):
+                add = pre.add_monotone_output if self.monotone and l == len(self.t) - 1 else pre.add_distinct_codes
+                self.stats["distinct_code_pairs"] += add(model, t, p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]")
+        if self.options.symmetry_breaking:
+            for l, t in enumerate(self.t):
+                fix_sign = not (self.monotone and l == len(self.t) - 1)
+                self.stats["symmetry_clauses"] += add_cpsat_symmetry_breaking(
+                    model, t, name=f"[{l + 1}]", fix_sign=fix_sign
+                )
+
+    def add_cut(self, layer: int, unit: int, subset: np.ndarray, targets: list[np.ndarray]) -> int:
+        """No-goods for an inseparable (layer, subset) under the current targets; returns # new."""
+        p = self.problem
+        base = []  # (variable, value) pairs; the literal is "variable != value"
+        if layer >= 2:
+            H = targets[layer - 2]
+            base += [(self.t[layer - 2][k][i], int(H[i, k])) for i in subset for k in range(H.shape[1])]
+        if self.keep is not None:
+            base += [(self.keep[i], 1) for i in subset]
+        if layer == len(p.hidden) + 1:
+            variants = [base]
+        else:
+            cur = targets[layer - 1]
+            # the failing unit's target column, on every unit of the layer, and negated
+            col = [int(cur[i, unit]) for i in subset]
+            variants = [
+                base + [(self.t[layer - 1][j][i], s * v) for i, v in zip(subset, col)]
+                for j in range(len(self.t[layer - 1]))
+                for s in (1, -1)
+            ]
+        added = 0
+        for lits in variants:
+            key = frozenset((var.index, v) for var, v in lits)
+            if key in self.clauses:
+                continue
+            self.clauses.add(key)
+            self.model.add_bool_or([var.Not() if v > 0 else var for var, v in lits])
+            added += 1
+        return added
+
+    def solve(self, deadline, hint, hint_keep):
+        model = self.model
+        model.clear_hints()
+        if hint is not None:
+            for t, T in zip(self.t, hint):
+                for j, col in enumerate(t):
+                    for i, var in enumerate(col):
+                        model.add_hint(var, bool(T[i, j] > 0))
+        if hint_keep is not None and self.keep is not None:
+            for var, k in zip(self.keep, hint_keep):
+                model.add_hint(var, bool(k))
+        solver = self.cp.CpSolver()
+        prm = solver.parameters
+        prm.num_workers = self.options.resolved_workers()
+        prm.random_seed = int(self.options.seed)
+        if deadline is not None:
+            prm.max_time_in_seconds = max(0.01, deadline - time.monotonic())
+        status, interrupted = solve_keeping_sigint(solver, model, deadline=deadline)
+        if interrupted and status != self.cp.OPTIMAL:
+            return "interrupted", None, None, None
+        self.conflicts += solver.num_conflicts
+        self.seconds += solver.wall_time
+        cp = self.cp
+        if status == cp.MODEL_INVALID:
+            raise RuntimeError(f"lazy master model invalid: {model.validate()}")
+        if status == cp.INFEASIBLE:
+            return "infeasible", None, None, None
+        if status not in (cp.OPTIMAL, cp.FEASIBLE):  # no solution: CP-SAT's bound means nothing here
+            return "unknown", None, None, None
+        targets = [
+            np.array([[1 if solver.boolean_value(v) else -1 for v in col] for col in t], dtype=np.int8).T.reshape(
+                self.problem.n_merged, len(t)
+            )
+            for t in self.t
+        ]
+        keep = None if self.keep is None else np.array([solver.boolean_value(k) for k in self.keep])
+        return ("optimal" if status == cp.OPTIMAL else "feasible"), targets, keep, _bound(solver, self.keep)
+
+
+def _bound(solver, keep):
+    return None if keep is None else float(solver.best_objective_bound)
+
+
+def normalise_hint(problem: Problem, targets: list[np.ndarray], monotone: bool) -> list[np.ndarray]:
+    """Bring a hint into the master's symmetry-broken form, or CP-SAT would reject it at once.
+
+    Every layer but a monotone last one: sign fixed on example 0, columns sorted (canonicalize).
+    A monotone last layer: units flipped so that the output unit's LP weights are >= 0, then the
+    columns sorted without the example-0 sign fix.
+    """
+    out = [canonicalize(T) for T in targets]
+    if monotone and targets:
+        T = targets[-1].copy()
+        r = check_separable(T.astype(float), problem.Yu[:, 0])
+        if r.separable:
+            T = T * np.where(r.w < 0, -1, 1).astype(np.int8)
+        keys = [tuple(col) for col in (T.T > 0).astype(int)]
+        order = sorted(range(T.shape[1]), key=lambda j: keys[j], reverse=True)
+        out[-1] = T[:, order]
+    return out
+
+
+def reason(n_cuts: int, master: Master) -> str:
+    """The INFEASIBLE proof in words: the constraint families actually in the model."""
+    p = master.problem
+    # with a monotone output, the last hidden layer gets monotone-output clauses instead
+    distinct_layers = 0 if p.shortcut else len(p.hidden) - (1 if master.monotone else 0)
+    used = ["distinct codes" if distinct_layers > 0 else None,
+            "monotone output" if master.monotone else None,
+            "first-layer unateness" if master.stats["unateness_clauses"] else None,
+            "symmetry breaking" if master.options.symmetry_breaking else None]
+    valid = ", ".join(u for u in used if u) or "no other constraints"
+    cuts = (f"{n_cuts} no-good cuts, each resting on a Farkas certificate of an inseparable unit, "
+            f"together with the valid constraints ({valid}),") if n_cuts else f"the valid constraints ({valid}) alone"
+    return f"no assignment of hidden targets survives: {cuts} leave the CP-SAT master without a solution"
