@@ -16,6 +16,14 @@ def sign(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1, -1).astype(np.int8)
 
 
+def _layer_input(layers, l, h, X, shortcut):
+    inp = np.concatenate([h, X], axis=1) if shortcut and l == len(layers) - 1 and len(layers) == 2 else h
+    W = np.asarray(layers[l]["W"], dtype=float)
+    if W.shape[1] != inp.shape[1]:
+        raise ValueError(f"layer {l + 1}: W has {W.shape[1]} columns but its input has {inp.shape[1]}")
+    return inp, W, np.asarray(layers[l]["b"], dtype=float)
+
+
 def forward(layers: list[dict], X: np.ndarray, *, shortcut: bool = False) -> list[np.ndarray]:
     """Activations of every layer, [h_1, ..., h_L] (±1 int8 arrays, n x width).
 
@@ -23,17 +31,18 @@ def forward(layers: list[dict], X: np.ndarray, *, shortcut: bool = False) -> lis
     ``W`` has columns [hidden units..., raw inputs...].
     """
     X = np.asarray(X, dtype=float)
-    h = X
-    acts = []
-    for l, layer in enumerate(layers):
-        W = np.asarray(layer["W"], dtype=float)
-        b = np.asarray(layer["b"], dtype=float)
-        inp = h
-        if shortcut and l == len(layers) - 1 and len(layers) == 2:
-            inp = np.concatenate([h, X], axis=1)
-        if W.shape[1] != inp.shape[1]:
-            raise ValueError(f"layer {l + 1}: W has {W.shape[1]} columns but its input has {inp.shape[1]}")
-        h = signs(inp, W, b)
+    h, acts = X, []
+    for l in range(len(layers)):
+        h = signs(*_layer_input(layers, l, h, X, shortcut))
         acts.append(h)
     return acts
+
+
+def output_scores(layers: list[dict], X: np.ndarray, *, shortcut: bool = False) -> np.ndarray:
+    """The output layer's pre-activations W h + b (floats, n x outputs), hidden signs exact."""
+    X = np.asarray(X, dtype=float)
+    hidden = forward(layers[:-1], X) if len(layers) > 1 else []
+    h = hidden[-1].astype(float) if hidden else X
+    inp, W, b = _layer_input(layers, len(layers) - 1, h, X, shortcut)
+    return inp @ W.T + b
 

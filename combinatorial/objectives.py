@@ -270,16 +270,6 @@ def _finish(U, t, w, domain, status, objective, dead, start) -> UnitFit:
                    domain.scope, time.monotonic() - start)
 
 
-def fit_layer_units(U, T, *, objective="feasibility", domain=REAL, min_margins=None, time_limit=None):
-    """Fit every column of ``T`` (m x units) on inputs ``U``; returns a list of :class:`UnitFit`."""
-    T = np.asarray(T)
-    fits = []
-    for j in range(T.shape[1]):
-        mm = None if min_margins is None else min_margins[j]
-        fits.append(fit_unit(U, T[:, j], objective=objective, domain=domain, min_margin=mm, time_limit=time_limit))
-    return fits
-
-
 def integer_infeasible_subset(U, t, domain: WeightDomain, *, time_limit: float | None = None) -> np.ndarray | None:
     """A small subset of examples that no weight of ``domain`` separates (a no-good for a search).
 

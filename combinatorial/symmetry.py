@@ -60,3 +60,24 @@ def add_cpsat_symmetry_breaking(model, t, *, name: str = "", fix_sign: bool = Tr
                 model.AddBoolOr(cond + [a[i], b[i], e[i + 1]])
                 added += 2
     return added
+
+
+def hint_targets(problem, warm_start, *, canonical: bool) -> list[np.ndarray] | None:
+    """Warm-start targets (per hidden layer, original examples) on the merged examples, in the
+    canonical form of :func:`canonicalize` when the search breaks symmetries (a hint outside
+    that form would be rejected at once); None without a warm start."""
+    if warm_start is None:
+        return None
+    targets = problem.merged_targets(warm_start)
+    return [canonicalize(T) for T in targets] if canonical else targets
+
+
+def linear_code(problem, *, narrow: bool) -> list[np.ndarray] | None:
+    """Hidden targets repeating the output code (one-vs-rest columns for k classes, the label for
+    two) in every hidden layer, cycling through it when a layer is wider. A layer narrower than
+    the code cannot carry it: None, unless ``narrow`` (then it takes the first columns)."""
+    code = np.asarray(problem.Yu, dtype=np.int8)
+    k = code.shape[1]
+    if not narrow and any(width < k for width in problem.hidden):
+        return None
+    return [code[:, np.arange(width) % k] for width in problem.hidden]

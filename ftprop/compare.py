@@ -49,14 +49,14 @@ class CompareConfig:
 
     def __post_init__(self):
         if not self.hidden:
-            raise InputError("compare needs at least one hidden layer (--hidden 4 or 4,3)")
+            raise InputError("compare needs at least one hidden layer")
         bad = [r for r in self.rules if r not in RULES]
         if bad:
             raise InputError(f"unknown rule {bad[0]!r}; valid: {', '.join(RULES)}")
         if self.seeds <= 0:
-            raise InputError(f"--seeds must be a positive integer, got {self.seeds}")
+            raise InputError(f"seeds must be a positive integer, got {self.seeds}")
         if not self.time_limit > 0:
-            raise InputError(f"--time-limit must be a positive number of seconds, got {self.time_limit}")
+            raise InputError(f"time_limit must be a positive number of seconds, got {self.time_limit}")
 
 
 def symmetric_distance(A, B) -> float:

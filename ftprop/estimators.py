@@ -154,12 +154,11 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
 
     def decision_function(self, X):
         check_is_fitted(self, "coefs_")
+        from combinatorial.network import output_scores
+
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        h = X
-        for l, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
-            inp = np.concatenate([h, X], axis=1) if self.shortcut and l == len(self.coefs_) - 1 and l == 1 else h
-            z = inp @ W + b
-            h = np.where(z >= 0, 1.0, -1.0)
+        layers = [{"W": W.T, "b": b} for W, b in zip(self.coefs_, self.intercepts_)]
+        z = output_scores(layers, X, shortcut=bool(self.shortcut))
         return z[:, 0] if z.shape[1] == 1 else z
 
 
@@ -188,10 +187,9 @@ def _solve(X, y_idx, hidden, est, domain, objective, warm_start=None):
 def _best_effort(problem, domain) -> list[dict]:
     """The linear code (cycled into every hidden layer) with least-slack LP weights per unit."""
     from combinatorial.fitting import fit_network
+    from combinatorial.symmetry import linear_code
 
-    code = np.asarray(problem.Yu)
-    targets = [code[:, np.arange(w) % code.shape[1]] for w in problem.hidden]
-    layers, _, _ = fit_network(problem, targets, strict=False)
+    layers, _, _ = fit_network(problem, linear_code(problem, narrow=True), strict=False)
     if domain.is_integer:  # scale each unit to the bound, round, re-centre nothing: best effort only
         P = domain.bound
         for L in layers:

@@ -175,7 +175,7 @@ def warm_start_targets(source: str, problem: Problem, *, seed: int = 0, time_lim
     """
     start = time.monotonic()
     if not problem.hidden:
-        raise InputError("--warm-start needs at least one hidden layer (--hidden)")
+        raise InputError("a warm start needs at least one hidden layer")
     if source == "ftprop":
         solution, _ = run_ftprop(problem, seed=seed, time_limit=time_limit if time_limit else 5.0,
                                  max_restarts=ftprop_restarts)
@@ -199,27 +199,27 @@ def load_targets(path: str | Path, problem: Problem) -> tuple[np.ndarray, ...]:
     """Read ``hidden_targets`` from a JSON file and check them against ``problem``."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"--warm-start {path}: no such file (expected ftprop, minibatch or a JSON file)")
+        raise InputError(f"warm start {path}: no such file (expected ftprop, minibatch or a JSON file)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"--warm-start {path}: not a JSON file ({exc})") from None
+        raise InputError(f"warm start file {path}: not a JSON file ({exc})") from None
     layers = data.get("hidden_targets") if isinstance(data, dict) else None
     if not isinstance(layers, list):
-        raise InputError(f"--warm-start {path}: no 'hidden_targets' list (write one with ftprop solve --save)")
+        raise InputError(f"warm start file {path}: no 'hidden_targets' list (a saved solution has one)")
     if len(layers) != len(problem.hidden):
-        raise InputError(f"--warm-start {path}: {len(layers)} hidden layers of targets, "
+        raise InputError(f"warm start file {path}: {len(layers)} hidden layers of targets, "
                          f"but the network has {len(problem.hidden)}")
     out = []
     for l, (T, width) in enumerate(zip(layers, problem.hidden), start=1):
         try:
             T = np.asarray(T, dtype=float)
         except (TypeError, ValueError):
-            raise InputError(f"--warm-start {path}: layer {l} targets are not a numeric table") from None
+            raise InputError(f"warm start file {path}: layer {l} targets are not a numeric table") from None
         if T.shape != (problem.n_examples, width):
-            raise InputError(f"--warm-start {path}: layer {l} targets have shape {T.shape}, "
+            raise InputError(f"warm start file {path}: layer {l} targets have shape {T.shape}, "
                              f"expected ({problem.n_examples}, {width}) (examples x width)")
         if not np.all(np.abs(T) == 1):
-            raise InputError(f"--warm-start {path}: layer {l} targets must be -1 or +1")
+            raise InputError(f"warm start file {path}: layer {l} targets must be -1 or +1")
         out.append(T.astype(np.int8))
     return tuple(out)

@@ -45,7 +45,7 @@ import numpy as np
 from ..problem import Problem, ProblemError
 from ..separability import check_separable
 from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status, integer_scope
-from ..symmetry import add_cpsat_symmetry_breaking, canonicalize
+from ..symmetry import add_cpsat_symmetry_breaking, hint_targets
 from ._cpsat import solve_keeping_sigint
 
 # K(n) for fan-in n under the form above (benchmarks/results/weight_bounds.md).
@@ -186,13 +186,6 @@ class _Builder:
         self.b.append(B)
 
 
-def _warm_start(problem: Problem, options, symmetry: bool) -> list[np.ndarray] | None:
-    if options.warm_start is None:
-        return None
-    hints = problem.merged_targets(options.warm_start)
-    return [canonicalize(T) for T in hints] if symmetry else hints
-
-
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     from ortools.sat.python import cp_model
 
@@ -209,7 +202,7 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     if options.symmetry_breaking:
         for l, t in enumerate(built.t):
             sym_clauses += add_cpsat_symmetry_breaking(md, t, name=f"[{l + 1}]")
-    hints = _warm_start(problem, options, options.symmetry_breaking)
+    hints = hint_targets(problem, options.warm_start, canonical=options.symmetry_breaking)
     if hints is not None:
         for l, T in enumerate(hints):
             for j in range(T.shape[1]):

@@ -160,7 +160,7 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     if problem.n_merged > MAX_EXAMPLES:
         raise ProblemError(
             f"the enumerate backend handles at most {MAX_EXAMPLES} distinct examples, "
-            f"this data set has {problem.n_merged}; use --backend lazy"
+            f"this data set has {problem.n_merged}; use the lazy backend"
         )
     s = _Search(problem, options, deadline)
     interrupted = None

@@ -39,6 +39,7 @@ import numpy as np
 from ..problem import Problem
 from ..separability import check_separable
 from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status
+from ..symmetry import hint_targets
 from .lazy_master import Master, normalise_hint, reason
 
 # A failing unit is re-checked with its certificate's examples removed, for up to this many
@@ -167,7 +168,7 @@ class _Loop:
         self.master = Master(problem, options, self.min_errors)
         self.total = int(problem.counts.sum())
         self.stats = {"iterations": 0, "cuts": 0}
-        self.hint = problem.merged_targets(options.warm_start) if options.warm_start is not None else None
+        self.hint = hint_targets(problem, options.warm_start, canonical=False)  # normalised below
         self.hint_keep = None
         self.best, self.best_fail, self.best_keep = None, None, None  # feasibility: fewest failing units
         if self.min_errors:

@@ -250,12 +250,10 @@ def _translate(problem, solver, built, code, M, stats, interrupted, deadline) ->
 
 def _hint(solver, problem, built, options) -> None:
     """Warm start: the given hidden targets (original examples) as a solution hint."""
-    from ..symmetry import canonicalize
+    from ..symmetry import hint_targets
 
     variables, values = [], []
-    for l, Tm in enumerate(problem.merged_targets(options.warm_start)):
-        if options.symmetry_breaking:
-            Tm = canonicalize(Tm)
+    for l, Tm in enumerate(hint_targets(problem, options.warm_start, canonical=options.symmetry_breaking)):
         for j, col in enumerate(built.t[l]):
             for i, v in enumerate(col):
                 variables.append(v)

@@ -36,25 +36,12 @@ from ..domains import WeightDomain, dead_inputs
 from ..objectives import fit_unit
 from ..options import COUNTING_OBJECTIVES, OBJECTIVES, STAGED_OBJECTIVES
 from ..solution import BackendResult, Status
+from ..symmetry import hint_targets, linear_code
 from . import load
 
 _UNIT_OBJECTIVE = {"fit": "feasibility", "margin": "max-margin", "sparse": "min-weight"}
 # stage 3 of a lexicographic run keeps the stage-2 margin up to this relative tolerance
 MARGIN_KEEP = 1.0 - 1e-6
-
-
-def linear_code_targets(problem) -> list[np.ndarray] | None:
-    """Hidden targets repeating the output code in every hidden layer (None: a layer too narrow)."""
-    code = np.asarray(problem.Yu, dtype=np.int8)
-    k = code.shape[1]
-    if any(width < k for width in problem.hidden):
-        return None
-    return [code[:, np.arange(width) % k] for width in problem.hidden]
-
-
-def given_targets(problem, warm_start) -> list[np.ndarray] | None:
-    """``SolveOptions.warm_start`` (per hidden layer, original examples x width) on merged rows."""
-    return None if warm_start is None else problem.merged_targets(warm_start)
 
 
 class _Fitter:
@@ -155,8 +142,8 @@ def run(problem, options, deadline: float | None) -> BackendResult:
     if stages is None:
         raise ValueError(f"staged backend: unknown objective {options.objective!r}")
     start = time.monotonic()
-    given = given_targets(problem, options.warm_start)
-    candidates = [(c, m) for c, m in ((given, "given targets"), (linear_code_targets(problem), "linear code"))
+    given = hint_targets(problem, options.warm_start, canonical=False)
+    candidates = [(c, m) for c, m in ((given, "given targets"), (linear_code(problem, narrow=False), "linear code"))
                   if c is not None]
     report, targets, kept, status, proved_for, lower = [], None, None, None, None, None
     fits, tried = None, []
