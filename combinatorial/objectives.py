@@ -36,9 +36,10 @@ import numpy as np
 
 from .domains import REAL, WeightDomain, dead_inputs, input_resolution
 from . import exact
+from .options import STAGES
 from .separability import check_separable
 
-UNIT_OBJECTIVES = ("feasibility", "max-margin", "min-weight")
+UNIT_OBJECTIVES = tuple(STAGES.values())
 REAL_MIN_MARGIN = 1e-3  # standalone min-weight, real weights: required margin / max |u|
 _TOL = 1e-7
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from .domains import WeightDomain, parse_weights
 from .problem import ProblemError
 
+# stage of the staged backend -> the per-unit objective it fits (combinatorial.objectives)
+STAGES = {"fit": "feasibility", "margin": "max-margin", "sparse": "min-weight"}
 # objective -> the stages the staged backend runs for it: fit (hidden targets that fit every
 # example, or the most for min-errors), margin (per-unit max-margin), sparse (fewest weights)
 OBJECTIVES = {

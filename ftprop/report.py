@@ -15,12 +15,13 @@ def run_metadata(args, ds) -> dict:
 
 def exit_code(sol) -> int:
     from combinatorial import Status
+    from combinatorial.options import STAGED_OBJECTIVES
 
     if sol.status in (Status.INFEASIBLE, Status.OPTIMAL):
         return EXIT_OK
     if sol.status == Status.FEASIBLE and sol.objective == "feasibility":
         return EXIT_OK
-    if sol.status == Status.FEASIBLE and sol.objective in ("max-margin", "min-weight", "lexicographic"):
+    if sol.status == Status.FEASIBLE and sol.objective in STAGED_OBJECTIVES:
         stage1 = (sol.stats.get("stages") or [{}])[0]
         if sol.train_errors == 0 or stage1.get("search_status") == "optimal":
             return EXIT_OK  # the fit is definite; stages 2-3 report their own per-unit statuses

@@ -51,3 +51,64 @@ def test_a_missing_torch_is_a_one_line_error(monkeypatch, capsys):
     assert cli.main([]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ftprop solve needs PyTorch")
+
+
+def _python_files(*folders):
+    for folder in folders:
+        yield from sorted((ROOT / folder).rglob("*.py"))
+
+
+def _imports(path) -> set[str]:
+    """Absolute module names imported by ``path`` (relative imports resolved)."""
+    rel = path.relative_to(ROOT).with_suffix("")
+    package = list(rel.parts[:-1]) if rel.name != "__init__" else list(rel.parts[:-1])
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            out.add(module)
+            out |= {f"{module}.{alias.name}" for alias in node.names}
+    return out
+
+
+def test_backends_never_import_the_engine():
+    for path in _python_files("combinatorial/backends"):
+        assert "combinatorial.engine" not in _imports(path), path
+
+
+def test_only_commands_import_commands():
+    for path in _python_files("combinatorial", "minibatch", "ftprop", "benchmarks", "tests"):
+        if "commands" in path.relative_to(ROOT).parts or path.name in ("cli.py", "test_layering.py"):
+            continue
+        assert not any(m.startswith("ftprop.commands") for m in _imports(path)), path
+
+
+NAME_LISTS = ("OBJECTIVES", "OBJECTIVE_CHOICES", "STAGED_OBJECTIVES", "STAGES", "UNIT_OBJECTIVES",
+              "BACKENDS", "BACKEND_CHOICES", "RULES", "ACTIVATIONS")
+
+
+def test_every_name_list_has_one_definition():
+    defined: dict[str, list[str]] = {}
+    for path in _python_files("combinatorial", "minibatch", "ftprop"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            for t in targets:
+                if isinstance(t, ast.Name) and t.id in NAME_LISTS:
+                    defined.setdefault(t.id, []).append(str(path.relative_to(ROOT)))
+    assert {name: places for name, places in defined.items() if len(places) > 1} == {}
+    assert "OBJECTIVE_CHOICES" not in defined and "BACKEND_CHOICES" not in defined
+
+
+def test_objective_names_are_spelled_out_once():
+    from combinatorial.options import OBJECTIVES
+
+    for path in _python_files("combinatorial", "ftprop"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+                items = node.keys if isinstance(node, ast.Dict) else node.elts
+                names = {k.value for k in items if isinstance(k, ast.Constant) and k.value in OBJECTIVES}
+                if len(names) >= 3:  # a list of objectives, not one or two compared against
+                    assert path.name == "options.py", path

@@ -34,12 +34,11 @@ import numpy as np
 
 from ..domains import WeightDomain, dead_inputs
 from ..objectives import fit_unit
-from ..options import COUNTING_OBJECTIVES, OBJECTIVES, STAGED_OBJECTIVES
+from ..options import COUNTING_OBJECTIVES, OBJECTIVES, STAGED_OBJECTIVES, STAGES
 from ..solution import BackendResult, Status
 from ..symmetry import hint_targets, linear_code
 from . import load
 
-_UNIT_OBJECTIVE = {"fit": "feasibility", "margin": "max-margin", "sparse": "min-weight"}
 # stage 3 of a lexicographic run keeps the stage-2 margin up to this relative tolerance
 MARGIN_KEEP = 1.0 - 1e-6
 
@@ -63,7 +62,7 @@ class _Fitter:
 
     def run(self, stage: str, deadline, previous=None, share: float = 1.0) -> dict:
         """Fit every unit for ``stage``; returns {(layer, j): UnitFit}."""
-        objective = _UNIT_OBJECTIVE[stage]
+        objective = STAGES[stage]
         fits, cache = {}, {}
         todo = list(self.units())
         keys = [(layer, t.tobytes()) for layer, _, _, t in todo]
