@@ -68,8 +68,8 @@ class _Checker:
         self.seconds = 0.0
 
     def certificates(self, U: np.ndarray, t: np.ndarray) -> tuple[list[np.ndarray], str | None]:
-        """Disjoint inseparable subsets (row indices of U), each with an exactly verified Farkas
-        certificate; empty when the unit is separable. The second item is the reason when floats
+        """Disjoint inseparable subsets (row indices of U, with their exactly verified Farkas
+        multipliers); empty when the unit is separable. The second item is the reason when floats
         could not settle the unit (then no subset is proved and the caller may not cut soundly)."""
         key = (U.tobytes(), t.tobytes())
         hit = self.cache.get(key)
@@ -77,7 +77,7 @@ class _Checker:
             self.cache_hits += 1
             return hit
         start = time.monotonic()
-        found: list[np.ndarray] = []
+        found: list[tuple[np.ndarray, list]] = []
         undecided = None
         rows = np.arange(len(t))
         while len(found) <= EXTRA_CERTIFICATES and len(rows):
@@ -89,15 +89,16 @@ class _Checker:
                 undecided = None if found else r.reason
                 break
             subset = rows[r.subset]
-            found.append(subset)
+            found.append((subset, r.multipliers))
             rows = np.setdiff1d(rows, subset)
         self.seconds += time.monotonic() - start
         self.cache[key] = (found, undecided)
         return found, undecided
 
     def failures(self, targets: list[np.ndarray], kept: np.ndarray | None, *, first_only: bool = False):
-        """(layer, unit, subsets over merged examples, undecided reason) for every unit that is
-        not proved separable; an undecided unit's one subset is all of its rows."""
+        """(layer, unit, [(subset over merged examples, multipliers)], undecided reason) for every
+        unit that is not proved separable; an undecided unit's one subset is all of its rows,
+        without multipliers."""
         p = self.problem
         rows = np.arange(p.n_merged) if kept is None else np.flatnonzero(kept)
         out = []
@@ -107,9 +108,9 @@ class _Checker:
             for j in range(T.shape[1]):
                 subsets, undecided = self.certificates(U, np.ascontiguousarray(T[:, j]))
                 if undecided:
-                    subsets = [np.arange(len(rows))]
+                    subsets = [(np.arange(len(rows)), None)]
                 if subsets:
-                    out.append((layer, j, [rows[s] for s in subsets], undecided))
+                    out.append((layer, j, [(rows[s], lam) for s, lam in subsets], undecided))
                     if first_only:
                         return out
         return out
@@ -233,8 +234,8 @@ class _Loop:
         for layer, unit, subsets, undecided in fails:
             if undecided and not master.tainted:
                 master.tainted = f"layer {layer} unit {unit} ({undecided})"
-            for subset in subsets:
-                stats["cuts"] += master.add_cut(layer, unit, subset, targets)
+            for subset, multipliers in subsets:
+                stats["cuts"] += master.add_cut(layer, unit, subset, targets, multipliers)
         if not self.min_errors and self.own.heuristic and stats["iterations"] in HEURISTIC_AT:
             found = _primal_heuristic(self.problem, self.options, self.deadline, stats)
             if found is not None:
@@ -263,7 +264,7 @@ class _Loop:
                 f"numerically undecided at {self.master.tainted}; the search is exhausted only "
                 "if that unit is inseparable, which exact arithmetic could not confirm"))
         cuts, iterations = self.stats["cuts"], self.stats["iterations"]
-        return self.result(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, certificate={
+        return self.result(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, trace=self.master, certificate={
             "kind": "no-good cuts", "cuts": cuts, "iterations": iterations, "reason": reason(cuts, self.master)})
 
     def stopped(self, why: str) -> BackendResult:
@@ -305,7 +306,7 @@ def _repair(checker: _Checker, targets, keep, counts, deadline):
         if not fails:
             return keep
         for _, _, subsets, _ in fails:
-            s = subsets[0]
+            s = subsets[0][0]
             if keep[s].all():
                 keep[s[np.argmin(counts[s])]] = False
     return None

@@ -35,6 +35,7 @@ class Master:
         ]
         self.keep = [model.new_bool_var(f"keep[{i}]") for i in range(m)] if min_errors else None
         self.clauses: set[frozenset] = set()
+        self.nogoods: list[dict] = []  # every add_cut, with its certificate (see add_cut)
         # Set when a cut rests on a unit floats could not settle: the master's INFEASIBLE (or
         # optimum) is then no proof, and the answer says so.
         self.tainted: str | None = None
@@ -68,8 +69,12 @@ class Master:
                     model, t, name=f"[{l + 1}]", fix_sign=fix_sign
                 )
 
-    def add_cut(self, layer: int, unit: int, subset: np.ndarray, targets: list[np.ndarray]) -> int:
-        """No-goods for an inseparable (layer, subset) under the current targets; returns # new."""
+    def add_cut(self, layer: int, unit: int, subset: np.ndarray, targets: list[np.ndarray], multipliers=None) -> int:
+        """No-goods for an inseparable (layer, subset) under the current targets; returns # new.
+
+        Each call is logged in ``nogoods`` (layer, unit, merged examples, the exact Farkas
+        multipliers that justify it, and every clause added as (variable name, value) pairs,
+        meaning "not all of these variables take these values"): what a proof file needs."""
         p = self.problem
         base = []  # (variable, value) pairs; the literal is "variable != value"
         if layer >= 2:
@@ -88,14 +93,17 @@ class Master:
                 for j in range(len(self.t[layer - 1]))
                 for s in (1, -1)
             ]
-        added = 0
+        added, clauses = 0, []
         for lits in variants:
             key = frozenset((var.index, v) for var, v in lits)
             if key in self.clauses:
                 continue
             self.clauses.add(key)
             self.model.add_bool_or([var.Not() if v > 0 else var for var, v in lits])
+            clauses.append([(var.name, v) for var, v in lits])
             added += 1
+        self.nogoods.append({"layer": layer, "unit": unit, "examples": [int(i) for i in subset],
+                             "multipliers": multipliers, "clauses": clauses})
         return added
 
     def solve(self, deadline, hint, hint_keep):
