@@ -50,11 +50,44 @@ def _differing_pairs(Xu: np.ndarray, Yu: np.ndarray, width: int) -> list[tuple[i
     return sorted(pairs)
 
 
-def add_distinct_codes(model, t, Xu, Yu, *, keep=None, name: str = "") -> int:
-    """Examples with different output rows differ in at least one unit of this layer."""
+def all_differing_pairs(Yu: np.ndarray, *, oriented: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a, b) of merged examples with different output rows, as two index arrays;
+    ``oriented`` (one output unit): a is the +1 example and b the -1 one."""
+    codes = np.unique(Yu, axis=0, return_inverse=True)[1].reshape(-1)
+    a, b = np.nonzero(np.triu(codes[:, None] != codes[None, :], 1))
+    if oriented:
+        swap = Yu[a, 0] < 0
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+    return a, b
+
+
+def nearest_pairs(Xu: np.ndarray, a: np.ndarray, b: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
+    """Mask of the pairs (a, b) that are among each example's k nearest (L1) partners: the pairs
+    a network is most likely to confuse, and the ones that make the constraint bite."""
+    dist = np.abs(Xu[a] - Xu[b]).sum(axis=1)
+    keep = np.zeros(len(a), dtype=bool)
+    for side in (a, b):
+        order = np.lexsort((dist, side))  # by example, nearest first
+        first = np.r_[0, np.flatnonzero(np.diff(side[order])) + 1]
+        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
+        keep[order[rank < k]] = True
+    return keep
+
+
+def violated_pairs(H: np.ndarray, a: np.ndarray, b: np.ndarray, *, monotone: bool) -> np.ndarray:
+    """Mask of the pairs whose constraint the layer's targets H (m x width, ±1) break: equal codes
+    (distinct codes), or no unit +1 on a and -1 on b (monotone output)."""
+    if monotone:
+        return ~np.any((H[a] > 0) & (H[b] < 0), axis=1)
+    return np.all(H[a] == H[b], axis=1)
+
+
+def add_distinct_codes(model, t, Xu, Yu, *, keep=None, name: str = "", pairs=None) -> int:
+    """Examples with different output rows differ in at least one unit of this layer (all
+    differing pairs, near neighbours only when too many, or the given ``pairs``)."""
     width = len(t)
     added = 0
-    for a, b in _differing_pairs(Xu, Yu, width):
+    for a, b in pairs if pairs is not None else _differing_pairs(Xu, Yu, width):
         lits = []
         for j in range(width):
             d = model.new_bool_var(f"diff{name}[{j}][{a},{b}]")
@@ -68,12 +101,12 @@ def add_distinct_codes(model, t, Xu, Yu, *, keep=None, name: str = "") -> int:
     return added
 
 
-def add_monotone_output(model, t, Xu, Yu, *, keep=None, name: str = "") -> int:
+def add_monotone_output(model, t, Xu, Yu, *, keep=None, name: str = "", pairs=None) -> int:
     """Last hidden layer, one output unit, outgoing weights >= 0: pos code not <= neg code."""
     width = len(t)
     y = Yu[:, 0]
     added = 0
-    for a, b in _differing_pairs(Xu, Yu, width):
+    for a, b in pairs if pairs is not None else _differing_pairs(Xu, Yu, width):
         if y[a] < 0:
             a, b = b, a  # a positive, b negative
         lits = []

@@ -116,6 +116,18 @@ def search(problem: Problem, *, seed: int = 0, deadline: float | None = None,
     return _Search(problem, config or FTPropConfig(), seed, deadline).run()
 
 
+class Slices:
+    """One FTPROP search run in slices (``next(restarts)``), e.g. between a master's solves:
+    the same restarts, in the same order, as one uninterrupted :func:`search` with this seed."""
+
+    def __init__(self, problem: Problem, *, seed: int = 0, deadline: float | None = None,
+                 config: FTPropConfig | None = None):
+        self._search = _Search(problem, config or FTPropConfig(), seed, deadline)
+
+    def next(self, restarts: int) -> FTPropTrace:
+        return self._search.run(more=restarts)
+
+
 class _Search:
     def __init__(self, problem: Problem, config: FTPropConfig, seed: int, deadline: float | None):
         self.p, self.cfg, self.deadline = problem, config, deadline
@@ -133,10 +145,16 @@ class _Search:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
     # --- the recursion --------------------------------------------------------------------
-    def run(self) -> FTPropTrace:
-        tr, r = self.trace, 0
-        limit = self.cfg.max_restarts if self.cfg.max_restarts is not None else (None if self.deadline else 20)
-        while not self.out_of_time() and (limit is None or r < limit):
+    def run(self, more: int | None = None) -> FTPropTrace:
+        """Restarts until a fit, the deadline or the budget; ``more`` continues an earlier run
+        (same random stream) for that many further restarts."""
+        tr = self.trace
+        r = tr.restarts
+        if more is not None:
+            limit = r + more
+        else:
+            limit = self.cfg.max_restarts if self.cfg.max_restarts is not None else (None if self.deadline else 20)
+        while not tr.found and not self.out_of_time() and (limit is None or r < limit):
             init = self.cfg.inits[r % len(self.cfg.inits)]
             self.T, self.omega = self.initial_targets(init), {}
             tr.restarts = r = r + 1

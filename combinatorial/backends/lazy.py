@@ -18,10 +18,13 @@ monotone output, unateness on the first layer, equal inputs) and, unless switche
 breaking per hidden layer.
 
 Two shortcuts to a FEASIBLE, neither of which can produce an INFEASIBLE: a complete warm start
-is LP-checked before the first master solve and returned if every unit fits; and (feasibility
-objective, ``LazyOptions.heuristic``) after master iterations 4, 16, 64, ... a couple of restarts of
-full-batch FTPROP (:mod:`combinatorial.backends.ftprop`) run as a primal heuristic, which finds
-fits on real-valued data long before the master has cut away enough candidates.
+is LP-checked before the first master solve and returned if every unit fits; and (unless
+``LazyOptions.heuristic`` is off) a portfolio: slices of full-batch FTPROP
+(:mod:`combinatorial.backends.ftprop`) take turns with master solves from the start, holding a
+fixed share of the elapsed time (75 % on real-valued inputs, where they find fits long before the
+master has cut away enough candidates; 20 % on ±1 inputs). A slice that fits ends the search;
+otherwise its network becomes the min-errors incumbent when it keeps more examples, and its
+targets hint the master.
 
 min-errors: Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
 binds when every example of its subset is kept. The master's optimum with all cuts is an upper
@@ -45,9 +48,13 @@ from .lazy_master import Master, normalise_hint, reason
 # A failing unit is re-checked with its certificate's examples removed, for up to this many
 # further disjoint certificates: more cuts per master solve, fewer master solves.
 EXTRA_CERTIFICATES = 2
-# Master iterations after which a short full-batch FTPROP run is tried (feasibility only).
-HEURISTIC_AT = frozenset({4, 16, 64, 256, 1024})
+# The portfolio: full-batch FTPROP slices of this many restarts are interleaved with master
+# solves so that the heuristic's share of the elapsed time stays near HEURISTIC_SHARE (real-valued
+# inputs, where it finds fits long before the master has cut enough) or HEURISTIC_SHARE_PM1
+# (±1 inputs, where the master's valid constraints usually settle the answer first).
 HEURISTIC_RESTARTS = 2
+HEURISTIC_SHARE = 0.75
+HEURISTIC_SHARE_PM1 = 0.2
 # min-errors: rounds of greedy repair (drop one example per failing unit) per candidate.
 REPAIR_ROUNDS = 40
 
@@ -116,29 +123,6 @@ class _Checker:
         return out
 
 
-def _primal_heuristic(problem: Problem, options, deadline, stats) -> list[np.ndarray] | None:
-    """A few restarts of full-batch FTPROP (the ``ftprop`` backend) between master solves.
-
-    Proofs still come only from the master; this finds fits sooner on real-valued data, where
-    the master may need many cuts before a candidate survives. Its targets are verified like any
-    other answer.
-    """
-    from . import load
-
-    ftprop = load("ftprop")
-
-    start = time.monotonic()
-    runs = stats.get("heuristic_runs", 0)
-    trace = ftprop.search(problem, seed=int(options.seed) + runs, deadline=deadline,
-                          config=ftprop.FTPropConfig(max_restarts=HEURISTIC_RESTARTS))
-    stats["heuristic_runs"] = runs + 1
-    stats["heuristic_time_s"] = round(stats.get("heuristic_time_s", 0.0) + time.monotonic() - start, 4)
-    if trace.found:
-        stats["found_by"] = "primal heuristic (full-batch FTPROP)"
-        return trace.hidden_targets
-    return None
-
-
 def _trivial(problem: Problem):
     """min-errors fallback that always verifies: constant hidden targets, keep one output row."""
     rows, inv = np.unique(problem.Yu, axis=0, return_inverse=True)
@@ -176,6 +160,10 @@ class _Loop:
             self.best, self.best_keep = _trivial(problem)
             self.hint_keep = self.best_keep
         self.bound = None
+        self.start = time.monotonic()
+        pm1 = bool(np.all(np.abs(problem.Xu) == 1))
+        self.share = HEURISTIC_SHARE_PM1 if pm1 else HEURISTIC_SHARE
+        self.slices = None  # the FTPROP search of the portfolio, resumed slice by slice
 
     def result(self, status, **kw) -> BackendResult:
         m, c = self.master, self.checker
@@ -194,17 +182,52 @@ class _Loop:
                                      proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0, stats=self.stats)
             return BackendResult(Status.FEASIBLE, hidden_targets=self.hint, stats=self.stats)
         self.stats["warm_start"] = "used as CP-SAT hint"
-        if self.options.symmetry_breaking:
-            self.hint = normalise_hint(self.problem, self.hint, self.master.monotone)
+        self.hint = _hint_form(self.problem, self.hint, self.options, self.master)
         return None
 
     def loop(self) -> BackendResult:
         while True:
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 return self.stopped("time limit reached")
-            answer = self.iteration()
+            answer = self.heuristic() if self.heuristic_turn() else self.iteration()
             if answer is not None:
                 return answer
+
+    def heuristic_turn(self) -> bool:
+        """Is it the heuristic's turn? Its share of the time so far is below its target share."""
+        if not self.own.heuristic or not self.problem.hidden:
+            return False
+        elapsed = time.monotonic() - self.start
+        return self.stats.get("heuristic_time_s", 0.0) <= self.share * elapsed
+
+    def heuristic(self) -> BackendResult | None:
+        """One FTPROP slice: a fit ends the search; otherwise its network (with the examples it
+        gets right) may become the min-errors incumbent, and its targets the master's hint."""
+        start = time.monotonic()
+        if self.slices is None:
+            from . import load
+
+            self.slices = load("ftprop").Slices(self.problem, seed=int(self.options.seed), deadline=self.deadline)
+        trace = self.slices.next(HEURISTIC_RESTARTS)
+        targets, found = trace.hidden_targets, trace.found
+        self.stats["heuristic_runs"] = self.stats.get("heuristic_runs", 0) + 1
+        self.stats["heuristic_time_s"] = round(self.stats.get("heuristic_time_s", 0.0) + time.monotonic() - start, 4)
+        if found:
+            self.stats["found_by"] = "primal heuristic (full-batch FTPROP)"
+            if not self.min_errors:
+                return self.result(Status.FEASIBLE, hidden_targets=targets)
+            return self.result(Status.OPTIMAL, hidden_targets=targets, kept=np.ones(self.problem.n_merged, bool),
+                               proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0)
+        if targets is None:
+            return None
+        realised, right = _realise(self.problem, targets, None)
+        if self.min_errors and self.problem.counts[right].sum() > self.problem.counts[self.best_keep].sum():
+            self.best, self.best_keep = realised, right
+            self.stats["incumbent_by"] = "primal heuristic (full-batch FTPROP)"
+            self.hint_keep = right
+        if self.hint is None or self.min_errors:
+            self.hint = _hint_form(self.problem, realised, self.options, self.master)
+        return None
 
     def iteration(self) -> BackendResult | None:
         """One master solve and its checks: an answer, or None to go on."""
@@ -219,10 +242,12 @@ class _Loop:
             return self.stopped("time limit reached")
         if state == "infeasible":  # min-errors always has keep = 0 available: feasibility only
             return self.exhausted()
+        pairs = master.add_violated_pairs(targets, keep)
         fails = self.checker.failures(targets, keep)
+        self.log(f"pair constraints added: {pairs}") if pairs else None
         self.log(f"iteration {stats['iterations']}: {len(fails)} inseparable units, {stats['cuts']} cuts, "
                  f"{self.checker.lp_checks} LPs" + (f", bound {bound:g}" if bound is not None else ""))
-        if not fails:
+        if not fails:  # a verified fit, even where it breaks a pair constraint's symmetry form
             if not self.min_errors:
                 return self.result(Status.FEASIBLE, hidden_targets=targets)
             if state == "optimal" and not master.tainted:
@@ -236,10 +261,6 @@ class _Loop:
                 master.tainted = f"layer {layer} unit {unit} ({undecided})"
             for subset, multipliers in subsets:
                 stats["cuts"] += master.add_cut(layer, unit, subset, targets, multipliers)
-        if not self.min_errors and self.own.heuristic and stats["iterations"] in HEURISTIC_AT:
-            found = _primal_heuristic(self.problem, self.options, self.deadline, stats)
-            if found is not None:
-                return self.result(Status.FEASIBLE, hidden_targets=found)
         self.remember(targets, keep, fails)
         return None
 
@@ -285,16 +306,22 @@ class _Loop:
             print(f"lazy: {msg}", file=sys.stderr, flush=True)
 
 
-def _realise(problem: Problem, targets, keep):
-    """Fit the kept examples, then take the network's own outputs as targets and keep every
-    example it gets right: still verified (targets are realised outputs), often more kept."""
-    from ..network import forward
-    from ..fitting import fit_network
+def _hint_form(problem: Problem, targets, options, master) -> list[np.ndarray]:
+    """Targets in the master's symmetry-broken form (a hint outside it is rejected at once)."""
+    return normalise_hint(problem, targets, master.monotone) if options.symmetry_breaking else targets
 
-    layers, _, _ = fit_network(problem, targets, keep)
+
+def _realise(problem: Problem, targets, keep):
+    """Fit the kept examples (None: all, least slack where a unit does not fit), then take the
+    network's own outputs as targets and keep every example it gets right: every unit is then
+    separable on the kept examples (its targets are its outputs), often more are kept."""
+    from ..fitting import fit_network
+    from ..network import forward
+
+    layers, _, _ = fit_network(problem, targets, keep, strict=keep is not None)
     acts = forward(layers, problem.Xu, shortcut=problem.shortcut)
     right = np.all(acts[-1] == problem.Yu, axis=1)
-    return [np.asarray(a, dtype=np.int8) for a in acts[:-1]], right | keep
+    return [np.asarray(a, dtype=np.int8) for a in acts[:-1]], right if keep is None else right | keep
 
 
 def _repair(checker: _Checker, targets, keep, counts, deadline):

@@ -19,6 +19,10 @@ from ..symmetry import add_cpsat_symmetry_breaking, canonicalize
 from ._cpsat import solve_keeping_sigint
 
 
+# Above this many (pair, unit) literals in a layer, pair constraints are added lazily.
+LAZY_PAIRS_ABOVE = 20_000
+
+
 class Master:
     """The CP-SAT model over targets (and keep flags), grown by cuts between solves."""
 
@@ -58,16 +62,44 @@ class Master:
         # weights (monotone output) rather than to example 0: a much stronger constraint.
         self.monotone = self.options.symmetry_breaking and p.n_outputs == 1 and not p.shortcut
         self.stats["monotone_output"] = self.monotone
+        # Pair constraints (distinct codes, monotone output) are added all at once while few;
+        # beyond that, only those the master's candidates break (add_violated_pairs).
+        self.pending: dict[int, tuple[np.ndarray, np.ndarray, bool]] = {}
         if not p.shortcut:  # with the shortcut the output also sees x: codes may coincide
             for l, t in enumerate(self.t):
-                add = pre.add_monotone_output if self.monotone and l == len(self.t) - 1 else pre.add_distinct_codes
-                self.stats["distinct_code_pairs"] += add(model, t, p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]")
+                monotone = self.monotone and l == len(self.t) - 1
+                a, b = pre.all_differing_pairs(p.Yu, oriented=monotone)
+                if len(a) * len(t) > LAZY_PAIRS_ABOVE:  # near neighbours now, the rest when broken
+                    near = pre.nearest_pairs(p.Xu, a, b)
+                    self.pending[l] = (a[~near], b[~near], monotone)
+                    a, b = a[near], b[near]
+                add = pre.add_monotone_output if monotone else pre.add_distinct_codes
+                self.stats["distinct_code_pairs"] += add(model, t, p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]",
+                                                         pairs=list(zip(a.tolist(), b.tolist())))
         if self.options.symmetry_breaking:
             for l, t in enumerate(self.t):
                 fix_sign = not (self.monotone and l == len(self.t) - 1)
                 self.stats["symmetry_clauses"] += add_cpsat_symmetry_breaking(
                     model, t, name=f"[{l + 1}]", fix_sign=fix_sign
                 )
+
+    def add_violated_pairs(self, targets: list[np.ndarray], keep) -> int:
+        """Add the pending pair constraints that the candidate ``targets`` break (both examples
+        kept, for min-errors); returns how many. Each is valid on its own (see cuts)."""
+        added = 0
+        for l, (a, b, monotone) in list(self.pending.items()):
+            bad = pre.violated_pairs(targets[l], a, b, monotone=monotone)
+            if keep is not None:
+                bad &= keep[a] & keep[b]
+            if not bad.any():
+                continue
+            add = pre.add_monotone_output if monotone else pre.add_distinct_codes
+            p = self.problem
+            added += add(self.model, self.t[l], p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]",
+                         pairs=list(zip(a[bad].tolist(), b[bad].tolist())))
+            self.pending[l] = (a[~bad], b[~bad], monotone)
+        self.stats["distinct_code_pairs"] += added
+        return added
 
     def add_cut(self, layer: int, unit: int, subset: np.ndarray, targets: list[np.ndarray], multipliers=None) -> int:
         """No-goods for an inseparable (layer, subset) under the current targets; returns # new.
