@@ -54,7 +54,7 @@ def test_forward_backward_shape_and_first_layer_gradient(name):
     assert first_weight(model).grad.abs().sum() > 0
     assert isinstance(last_layer(model), nn.Linear)  # logits: no activation after the last layer
     acts = [m for m in model.modules() if isinstance(m, _HardThreshold)]
-    assert acts and all(isinstance(a, Sign) and a.rule == "soft-hinge" for a in acts)
+    assert acts and all(isinstance(a, Sign) and a.rule.name == "soft-hinge" for a in acts)
 
 
 @pytest.mark.parametrize("activation", ["sign", "step", "qrelu"])
