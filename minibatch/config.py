@@ -1,7 +1,7 @@
 """Run configuration of the mini-batch trainer: one frozen dataclass, saved beside every run.
 
 The configuration describes the whole run (data, network, optimisation, machinery) so that
-``config.json`` in a run directory is enough to rebuild it, which is what ``--resume`` does.
+``config.json`` in a run directory is enough to rebuild it, which is what resuming a run does.
 The trainer itself reads only the optimisation and machinery fields; whoever builds the model
 and the data (``ftprop train``, a benchmark) reads the rest.
 """
