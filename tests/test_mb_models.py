@@ -96,6 +96,23 @@ def test_paper_layouts():
     assert sum(isinstance(m, Staircase) for m in net8.modules()) == 7
 
 
+@pytest.mark.parametrize("name, shape", [("convnet8", (3, 32, 32)), ("alexnet", (3, 64, 64))])
+def test_first_batch_norm_off_is_the_released_codes_placement(name, shape):
+    net = build_model(name, input_shape=shape, num_classes=10, first_batch_norm=False)
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    bns = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert convs[0].bias is not None and all(c.bias is None for c in convs[1:])
+    assert len(bns) == len(convs) - 1 and not isinstance(net[1], nn.BatchNorm2d)
+    assert net(torch.randn(2, *shape)).shape == (2, 10)
+
+
+def test_conv1d_default_is_the_tuned_setting():
+    net = build_model("conv1d", input_shape=(40,), num_classes=10)
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv1d)]
+    assert [c.out_channels for c in convs] == [128, 128, 128]
+    assert sum(isinstance(m, nn.BatchNorm1d) for m in net.modules()) == 3
+
+
 def test_resnet18_stem_choice():
     imagenet = build_model("resnet18", input_shape=(3, 64, 64), num_classes=10)
     assert imagenet.stem[0].kernel_size == (7, 7) and len(imagenet.stem) == 4  # conv bn g pool

@@ -7,7 +7,7 @@
 name       layout                                       batch norm (default)
 ========== ============================================ ==========================
 mlp        [linear -> g] x len(hidden) -> linear        off (``batch_norm=True``)
-conv1d     3 x [conv1d stride 2 -> g] -> linear         off; input (C, L) or (L,)
+conv1d     3 x [conv1d stride 2 -> g] -> linear         on (tuned on MNIST-1D); (C, L) or (L,)
 convnet4   paper §4, CIFAR-10 4-layer convnet           off, as in the paper
 convnet8   paper §4, CIFAR-10 8-layer convnet           on, as in the paper
 alexnet    DoReFa-Net AlexNet (ImageNet)                on
