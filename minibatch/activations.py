@@ -31,7 +31,7 @@ import torch
 from torch import Tensor, nn
 
 from . import functional as F
-from .rules import Rule, get_rule
+from .rules import Rule
 
 __all__ = ["Sign", "Step", "Staircase", "ReLU", "SatReLU", "ACTIVATIONS", "activation"]
 

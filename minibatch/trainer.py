@@ -31,7 +31,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, RandomSampler, Subset
 
 from . import distributed as D
+from .distributed import resolve_device
 from .config import TrainConfig
+from .evaluation import eval_loader, evaluate, score
 from .rundir import BEST, CHECKPOINT, CONFIG, FORMAT, RESULT, RunDir, load_checkpoint, read_rows
 
 __all__ = ["fit", "evaluate", "seed_everything", "stream_seed", "resolve_device", "versions", "lr_factor",
@@ -48,19 +50,6 @@ def seed_everything(seed: int) -> None:
 def stream_seed(seed: int, rank: int, epoch: int) -> int:
     """The seed of rank ``rank``'s random stream in ``epoch``: distinct for every (seed, rank, epoch)."""
     return int(np.random.SeedSequence([seed, rank, epoch]).generate_state(1, np.uint64)[0] % 2**63)
-
-
-def resolve_device(name: str, world: D.World | None = None) -> torch.device:
-    world = world or D.world()
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    device = torch.device(name)
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {name!r} requested but torch sees no CUDA device")
-        if device.index is None:
-            device = torch.device("cuda", world.local_rank % torch.cuda.device_count())
-    return device
 
 
 def versions() -> dict[str, str]:
@@ -171,7 +160,7 @@ class _Loop:
         loader_kw = dict(num_workers=config.num_workers, pin_memory=cuda, persistent_workers=False)
         self.train_loader = DataLoader(train_part, batch_size=config.batch_size, sampler=self.sampler,
                                        generator=self.shuffle, **loader_kw)
-        self.eval_loaders = {name: _eval_loader(ds, config, self.world, loader_kw)
+        self.eval_loaders = {name: eval_loader(ds, config.eval_batch_size, self.world, loader_kw)
                              for name, ds in (("val", val_set), ("test", test_set)) if ds is not None}
         self.probes = hard_threshold_modules(model)
         self.net = model
@@ -289,7 +278,7 @@ def fit(
         row.update(loop.train_epoch(f"epoch {epoch + 1}/{config.epochs}", progress and is_main))
         diagnostics = loop.diagnostics()
         for name, loader in loop.eval_loaders.items():
-            scores = _evaluate(loop.net, loader, loop.device, loop.amp_dtype)
+            scores = score(loop.net, loader, loop.device, loop.amp_dtype)
             row.update({f"{name}_{k}": v for k, v in scores.items()})
         best, improved = _update_best(best, row)
         row.update({"best_test_acc": best["test_acc"], "epoch_time_s": time.perf_counter() - t0})
@@ -314,15 +303,6 @@ def fit(
     return summary
 
 
-@torch.no_grad()
-def evaluate(model: nn.Module, dataset: Dataset, *, device: str = "auto", batch_size: int = 512) -> dict:
-    """Loss, top-1 (``acc``) and, with 10 or more classes, top-5 accuracy of ``model`` on ``dataset``."""
-    dev = resolve_device(device)
-    model.to(dev)
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
-    return _evaluate(model, loader, dev, None)
-
-
 def _summary(row: dict, best: dict, config: TrainConfig, loop: _Loop, wall: float, carried: float) -> dict:
     summary: dict[str, Any] = {
         "train_acc": row.get("train_acc"), "train_loss": row.get("train_loss"),
@@ -339,33 +319,6 @@ def _summary(row: dict, best: dict, config: TrainConfig, loop: _Loop, wall: floa
 
 def _epoch_seed(seed: int, epoch: int) -> int:
     return (seed * 1_000_003 + epoch) % 2**63
-
-
-def _eval_loader(ds: Dataset, config: TrainConfig, world: D.World, loader_kw: dict) -> DataLoader:
-    if world.distributed:  # each rank scores a disjoint slice; the counts are summed
-        ds = Subset(ds, list(range(world.rank, len(ds), world.size)))
-    return DataLoader(ds, batch_size=config.eval_batch_size, shuffle=False, **loader_kw)
-
-
-@torch.no_grad()
-def _evaluate(net: nn.Module, loader: DataLoader, device: torch.device, amp_dtype) -> dict:
-    net.eval()
-    totals = torch.zeros(4, device=device, dtype=torch.float64)  # loss sum, top-1, top-5, examples
-    classes = 0
-    for x, y in loader:
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-            logits = net(x).float()
-        classes = logits.shape[1]
-        top = logits.topk(min(5, classes), dim=1).indices
-        totals += torch.stack([F.cross_entropy(logits, y, reduction="sum").double(),
-                               (top[:, 0] == y).sum().double(), (top == y[:, None]).any(1).sum().double(),
-                               torch.tensor(float(len(y)), device=device, dtype=torch.float64)])
-    loss, top1, top5, count = D.all_reduce_sum(totals).tolist()
-    out = {"loss": loss / max(count, 1), "acc": top1 / max(count, 1)}
-    if classes >= 10:
-        out["top5"] = top5 / max(count, 1)
-    return out
 
 
 def _empty_best() -> dict:
