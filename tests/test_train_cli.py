@@ -144,3 +144,7 @@ def test_preset_runs_from_the_command_line_on_cifar_files(tmp_path, capsys):
     assert call(["evaluate", str(out), "--data-root", str(tmp_path), "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)
     assert scores["examples"] == 6 and scores["top5"] >= scores["top1"]
+    # augmentation is on by default for image data (the paper's code) and --no-augment turns it off
+    assert call(["train", "--dataset", "cifar10", "--data-root", str(tmp_path), "--epochs", "1", "--json",
+                 "--no-augment"]) == 0
+    assert json.loads(capsys.readouterr().out)["config"]["augment"] is False

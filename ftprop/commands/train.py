@@ -79,7 +79,8 @@ def add_parser(subparsers) -> None:
                     "--preset runs a row of the paper's Table 1 with the authors' settings.",
     )
     p.add_argument("--preset", choices=PRESETS, metavar="NAME",
-                   help="a Table 1 row with the authors' settings (flags given override them): %(choices)s")
+                   help="a row of the paper's Table 1 with the authors' settings, e.g. convnet4-sign-ftp-sh "
+                        "(--list-presets shows them all); flags given override its settings")
     p.add_argument("--list-presets", action="store_true", help="print the presets with their published accuracy")
     add_data_arguments(p, required=False)
     g = p.add_argument_group("splits")
