@@ -16,6 +16,7 @@ downloaded. Errors are :class:`~ftprop.errors.InputError` in the configuration's
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -178,8 +179,9 @@ def evaluate_run(run_dir, *, data_root: str | None = None, weights: str = "best"
     checkpoint) on the test set of its data set; ``data_root`` replaces the saved one."""
     from minibatch.config import TrainConfig
     from minibatch.rundir import BEST, CHECKPOINT, load_checkpoint
-    from minibatch.trainer import evaluate
+    from minibatch.trainer import evaluate, versions
 
+    start = time.perf_counter()
     _require(weights in ("best", "last"), f"weights must be 'best' or 'last', got {weights!r}")
     config = TrainConfig.from_dict(saved_config(run_dir))
     if data_root is not None:
@@ -195,4 +197,5 @@ def evaluate_run(run_dir, *, data_root: str | None = None, weights: str = "best"
     scores = evaluate(model, bundle.test, device=device, batch_size=batch_size)
     return {"run": str(run_dir), "weights": name, "epoch": state.get("epoch"), "dataset": bundle.name,
             "examples": len(bundle.test), "top1": scores["acc"], "top5": scores.get("top5"),
-            "loss": scores["loss"], "preset": config.preset or None}
+            "loss": scores["loss"], "preset": config.preset or None, "seed": config.seed,
+            "wall_time_s": time.perf_counter() - start, "versions": versions()}
