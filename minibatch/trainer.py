@@ -84,7 +84,8 @@ def hard_threshold_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
         prefix = parent_name + "." if parent_name else ""
         counts, feeding = {"conv": 0, "fc": 0}, None
         for child_name, child in parent.named_children():
-            kind = "conv" if isinstance(child, nn.modules.conv._ConvNd) else "fc" if isinstance(child, nn.Linear) else None
+            kind = ("conv" if isinstance(child, nn.modules.conv._ConvNd)
+                    else "fc" if isinstance(child, nn.Linear) else None)
             if kind is not None:
                 counts[kind] += 1
                 feeding = f"{kind}{counts[kind]}"

@@ -29,26 +29,6 @@ def test_minibatch_never_imports_combinatorial_or_ftprop():
     assert not _imported_roots("minibatch") & {"combinatorial", "ftprop"}
 
 
-def test_command_modules_are_not_libraries():
-    # only the CLI and the commands themselves import ftprop.commands (issue 9)
-    offenders = []
-    for path in ROOT.rglob("*.py"):
-        rel = path.relative_to(ROOT).as_posix()
-        if rel.startswith(("ftprop/commands/", ".")) or rel == "ftprop/cli.py":
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                module = node.module or ""
-                if node.level and rel.startswith("ftprop/"):  # relative import inside ftprop
-                    module = "ftprop." + module
-                names = [module] + [f"{module}.{alias.name}" for alias in node.names]
-            offenders += [rel for name in names if name.startswith("ftprop.commands")]
-    assert not offenders
-
-
 def test_importing_the_cli_loads_neither_ortools_nor_torch():
     code = (
         "import sys, combinatorial, ftprop, ftprop.cli; ftprop.cli.build_parser(); "

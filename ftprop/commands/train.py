@@ -51,14 +51,6 @@ class _Names:
         return name in self._get() or not self._get()
 
 
-RULES = _Names("minibatch.rules", "RULES")
-ACTIVATIONS = _Names("minibatch.activations", "ACTIVATIONS")
-MODELS = _Names("minibatch.models", "MODELS")
-PRESETS = _Names("minibatch.presets", "PRESETS")
-OPTIMIZERS = _Names("minibatch.config", "OPTIMIZERS")
-SCHEDULES = _Names("minibatch.config", "SCHEDULES")
-AMP_MODES = _Names("minibatch.config", "AMP_MODES")
-
 
 def _model_option(text: str) -> tuple[str, object]:
     key, sep, value = text.partition("=")
@@ -78,7 +70,7 @@ def add_parser(subparsers) -> None:
         description="Train a hard-threshold network with FTPROP-MB. Defaults give a short MNIST-1D run; "
                     "--preset runs a row of the paper's Table 1 with the authors' settings.",
     )
-    p.add_argument("--preset", choices=PRESETS, metavar="NAME",
+    p.add_argument("--preset", choices=_Names("minibatch.presets", "PRESETS"), metavar="NAME",
                    help="a row of the paper's Table 1 with the authors' settings, e.g. convnet4-sign-ftp-sh "
                         "(--list-presets shows them all); flags given override its settings")
     p.add_argument("--list-presets", action="store_true", help="print the presets with their published accuracy")
@@ -92,11 +84,12 @@ def add_parser(subparsers) -> None:
                    help="random crop + flip on cifar10 / imagenet (default on, as the paper's code)")
 
     g = p.add_argument_group("network")
-    g.add_argument("--model", choices=MODELS, metavar="NAME", help="%(choices)s (default: by data set)")
-    g.add_argument("--activation", choices=ACTIVATIONS, metavar="NAME", help="hidden activation: %(choices)s "
-                   "(default sign)")
-    g.add_argument("--rule", choices=RULES, metavar="NAME", help="backward rule of the hard-threshold units: "
-                   "%(choices)s (default soft-hinge, FTP-SH)")
+    g.add_argument("--model", choices=_Names("minibatch.models", "MODELS"), metavar="NAME",
+                   help="%(choices)s (default: by data set)")
+    g.add_argument("--activation", choices=_Names("minibatch.activations", "ACTIVATIONS"), metavar="NAME",
+                   help="hidden activation: %(choices)s (default sign)")
+    g.add_argument("--rule", choices=_Names("minibatch.rules", "RULES"), metavar="NAME",
+                   help="backward rule of the hard-threshold units: %(choices)s (default soft-hinge, FTP-SH)")
     g.add_argument("--unweighted", dest="weighted", action="store_false", default=None,
                    help="do not weight unit losses by |dL/dh| (only sign(dL/dh) / batch reaches a layer)")
     g.add_argument("--width", type=positive_int,
@@ -111,12 +104,13 @@ def add_parser(subparsers) -> None:
     g = p.add_argument_group("optimisation")
     g.add_argument("--epochs", type=positive_int, help="passes over the training set (default 20)")
     g.add_argument("--batch-size", type=positive_int, help="examples per step and process (default 128)")
-    g.add_argument("--optimizer", choices=OPTIMIZERS, metavar="NAME", help="%(choices)s (default adam)")
+    g.add_argument("--optimizer", choices=_Names("minibatch.config", "OPTIMIZERS"), metavar="NAME",
+                   help="%(choices)s (default adam)")
     g.add_argument("--lr", type=positive_float, help="initial learning rate (default 1e-2)")
     g.add_argument("--momentum", type=nonnegative_float, help="SGD momentum (default 0.9)")
     g.add_argument("--weight-decay", type=nonnegative_float, help="L2 penalty (default 0)")
-    g.add_argument("--schedule", choices=SCHEDULES, metavar="NAME", help="learning-rate schedule: %(choices)s "
-                   "(default cosine)")
+    g.add_argument("--schedule", choices=_Names("minibatch.config", "SCHEDULES"), metavar="NAME",
+                   help="learning-rate schedule: %(choices)s (default cosine)")
     g.add_argument("--milestones", type=lambda s: int_list(s, what="epoch"),
                    help="epochs at which the step schedule multiplies the rate by --gamma, e.g. 200,250")
     g.add_argument("--gamma", type=positive_float, help="factor of the step schedule (default 0.1)")
@@ -124,8 +118,8 @@ def add_parser(subparsers) -> None:
     g = p.add_argument_group("run")
     g.add_argument("--seed", type=nonnegative_int, help="seed of everything random (default 0)")
     g.add_argument("--device", help="auto (CUDA when present), cpu, cuda, cuda:1 (default auto)")
-    g.add_argument("--amp", choices=AMP_MODES, metavar="MODE", help="mixed precision on CUDA: %(choices)s "
-                   "(default none)")
+    g.add_argument("--amp", choices=_Names("minibatch.config", "AMP_MODES"), metavar="MODE",
+                   help="mixed precision on CUDA: %(choices)s (default none)")
     g.add_argument("--compile", action="store_true", default=None,
                    help="torch.compile the model (per-layer diagnostics are off then)")
     g.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's choice, one per core)")
