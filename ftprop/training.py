@@ -133,10 +133,14 @@ def prepare(config, bundle=None):
 
     Everything that can fail on bad input fails here, before a run starts.
     """
-    from minibatch.trainer import seed_everything
+    from minibatch.trainer import seed_everything, split_validation
 
     check_names(config)
     bundle = bundle if bundle is not None else load_data(config)
+    try:
+        split_validation(bundle.train, config.val_split, config.seed)  # the trainer splits the same way
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     seed_everything(config.seed)
     return bundle, build(config, bundle)
 

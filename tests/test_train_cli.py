@@ -67,6 +67,7 @@ def test_plain_output_prints_config_epochs_and_summary(capsys):
     (["--milestones", "5,3"], "--milestones must be increasing positive epochs"),
     (["--val-split", "1.5"], "--val-split: expected a fraction in [0, 1), got 1.5"),
     (["--lr", "0"], "--lr: expected a positive number, got 0"),
+    (["--dataset", "moons", "--samples", "10", "--val-split", "0.95"], "val_split 0.95 leaves no training examples"),
     (["--resume", "{tmp}/absent"], "no such directory"),
     (["--resume", "{tmp}"], "no config.json"),
     (["--dataset", "moons", "--model-option", "colour=3", "--epochs", "1"], "model 'mlp': "),
