@@ -1,6 +1,6 @@
 """Hard-threshold activations as autograd Functions, and their functional forms.
 
-Forward passes (ties go up, as in the exact engine):
+Forward passes (ties go up, as in the exact engine, except in the "ceil" staircase):
 
     sign(z)      = +1 if z >= 0 else -1                       sign(0) = +1
     step(z)      =  1 if z >= 0 else  0                       step(0) =  1
