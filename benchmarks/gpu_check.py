@@ -55,7 +55,7 @@ def settings(cfg: Config):
 
 def reference(rule: str, c, g, weighted: bool):
     """The closed forms of minibatch.rules, written out once more (fp64, on CPU)."""
-    scale = g if weighted else torch.sign(g)
+    scale = g if weighted else torch.sign(g) / g.shape[0]  # unweighted: a mean over the batch
     if rule == "ste":
         return scale
     if rule in ("sste", "sat-hinge"):

@@ -56,26 +56,21 @@ def run_one(setting: str, method: str, seed: int, quick: bool, threads: int = 1)
 
     torch.set_num_threads(threads)
 
-    from ftprop.commands.train import build, load_data
+    from ftprop.training import train
     from minibatch.config import TrainConfig
-    from minibatch.trainer import fit, seed_everything
 
     activation, rule, weighted = METHODS[method]
     params = dict(SETTINGS[setting], **(QUICK if quick else {}))
     if quick and params["dataset"] == "mnist1d":
         params["data_options"] = {"samples": 1000}
     config = TrainConfig(activation=activation, rule=rule, weighted=weighted, seed=seed, device="cpu", **params)
-    bundle = load_data(config)
-    seed_everything(seed)
-    model = build(config, bundle)
-    start = time.perf_counter()
-    result = fit(model, bundle.train, bundle.test, config, log=None, progress=False)
+    result = train(config, log=None, progress=False)
     return {
         "setting": setting, "method": method, "seed": seed, "quick": quick,
         "dataset": config.dataset, "model": config.model, "activation": activation, "rule": rule,
         "weighted": weighted, "best_test_acc": result["best_test_acc"], "best_epoch": result["best_epoch"],
         "final_test_acc": result["test_acc"], "final_train_acc": result["train_acc"], "epochs": config.epochs,
-        "wall_time_s": round(time.perf_counter() - start, 3), "threads": torch.get_num_threads(),
+        "wall_time_s": round(result["wall_time_s"], 3), "threads": torch.get_num_threads(),
         "device": result["device"], "config": config.to_dict(), "versions": versions(),
     }
 

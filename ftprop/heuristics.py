@@ -34,9 +34,10 @@ import numpy as np
 
 from combinatorial.problem import Problem
 
+from minibatch.rules import RULES  # noqa: F401 - the rule names, defined once in minibatch
+
 from .errors import InputError
 
-RULES = ("soft-hinge", "sste", "ste", "hinge", "sat-hinge")
 WARM_SOURCES = ("ftprop", "minibatch")
 
 

@@ -5,8 +5,10 @@
     net = build_model("convnet4", input_shape=(3, 32, 32), num_classes=10, activation="sign")
 
 Modules: :mod:`.rules` (the target-rule registry), :mod:`.functional` (autograd Functions and
-functional forms), :mod:`.activations`, :mod:`.models`, :mod:`.convert`. Never imports
-``combinatorial`` or ``ftprop``.
+functional forms), :mod:`.activations`, :mod:`.models`, :mod:`.convert`; for training
+:mod:`.config`, :mod:`.trainer` (the loop), :mod:`.rundir` (what a run writes),
+:mod:`.evaluation`, :mod:`.data`, :mod:`.distributed` and :mod:`.presets` (the paper's Table 1
+rows). Never imports ``combinatorial`` or ``ftprop``.
 """
 
 from .activations import ACTIVATIONS, ReLU, SatReLU, Sign, Staircase, Step, activation

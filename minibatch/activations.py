@@ -31,7 +31,7 @@ import torch
 from torch import Tensor, nn
 
 from . import functional as F
-from .rules import check_rule
+from .rules import Rule
 
 __all__ = ["Sign", "Step", "Staircase", "ReLU", "SatReLU", "ACTIVATIONS", "activation"]
 
@@ -45,12 +45,9 @@ class _HardThreshold(nn.Module):
     #: c = (2x - lo - hi) / (hi - lo).
     window = (-1.0, 1.0)
 
-    def __init__(self, rule: str = "soft-hinge", weighted: bool = True):
+    def __init__(self, rule: str | Rule = "soft-hinge", weighted: bool = True):
         super().__init__()
-        check_rule(rule)
-        if not isinstance(weighted, bool):
-            raise TypeError(f"weighted must be True or False, got {weighted!r}")
-        self.rule = rule
+        self.rule: Rule = F.check_rule_options(rule, weighted)  # a Rule from here on
         self.weighted = weighted
         self.track_stats = False
         self._stat_counts: Tensor | None = None
@@ -100,7 +97,7 @@ class _HardThreshold(nn.Module):
         }
 
     def extra_repr(self) -> str:
-        return f"rule={self.rule!r}, weighted={self.weighted}"
+        return f"rule={self.rule.name!r}, weighted={self.weighted}"
 
 
 class Sign(_HardThreshold):
@@ -123,23 +120,27 @@ class Step(_HardThreshold):
 
 
 class Staircase(_HardThreshold):
-    """Quantized ReLU: floor(clip(n x + 1/2, 0, n)) / n, values 0, 1/n, ..., 1 (n = ``levels``).
+    """Quantized ReLU with values 0, 1/n, ..., 1 (n = ``levels``), thresholds by ``quantizer``.
 
+    quantizer "round" (DoReFa): floor(clip(n x + 1/2, 0, n)) / n; "ceil" (the paper's code):
+    clip(ceil((n - 1) x), 0, n) / n (see :mod:`minibatch.functional`).
     Backward: the rule on c = 2x - 1, window 0 <= x <= 1: sste / sat-hinge g [0 <= x <= 1],
     soft-hinge g (1 - tanh(2x - 1)^2), ste g, hinge g [t (2x - 1) <= 1].
     """
 
     window = (0.0, 1.0)
 
-    def __init__(self, levels: int = 3, rule: str = "soft-hinge", weighted: bool = True):
+    def __init__(self, levels: int = 3, rule: str | Rule = "soft-hinge", weighted: bool = True,
+                 quantizer: str = "round"):
         super().__init__(rule=rule, weighted=weighted)
-        self.levels = F._check_levels(levels)
+        self.levels, self.quantizer = F.check_staircase(levels, quantizer)
 
     def _apply_fn(self, x: Tensor) -> Tensor:
-        return F.StaircaseFunction.apply(x, self.levels, self.rule, self.weighted)
+        return F.StaircaseFunction.apply(x, self.levels, self.rule, self.weighted, self.quantizer)
 
     def extra_repr(self) -> str:
-        return f"levels={self.levels}, " + super().extra_repr()
+        quantizer = "" if self.quantizer == "round" else f"quantizer={self.quantizer!r}, "
+        return f"levels={self.levels}, {quantizer}" + super().extra_repr()
 
 
 class ReLU(nn.ReLU):
@@ -163,16 +164,16 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 
 
-def activation(name: str, *, rule: str = "soft-hinge", weighted: bool = True, **kw) -> nn.Module:
+def activation(name: str, *, rule: str | Rule = "soft-hinge", weighted: bool = True, **kw) -> nn.Module:
     """A fresh activation module by name: sign, step, qrelu (Staircase, levels=3), relu, sat-relu.
 
     ``rule`` and ``weighted`` are validated always and used by the hard-threshold ones; the float
     baselines ignore them, so a model builder can pass them unconditionally. ``kw`` goes to the
-    constructor (``levels`` for qrelu).
+    constructor (``levels`` and ``quantizer`` for qrelu).
     """
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; valid activations: {', '.join(ACTIVATIONS)}")
-    check_rule(rule)
+    rule = F.check_rule_options(rule, weighted)
     cls = ACTIVATIONS[name]
     if issubclass(cls, _HardThreshold):
         return cls(rule=rule, weighted=weighted, **kw)

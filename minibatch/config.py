@@ -1,7 +1,7 @@
 """Run configuration of the mini-batch trainer: one frozen dataclass, saved beside every run.
 
 The configuration describes the whole run (data, network, optimisation, machinery) so that
-``config.json`` in a run directory is enough to rebuild it, which is what ``--resume`` does.
+``config.json`` in a run directory is enough to rebuild it, which is what resuming a run does.
 The trainer itself reads only the optimisation and machinery fields; whoever builds the model
 and the data (``ftprop train``, a benchmark) reads the rest.
 """
@@ -20,13 +20,14 @@ AMP_MODES = ("none", "bf16", "fp16")
 
 @dataclass(frozen=True)
 class TrainConfig:
+    preset: str = ""  # the Table 1 preset this run started from (minibatch.presets), "" for none
     # --- data -------------------------------------------------------------------------------
     dataset: str = "mnist1d"  # name in ftprop's data-set registry, or cifar10 / imagenet
     data_options: dict = field(default_factory=dict)  # loader options that were set (samples, classes, data_root, ...)
     test_split: float = 0.2  # held-out test fraction for data sets that ship without a test split
     val_split: float = 0.0  # fraction of the training set held out for validation; 0 means none
     standardize: bool = True  # centre and scale tabular features with training-set statistics
-    augment: bool = False  # random crop + horizontal flip on image data (cifar10, imagenet)
+    augment: bool = True  # random crop + flip on image data (cifar10, imagenet), as the paper's code; others ignore it
     # --- network ----------------------------------------------------------------------------
     model: str = "conv1d"  # a name in minibatch.models.MODELS
     activation: str = "sign"  # hidden activation: sign, step, qrelu, relu, sat-relu

@@ -56,8 +56,11 @@ class TensorData(Dataset):
 
 
 class ImageTensors(Dataset):
-    """uint8 images (N, C, H, W) in memory, normalised on access; ``augment`` adds the standard
-    CIFAR augmentation: a random 32x32 crop of the image padded by 4 and a horizontal flip."""
+    """uint8 images (N, C, H, W) in memory, normalised on access; ``augment`` adds the CIFAR
+    augmentation of the paper's code (torchvision's ``RandomCrop(32, padding=4)`` and
+    ``RandomHorizontalFlip()`` before normalising): the image padded by 4 black (zero) pixels, a
+    random crop of the original size, and a horizontal flip with probability 1/2. The draws come
+    from torch's global generator, which the trainer seeds per (seed, rank, epoch)."""
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, mean, std, *, augment: bool = False):
         self.images, self.labels = images, labels.long()
@@ -69,15 +72,15 @@ class ImageTensors(Dataset):
         return len(self.labels)
 
     def __getitem__(self, i):
-        x = (self.images[i].float() / 255.0 - self.mean) / self.std
+        x = self.images[i].float()
         if self.augment:
             h, w = x.shape[-2:]
-            padded = torch.nn.functional.pad(x, (4, 4, 4, 4))
+            padded = torch.nn.functional.pad(x, (4, 4, 4, 4))  # zeros before normalising: black
             top, left = torch.randint(0, 9, (2,)).tolist()
             x = padded[:, top:top + h, left:left + w]
             if torch.rand(()) < 0.5:
                 x = x.flip(-1)
-        return x, self.labels[i]
+        return (x / 255.0 - self.mean) / self.std, self.labels[i]
 
     def eval_view(self) -> "ImageTensors":
         """The same images without augmentation (for a validation split)."""
@@ -87,7 +90,7 @@ class ImageTensors(Dataset):
 
 def _cifar_dir(root: str | Path | None) -> Path:
     if root is None:
-        raise DataError(f"cifar10 needs --data-root: a directory holding {CIFAR10_DIR}/ "
+        raise DataError(f"cifar10 needs a data root: a directory holding {CIFAR10_DIR}/ "
                         f"({', '.join(CIFAR10_FILES)})")
     root = Path(root).expanduser()
     if not root.is_dir():
@@ -124,7 +127,8 @@ def load_cifar10_arrays(root: str | Path | None) -> dict[str, np.ndarray]:
             "X_test": X_test, "y_test": y_test}
 
 
-def cifar10(root: str | Path | None, *, augment: bool = False) -> DataBundle:
+def cifar10(root: str | Path | None, *, augment: bool = True) -> DataBundle:
+    """CIFAR-10 from ``root`` (the python pickle layout); ``augment`` as in :class:`ImageTensors`."""
     arrays = load_cifar10_arrays(root)
     train = ImageTensors(torch.from_numpy(arrays["X"]), torch.from_numpy(arrays["y"]),
                          CIFAR10_MEAN, CIFAR10_STD, augment=augment)
@@ -134,9 +138,14 @@ def cifar10(root: str | Path | None, *, augment: bool = False) -> DataBundle:
 
 
 def imagenet(root: str | Path | None, *, augment: bool = True, size: int = 224) -> DataBundle:
-    """ImageNet from ``root/train/<class>/*`` and ``root/val/<class>/*`` (needs torchvision)."""
+    """ImageNet from ``root/train/<class>/*`` and ``root/val/<class>/*`` (needs torchvision).
+
+    Test (and validation) images: resize the shorter side to 256 (``size * 8 // 7``), centre
+    crop 224. Training with ``augment``, as the paper's code: resize to 256, a random 224 crop
+    and a horizontal flip (the authors resized offline to 256x256, then ``RandomCrop(224)``).
+    """
     if root is None:
-        raise DataError("imagenet needs --data-root: a directory holding train/ and val/ class folders")
+        raise DataError("imagenet needs a data root: a directory holding train/ and val/ class folders")
     root = Path(root).expanduser()
     missing = [d for d in ("train", "val") if not (root / d).is_dir()]
     if missing:
@@ -149,8 +158,9 @@ def imagenet(root: str | Path | None, *, augment: bool = True, size: int = 224) 
     normalize = transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)
     plain = transforms.Compose([transforms.Resize(size * 8 // 7), transforms.CenterCrop(size),
                                 transforms.ToTensor(), normalize])
-    train_tf = transforms.Compose([transforms.RandomResizedCrop(size), transforms.RandomHorizontalFlip(),
-                                   transforms.ToTensor(), normalize]) if augment else plain
+    train_tf = transforms.Compose([transforms.Resize(size * 8 // 7), transforms.RandomCrop(size),
+                                   transforms.RandomHorizontalFlip(), transforms.ToTensor(),
+                                   normalize]) if augment else plain
 
     class _Folder(datasets.ImageFolder):
         def eval_view(self):

@@ -71,3 +71,17 @@ def all_reduce_sum(values: torch.Tensor) -> torch.Tensor:
 def barrier() -> None:
     if world().distributed:
         dist.barrier()
+
+
+def resolve_device(name: str, current: World | None = None) -> torch.device:
+    """The device that ``name`` (auto, cpu, cuda, cuda:1) means for this process (its local rank's GPU)."""
+    current = current or world()
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    device = torch.device(name)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {name!r} requested but torch sees no CUDA device")
+        if device.index is None:
+            device = torch.device("cuda", current.local_rank % torch.cuda.device_count())
+    return device

@@ -1,16 +1,22 @@
 """Hard-threshold activations as autograd Functions, and their functional forms.
 
-Forward passes (ties go up, as in the exact engine):
+Forward passes (ties go up, as in the exact engine, except in the "ceil" staircase):
 
     sign(z)      = +1 if z >= 0 else -1                       sign(0) = +1
     step(z)      =  1 if z >= 0 else  0                       step(0) =  1
-    staircase(x) = floor(clip(n * x + 1/2, 0, n)) / n         levels 0, 1/n, ..., 1
+    staircase(x) = floor(clip(n * x + 1/2, 0, n)) / n         quantizer "round" (DoReFa)
+    staircase(x) = clip(ceil((n - 1) * x), 0, n) / n          quantizer "ceil" (the paper's code)
 
-The staircase (quantized ReLU, n = ``levels`` steps, n = 2^bits - 1; n = 3 is the paper's 2-bit
-case with values 0, 1/3, 2/3, 1) rounds clip(x, 0, 1) to the nearest level, ties upwards: its
-thresholds sit at (k - 1/2)/n, k = 1..n, symmetric about x = 1/2. This is DoReFa's quantizer.
-(The formula in the notes, ceil(x (n-1)) / n clipped, only reaches the top level for x > 1.)
-NaN inputs give +1 / 1 / 0: the forward passes never return NaN.
+The staircase (quantized ReLU) has n = ``levels`` steps and values 0, 1/n, ..., 1 (n = 3 is the
+paper's 2-bit case: 0, 1/3, 2/3, 1). Two quantizers place its n thresholds differently:
+
+    round   rounds clip(x, 0, 1) to the nearest level, ties upwards: thresholds at (k - 1/2)/n,
+            k = 1..n, symmetric about x = 1/2. This is DoReFa's quantizer.
+    ceil    the authors' released code (``StaircaseF``): thresholds at k/(n-1), k = 0..n-1, ties
+            downwards (x = 0 gives 0, x just above 0 gives 1/n); the top level needs x > 1.
+            Needs n >= 2. The presets of Table 1 use it.
+
+Sign and step send NaN to +1 / 1; the staircase passes NaN through.
 
 Backward passes: every activation maps its input to a *centred* pre-activation c and a closed
 window W where the unit is undecided, then applies a rule from :mod:`minibatch.rules`:
@@ -41,9 +47,12 @@ import inspect
 import torch
 from torch import Tensor
 
-from .rules import check_rule, get_rule
+from .rules import Rule, get_rule
 
-__all__ = ["SignFunction", "StepFunction", "StaircaseFunction", "sign", "step", "staircase"]
+__all__ = ["SignFunction", "StepFunction", "StaircaseFunction", "QUANTIZERS", "sign", "step", "staircase"]
+
+#: Staircase quantizers (module docstring): DoReFa rounding, and the paper's code's thresholds.
+QUANTIZERS = ("round", "ceil")
 
 
 def _amp_decorators():
@@ -67,16 +76,16 @@ def _upcast(t: Tensor) -> Tensor:
     return t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
 
 
-def _rule_backward(g: Tensor, x: Tensor | None, rule: str, weighted: bool, lo: float, hi: float):
+def _rule_backward(g: Tensor, x: Tensor | None, rule: Rule, weighted: bool, lo: float, hi: float):
     """grad_in of an activation with window [lo, hi], computed in fp32 (fp64) and cast back."""
     g32 = _upcast(g)
     x32 = None if x is None else _upcast(x)
-    return get_rule(rule).grad(g32, x32, weighted, lo, hi).to(g.dtype)
+    return rule.grad(g32, x32, weighted, lo, hi).to(g.dtype)
 
 
-def _save_input(ctx, x: Tensor, rule: str, weighted: bool) -> None:
+def _save_input(ctx, x: Tensor, rule: Rule, weighted: bool) -> None:
     ctx.rule, ctx.weighted = rule, weighted
-    if get_rule(rule).needs != "nothing":
+    if rule.needs != "nothing":
         ctx.save_for_backward(x)
 
 
@@ -102,13 +111,13 @@ class _ThresholdFunction(torch.autograd.Function):
 class SignFunction(_ThresholdFunction):
     """h = sign(z) in {-1, +1} with sign(0) = +1; backward: the target rule on c = z.
 
-    ``SignFunction.apply(z, rule, weighted)``; see :mod:`minibatch.rules` for the rules.
+    ``SignFunction.apply(z, rule, weighted)`` with ``rule`` a :class:`~minibatch.rules.Rule`.
     """
 
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(x: Tensor, rule: str, weighted: bool) -> Tensor:
+    def forward(x: Tensor, rule: Rule, weighted: bool) -> Tensor:
         # sign(x) + 1/2 is in {-1/2, 1/2, 3/2}: its sign sends 0 (and -0.0) to +1. Three cheap
         # float kernels; a comparison plus torch.where is several times slower on CPU.
         return torch.sign(x).add_(0.5).sign_()
@@ -123,34 +132,39 @@ class StepFunction(_ThresholdFunction):
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(x: Tensor, rule: str, weighted: bool) -> Tensor:
+    def forward(x: Tensor, rule: Rule, weighted: bool) -> Tensor:
         # sign(x) + 1 is in {0, 1, 2}; clamping at 1 sends 0 (and -0.0) to 1.
         return torch.sign(x).add_(1.0).clamp_(max=1.0)
 
 
 class StaircaseFunction(torch.autograd.Function):
-    """h = floor(clip(n x + 1/2, 0, n)) / n; backward: the target rule on c = 2x - 1.
+    """h = staircase(x) with n = ``levels`` steps; backward: the target rule on c = 2x - 1.
 
-    ``StaircaseFunction.apply(x, levels, rule, weighted)`` with ``levels`` = n >= 1 steps.
+    ``StaircaseFunction.apply(x, levels, rule, weighted, quantizer)``: quantizer "round"
+    (floor(clip(n x + 1/2, 0, n)) / n) or "ceil" (clip(ceil((n - 1) x), 0, n) / n). The
+    backward is the same for both: the window 0 <= x <= 1 covers every threshold of either.
     """
 
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(x: Tensor, levels: int, rule: str, weighted: bool) -> Tensor:
-        return x.mul(float(levels)).add_(0.5).clamp_(0.0, float(levels)).floor_().div_(levels)
+    def forward(x: Tensor, levels: int, rule: Rule, weighted: bool, quantizer: str = "round") -> Tensor:
+        n = float(levels)
+        if quantizer == "ceil":
+            return x.mul(n - 1.0).ceil_().clamp_(0.0, n).div_(n)
+        return x.mul(n).add_(0.5).clamp_(0.0, n).floor_().div_(n)
 
     @staticmethod
     @_amp_fwd
     def setup_context(ctx, inputs, output) -> None:
-        x, _, rule, weighted = inputs
+        x, _, rule, weighted = inputs[:4]
         _save_input(ctx, x, rule, weighted)
 
     @staticmethod
     @_amp_bwd
     def backward(ctx, g: Tensor):
         grad = _rule_backward(g, _saved_input(ctx), ctx.rule, ctx.weighted, 0.0, 1.0)
-        return grad, None, None, None
+        return grad, None, None, None, None
 
 
 # Function.apply binds its arguments with inspect.signature(forward) on every call when
@@ -161,33 +175,38 @@ for _fn in (SignFunction, StepFunction, StaircaseFunction):
 del _fn
 
 
-def _check(rule: str, weighted: bool) -> None:
-    check_rule(rule)
+def check_rule_options(rule: str | Rule, weighted: bool) -> Rule:
+    """The Rule that ``rule`` names, after checking ``weighted`` (the validation at the boundary)."""
     if not isinstance(weighted, bool):
         raise TypeError(f"weighted must be True or False, got {weighted!r}")
+    return get_rule(rule)
 
 
-def _check_levels(levels: int) -> int:
-    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 1:
-        raise ValueError(f"levels must be a positive integer number of steps, got {levels!r}")
-    return levels
+def check_staircase(levels: int, quantizer: str) -> tuple[int, str]:
+    """``(levels, quantizer)`` if valid; ValueError saying what was expected otherwise."""
+    if quantizer not in QUANTIZERS:
+        raise ValueError(f"unknown staircase quantizer {quantizer!r}; valid quantizers: {', '.join(QUANTIZERS)}")
+    least = 2 if quantizer == "ceil" else 1
+    if isinstance(levels, bool) or not isinstance(levels, int) or levels < least:
+        raise ValueError(f"levels must be an integer number of steps >= {least} for the {quantizer!r} "
+                         f"quantizer, got {levels!r}")
+    return levels, quantizer
 
 
-def sign(x: Tensor, *, rule: str = "soft-hinge", weighted: bool = True) -> Tensor:
+def sign(x: Tensor, *, rule: str | Rule = "soft-hinge", weighted: bool = True) -> Tensor:
     """sign(x) in {-1, +1}, sign(0) = +1, trained with target rule ``rule`` (see rules)."""
-    _check(rule, weighted)
-    return SignFunction.apply(x, rule, weighted)
+    return SignFunction.apply(x, check_rule_options(rule, weighted), weighted)
 
 
-def step(x: Tensor, *, rule: str = "soft-hinge", weighted: bool = True) -> Tensor:
+def step(x: Tensor, *, rule: str | Rule = "soft-hinge", weighted: bool = True) -> Tensor:
     """step(x) in {0, 1}, step(0) = 1, trained with target rule ``rule`` (see rules)."""
-    _check(rule, weighted)
-    return StepFunction.apply(x, rule, weighted)
+    return StepFunction.apply(x, check_rule_options(rule, weighted), weighted)
 
 
 def staircase(
-    x: Tensor, *, levels: int = 3, rule: str = "soft-hinge", weighted: bool = True
+    x: Tensor, *, levels: int = 3, rule: str | Rule = "soft-hinge", weighted: bool = True,
+    quantizer: str = "round",
 ) -> Tensor:
     """Quantized ReLU with ``levels`` steps: values 0, 1/levels, ..., 1 (module docstring)."""
-    _check(rule, weighted)
-    return StaircaseFunction.apply(x, _check_levels(levels), rule, weighted)
+    levels, quantizer = check_staircase(levels, quantizer)
+    return StaircaseFunction.apply(x, levels, check_rule_options(rule, weighted), weighted, quantizer)

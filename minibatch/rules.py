@@ -9,18 +9,24 @@ staircase, see :mod:`minibatch.functional`):
     layer loss  |g| * L(c, t),  u = t * c
     grad_in     |g| * dL(c, t)/dc
 
-========== ========================== ===================== ==============================
+========== ========================== ===================== ==================================
 name       L(c, t)                    grad_in, weighted     grad_in, weighted=False
-========== ========================== ===================== ==============================
-ste        -t * c (linear)            g                     sign(g)
-sste       min(2, max(0, 1 - u))      g * [|c| <= 1]        sign(g) * [|c| <= 1]
-hinge      max(0, 1 - u)              g * [u <= 1]          sign(g) * [u <= 1]
-sat-hinge  min(2, max(0, 1 - u))      g * [|c| <= 1]        sign(g) * [|c| <= 1]
-soft-hinge tanh(-u) + 1   (FTP-SH)    g * (1 - tanh(c)^2)   sign(g) * (1 - tanh(c)^2)
-========== ========================== ===================== ==============================
+========== ========================== ===================== ==================================
+ste        -t * c (linear)            g                     sign(g) / B
+sste       min(2, max(0, 1 - u))      g * [|c| <= 1]        sign(g) * [|c| <= 1] / B
+hinge      max(0, 1 - u)              g * [u <= 1]          sign(g) * [u <= 1] / B
+sat-hinge  min(2, max(0, 1 - u))      g * [|c| <= 1]        sign(g) * [|c| <= 1] / B
+soft-hinge tanh(-u) + 1   (FTP-SH)    g * (1 - tanh(c)^2)   sign(g) * (1 - tanh(c)^2) / B
+========== ========================== ===================== ==================================
 
 Since |g| * (-t) = g, every weighted rule is g times a window; without the weighting only
 sign(g) reaches the layer, which is a genuinely different update (all units move equally hard).
+
+Unweighted rules average over the mini-batch (B = the size of g's first dimension, the batch):
+the layer loss is a mean over the batch, as the weighted rules' g already is (a mean loss puts
+1/B into g). This follows the paper's released code (``grad_input * (1.0 / grad_output.size(0))``
+in its ``targetprop.py`` and ``activations.py``); without it the unweighted ablation is B times
+too strong under SGD or weight decay (Adam is nearly scale-free, so it barely notices).
 
 Kinks. The saturated hinge is not differentiable at u = +-1; we take the *closed* window
 -1 <= u <= 1 there (the notes write -1 < u <= 1). With t != 0, |u| = |c|, so the closed window
@@ -44,7 +50,7 @@ from typing import Callable, Literal
 import torch
 from torch import Tensor
 
-__all__ = ["RULES", "Rule", "get_rule", "check_rule"]
+__all__ = ["RULES", "Rule", "get_rule"]
 
 Needs = Literal["nothing", "input"]
 
@@ -82,8 +88,12 @@ _CLOSED = {
 
 
 def _scale(g: Tensor, weighted: bool) -> Tensor:
-    # weighted: |g| * (-t) = g;  unweighted: 1 * (-t) = sign(g)  (sign(0) = 0, so t = 0 there).
-    return g if weighted else torch.sign(g)
+    # weighted: |g| * (-t) = g;  unweighted: (-t) / B = sign(g) / B, the batch mean of the layer
+    # loss (sign(0) = 0, so t = 0 there).
+    if weighted:
+        return g
+    batch = g.shape[0] if g.dim() > 0 else 1
+    return torch.sign(g).mul_(1.0 / batch)
 
 
 def _ste_grad(g: Tensor, x: Tensor | None, weighted: bool, lo: float, hi: float) -> Tensor:
@@ -154,14 +164,15 @@ _REGISTRY: dict[str, Rule] = {
 RULES: tuple[str, ...] = tuple(_REGISTRY)
 
 
-def check_rule(name: str) -> str:
-    """Return ``name`` if it is a registered rule; otherwise raise ValueError listing them."""
-    if name not in _REGISTRY:
-        valid = ", ".join(RULES)
-        raise ValueError(f"unknown target rule {name!r}; valid rules: {valid}")
-    return name
+def get_rule(rule: "str | Rule") -> Rule:
+    """The :class:`Rule` called ``rule`` (a Rule passes through); ValueError listing the names.
 
-
-def get_rule(name: str) -> Rule:
-    """The :class:`Rule` called ``name`` (ValueError listing the valid names otherwise)."""
-    return _REGISTRY[check_rule(name)]
+    This is the one place where a rule name becomes a Rule: modules and functions call it once,
+    when they are built or called, and hand the Rule object to the autograd Functions.
+    """
+    if isinstance(rule, Rule):
+        return rule
+    found = _REGISTRY.get(rule) if isinstance(rule, str) else None
+    if found is None:
+        raise ValueError(f"unknown target rule {rule!r}; valid rules: {', '.join(RULES)}")
+    return found

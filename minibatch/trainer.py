@@ -1,28 +1,27 @@
-"""FTPROP-MB training loop: optimiser, schedule, checkpoints, metrics and layer diagnostics.
+"""FTPROP-MB training loop: optimiser, schedule, precision, data order, metrics, diagnostics.
 
 ``fit(model, train_set, test_set, config, out_dir=...)`` trains ``model`` (its hard-threshold
 activations already carry their backward rule, so training is plain backpropagation with
-cross-entropy on the linear output layer) and returns a summary dict. With ``out_dir`` it writes
+cross-entropy on the linear output layer) and returns a summary dict. With ``out_dir`` it keeps
+a run directory (:mod:`minibatch.rundir`: config, metrics, checkpoint, best weights, result),
+and ``fit(..., resume=True)`` continues from its checkpoint.
 
-    config.json       the resolved :class:`TrainConfig`
-    metrics.jsonl     one row per epoch: losses, accuracies, learning rate, layer diagnostics
-    checkpoint.pt     model, optimiser, scheduler, grad scaler, RNG states, best metrics (atomic)
-    result.json       the summary, once training ends
-
-and ``fit(..., resume=True)`` continues from ``checkpoint.pt``. Every epoch's shuffle comes from
-a generator seeded with (seed, epoch), and the RNG states are restored on resume, so on CPU a
-resumed run ends with the same weights and metrics as an uninterrupted one.
+Everything random in an epoch follows from (seed, rank, epoch): the shuffle comes from a
+generator seeded with (seed, epoch), and python, numpy and torch (dropout, augmentation) are
+reseeded with (seed, rank, epoch) when the epoch starts. So every rank of a distributed run
+draws its own crops, flips and dropout masks, and a resumed run, on any number of ranks, ends
+with the same weights and metrics as an uninterrupted one (on CPU; CUDA kernels may differ).
+The learning rate is likewise a function of (config, epoch), so a run resumed with more epochs
+continues on the schedule of the new length.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import platform
 import random
 import sys
 import time
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -32,13 +31,13 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, RandomSampler, Subset
 
 from . import distributed as D
+from .distributed import resolve_device
 from .config import TrainConfig
+from .evaluation import eval_loader, evaluate, score
+from .rundir import BEST, CHECKPOINT, CONFIG, FORMAT, RESULT, RunDir, load_checkpoint, read_rows
 
-CHECKPOINT = "checkpoint.pt"
-METRICS = "metrics.jsonl"
-CONFIG = "config.json"
-RESULT = "result.json"
-_FORMAT = 1  # bump when the checkpoint layout changes
+__all__ = ["fit", "evaluate", "seed_everything", "stream_seed", "resolve_device", "versions", "lr_factor",
+           "make_optimizer", "split_validation", "hard_threshold_modules", "load_checkpoint"]
 
 
 def seed_everything(seed: int) -> None:
@@ -48,17 +47,9 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def resolve_device(name: str, world: D.World | None = None) -> torch.device:
-    world = world or D.world()
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    device = torch.device(name)
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {name!r} requested but torch sees no CUDA device")
-        if device.index is None:
-            device = torch.device("cuda", world.local_rank % torch.cuda.device_count())
-    return device
+def stream_seed(seed: int, rank: int, epoch: int) -> int:
+    """The seed of rank ``rank``'s random stream in ``epoch``: distinct for every (seed, rank, epoch)."""
+    return int(np.random.SeedSequence([seed, rank, epoch]).generate_state(1, np.uint64)[0] % 2**63)
 
 
 def versions() -> dict[str, str]:
@@ -75,10 +66,35 @@ def versions() -> dict[str, str]:
     return out
 
 
+def _is_probe(m: nn.Module) -> bool:
+    return hasattr(m, "pop_stats") and hasattr(m, "track_stats")
+
+
 def hard_threshold_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    """The modules that report diagnostics (``track_stats`` + ``pop_stats``), by qualified name."""
-    return [(name or type(m).__name__, m) for name, m in model.named_modules()
-            if hasattr(m, "pop_stats") and hasattr(m, "track_stats")]
+    """The modules that report diagnostics (``track_stats`` + ``pop_stats``), named by what they are.
+
+    An activation held by a Sequential index is named after the layer that feeds it, counted
+    within its parent: ``conv2.act`` (after the second convolution), ``features.fc1.act``. One
+    held by a named attribute keeps that name (``stages.0.act1``).
+    """
+    out: list[tuple[str, nn.Module]] = []
+    if _is_probe(model):
+        return [(type(model).__name__, model)]
+    for parent_name, parent in model.named_modules():
+        prefix = parent_name + "." if parent_name else ""
+        counts, feeding = {"conv": 0, "fc": 0}, None
+        for child_name, child in parent.named_children():
+            kind = ("conv" if isinstance(child, nn.modules.conv._ConvNd)
+                    else "fc" if isinstance(child, nn.Linear) else None)
+            if kind is not None:
+                counts[kind] += 1
+                feeding = f"{kind}{counts[kind]}"
+            if _is_probe(child):
+                label = f"{feeding}.act" if child_name.isdigit() and feeding else child_name
+                if any(name == prefix + label for name, _ in out):
+                    label = f"{label}.{child_name}"
+                out.append((prefix + label, child))
+    return out
 
 
 def lr_factor(config: TrainConfig, epoch: int) -> float:
@@ -109,82 +125,6 @@ def split_validation(train_set: Dataset, fraction: float, seed: int) -> tuple[Da
     return Subset(train_set, sorted(perm[n_val:])), Subset(plain, sorted(perm[:n_val]))
 
 
-class _Writer:
-    """Rank 0's files in the run directory (a no-op without a directory or on other ranks)."""
-
-    def __init__(self, out_dir: str | os.PathLike | None, enabled: bool):
-        self.dir = Path(out_dir) if (out_dir is not None and enabled) else None
-        if self.dir is not None:
-            self.dir.mkdir(parents=True, exist_ok=True)
-
-    def json(self, name: str, obj: Any) -> None:
-        if self.dir is not None:
-            import json
-
-            _atomic(self.dir / name, lambda fh: fh.write((json.dumps(obj, indent=2) + "\n").encode()))
-
-    def row(self, row: dict) -> None:
-        if self.dir is not None:
-            import json
-
-            with open(self.dir / METRICS, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(row) + "\n")
-                fh.flush()
-
-    def truncate_rows(self, last_epoch: int) -> None:
-        """Drop rows written after the checkpoint (a run killed between row and checkpoint)."""
-        if self.dir is None or not (self.dir / METRICS).exists():
-            return
-        import json
-
-        lines = (self.dir / METRICS).read_text(encoding="utf-8").splitlines()
-        keep = [ln for ln in lines if ln.strip() and json.loads(ln)["epoch"] <= last_epoch]
-        _atomic(self.dir / METRICS, lambda fh: fh.write("".join(ln + "\n" for ln in keep).encode()))
-
-    def checkpoint(self, state: dict) -> None:
-        if self.dir is not None:
-            _atomic(self.dir / CHECKPOINT, lambda fh: torch.save(state, fh))
-
-
-def _atomic(path: Path, write: Callable) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def load_checkpoint(path: str | os.PathLike) -> dict:
-    """Read a checkpoint this trainer wrote (it holds RNG states, hence ``weights_only=False``:
-    load only your own files)."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / CHECKPOINT
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no checkpoint to resume from")
-    return torch.load(path, map_location="cpu", weights_only=False)
-
-
-def _rng_state() -> dict:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
 def _progress(iterable, *, total: int, desc: str, enabled: bool):
     """A tqdm bar on stderr, only when both stdout and stderr are terminals."""
     quiet = not enabled or not (sys.stdout.isatty() and sys.stderr.isatty())
@@ -195,98 +135,67 @@ def _progress(iterable, *, total: int, desc: str, enabled: bool):
     return tqdm(iterable, total=total, desc=desc, leave=False, dynamic_ncols=True)
 
 
-def fit(
-    model: nn.Module,
-    train_set: Dataset,
-    test_set: Dataset | None,
-    config: TrainConfig,
-    *,
-    out_dir: str | os.PathLike | None = None,
-    resume: bool = False,
-    log: Callable[[str], None] | None = print,
-    progress: bool = True,
-    on_epoch_end: Callable[[dict], bool | None] | None = None,
-) -> dict:
-    """Train ``model`` on ``train_set``, evaluating on the validation and test sets every epoch.
+class _Loop:
+    """The pieces of one training run that every epoch uses (built once by :func:`fit`)."""
 
-    ``log`` receives human-readable lines (rank 0 only; None silences them). ``on_epoch_end``
-    sees every epoch's metrics row after the checkpoint is written and stops training early by
-    returning True (a budget, early stopping; a test kills a run here). Returns the summary:
-    final and best accuracies, epochs, seed, device, versions, wall time and the configuration.
-    """
-    start = time.perf_counter()
-    world = D.world()
-    device = resolve_device(config.device, world)
-    say = log if (log is not None and world.is_main) else (lambda _line: None)
-    writer = _Writer(out_dir, world.is_main)
+    def __init__(self, model: nn.Module, train_set: Dataset, test_set: Dataset | None, config: TrainConfig,
+                 say: Callable[[str], None]):
+        self.config, self.world, self.model = config, D.world(), model
+        self.device = resolve_device(config.device, self.world)
+        model.to(self.device)
+        self.optimizer = make_optimizer(model.parameters(), config)
+        cuda = self.device.type == "cuda"
+        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(config.amp) if cuda else None
+        self.scaler = _grad_scaler() if self.amp_dtype is torch.float16 else None
+        if config.amp != "none" and self.amp_dtype is None:
+            say(f"note: amp={config.amp} ignored on {self.device.type} (mixed precision runs on CUDA only)")
+        train_part, val_set = split_validation(train_set, config.val_split, config.seed)
+        self.shuffle = torch.Generator()
+        if self.world.distributed:
+            from torch.utils.data.distributed import DistributedSampler
 
-    model.to(device)
-    raw_model = model
-    train_part, val_set = split_validation(train_set, config.val_split, config.seed)
-    optimizer = make_optimizer(raw_model.parameters(), config)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda e: lr_factor(config, e))
-    amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(config.amp) if device.type == "cuda" else None
-    scaler = _grad_scaler() if amp_dtype is torch.float16 else None
-    if config.amp != "none" and amp_dtype is None:
-        say(f"note: amp={config.amp} ignored on {device.type} (mixed precision runs on CUDA only)")
+            self.sampler = DistributedSampler(train_part, num_replicas=self.world.size, rank=self.world.rank,
+                                              shuffle=True, seed=config.seed)
+        else:
+            self.sampler = RandomSampler(train_part, generator=self.shuffle)
+        loader_kw = dict(num_workers=config.num_workers, pin_memory=cuda, persistent_workers=False)
+        self.train_loader = DataLoader(train_part, batch_size=config.batch_size, sampler=self.sampler,
+                                       generator=self.shuffle, **loader_kw)
+        self.eval_loaders = {name: eval_loader(ds, config.eval_batch_size, self.world, loader_kw)
+                             for name, ds in (("val", val_set), ("test", test_set)) if ds is not None}
+        self.probes = hard_threshold_modules(model)
+        self.net = model
+        if self.world.distributed:
+            from torch.nn.parallel import DistributedDataParallel
 
-    first_epoch, best, carried_time = 0, _empty_best(), 0.0
-    if resume:
-        if out_dir is None:
-            raise ValueError("resume needs the run directory (out_dir)")
-        state = load_checkpoint(out_dir)
-        raw_model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        if scaler is not None and state.get("scaler"):
-            scaler.load_state_dict(state["scaler"])
-        _set_rng_state(state["rng"])
-        first_epoch, best, carried_time = state["epoch"], state["best"], state.get("elapsed_s", 0.0)
-        writer.truncate_rows(first_epoch)
-        say(f"resumed {out_dir} after epoch {first_epoch}")
-    writer.json(CONFIG, config.to_dict())
+            self.net = DistributedDataParallel(model, device_ids=[self.device.index] if cuda else None)
+        if config.compile:
+            self.net = torch.compile(self.net)
 
-    net: nn.Module = raw_model
-    if world.distributed:
-        from torch.nn.parallel import DistributedDataParallel
-
-        net = DistributedDataParallel(raw_model, device_ids=[device.index] if device.type == "cuda" else None)
-    if config.compile:
-        net = torch.compile(net)
-
-    shuffle = torch.Generator()
-    if world.distributed:
-        from torch.utils.data.distributed import DistributedSampler
-
-        sampler = DistributedSampler(train_part, num_replicas=world.size, rank=world.rank,
-                                     shuffle=True, seed=config.seed)
-    else:
-        sampler = RandomSampler(train_part, generator=shuffle)
-    loader_kw = dict(num_workers=config.num_workers, pin_memory=device.type == "cuda",
-                     persistent_workers=False)
-    train_loader = DataLoader(train_part, batch_size=config.batch_size, sampler=sampler,
-                              generator=shuffle, **loader_kw)
-    eval_loaders = {name: _eval_loader(ds, config, world, loader_kw)
-                    for name, ds in (("val", val_set), ("test", test_set)) if ds is not None}
-    probes = hard_threshold_modules(raw_model)
-
-    row: dict = {}
-    for epoch in range(first_epoch, config.epochs):
-        t0 = time.perf_counter()
-        shuffle.manual_seed(_epoch_seed(config.seed, epoch))
-        if world.distributed:
-            sampler.set_epoch(epoch)
-        lr = optimizer.param_groups[0]["lr"]
-        for _, m in probes:
-            m.track_stats = _diagnostics_on(config)
+    def start_epoch(self, epoch: int) -> float:
+        """Seed this rank's streams and set the epoch's learning rate (returned)."""
+        config, rank = self.config, self.world.rank
+        seed_everything(stream_seed(config.seed, rank, epoch))
+        if self.world.distributed:  # the sampler shuffles; the generator only seeds loader workers
+            self.sampler.set_epoch(epoch)
+            self.shuffle.manual_seed(stream_seed(config.seed, rank, epoch))
+        else:
+            self.shuffle.manual_seed(_epoch_seed(config.seed, epoch))
+        lr = config.lr * lr_factor(config, epoch)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        for _, m in self.probes:
+            m.track_stats = not config.compile  # compiled graphs would break on, or freeze, the hook
             m.pop_stats()  # start the epoch's counts from zero
+        return lr
+
+    def train_epoch(self, desc: str, progress: bool) -> dict:
+        net, device, optimizer, scaler = self.net, self.device, self.optimizer, self.scaler
         net.train()
         totals = torch.zeros(3, device=device, dtype=torch.float64)  # loss sum, correct, examples
-        bar = _progress(train_loader, total=len(train_loader), desc=f"epoch {epoch + 1}/{config.epochs}",
-                        enabled=progress and world.is_main)
-        for x, y in bar:
+        for x, y in _progress(self.train_loader, total=len(self.train_loader), desc=desc, enabled=progress):
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
+            with torch.autocast(device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
                 logits = net(x)
                 loss = F.cross_entropy(logits.float(), y)
             optimizer.zero_grad(set_to_none=True)
@@ -298,110 +207,138 @@ def fit(
                 loss.backward()
                 optimizer.step()
             with torch.no_grad():
-                totals += torch.stack([loss.detach().double() * len(y),
-                                       (logits.argmax(1) == y).sum().double(),
+                totals += torch.stack([loss.detach().double() * len(y), (logits.argmax(1) == y).sum().double(),
                                        torch.tensor(float(len(y)), device=device, dtype=torch.float64)])
-        scheduler.step()
-        diagnostics = {}
-        for name, m in probes:
+        loss_sum, correct, count = D.all_reduce_sum(totals).tolist()
+        return {"train_loss": loss_sum / count, "train_acc": correct / count}
+
+    def diagnostics(self) -> dict:
+        out = {}
+        for name, m in self.probes:
             m.track_stats = False
             # NaN (no backward pass reached the unit) becomes null: JSON has no NaN
-            diagnostics[name] = {k: (None if v != v else float(v)) for k, v in m.pop_stats().items()}
-        loss_sum, correct, count = D.all_reduce_sum(totals).tolist()
-        row = {"epoch": epoch + 1, "lr": lr, "train_loss": loss_sum / count, "train_acc": correct / count}
-        for name, loader in eval_loaders.items():
-            row.update({f"{name}_{k}": v for k, v in _evaluate(net, loader, device, amp_dtype).items()})
-        best = _update_best(best, row)
+            out[name] = {k: (None if v != v else float(v)) for k, v in m.pop_stats().items()}
+        return out
+
+    def checkpoint(self, epoch: int, best: dict, elapsed: float) -> dict:
+        return {"format": FORMAT, "epoch": epoch, "model": self.model.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+                "config": self.config.to_dict(), "best": best, "elapsed_s": elapsed}
+
+    def restore(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scaler is not None and state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+
+
+def fit(
+    model: nn.Module,
+    train_set: Dataset,
+    test_set: Dataset | None,
+    config: TrainConfig,
+    *,
+    out_dir=None,
+    resume: bool = False,
+    log: Callable[[str], None] | None = print,
+    progress: bool = True,
+    on_epoch_end: Callable[[dict], bool | None] | None = None,
+) -> dict:
+    """Train ``model`` on ``train_set``, evaluating on the validation and test sets every epoch.
+
+    ``log`` receives human-readable lines (rank 0 only; None silences them). ``on_epoch_end``
+    sees every epoch's metrics row after the checkpoint is written and stops training early by
+    returning True (a budget, early stopping; a test kills a run here). ``best.pt`` keeps the
+    weights of the epoch with the best validation accuracy, or without a validation split the
+    best test accuracy (the paper's measure), or without either the best training accuracy.
+    Returns the summary: final and best accuracies, epochs, seed, device, versions, wall time
+    and the configuration.
+    """
+    start = time.perf_counter()
+    is_main = D.world().is_main
+    say = log if (log is not None and is_main) else (lambda _line: None)
+    run_dir = RunDir(out_dir, is_main)
+    loop = _Loop(model, train_set, test_set, config, say)
+
+    first_epoch, best, carried_time = 0, _empty_best(), 0.0
+    if resume:
+        if out_dir is None:
+            raise ValueError("resume needs the run directory (out_dir)")
+        state = load_checkpoint(out_dir)
+        loop.restore(state)
+        first_epoch, best, carried_time = state["epoch"], state["best"], state.get("elapsed_s", 0.0)
+        run_dir.truncate_rows(first_epoch)
+        say(f"resumed {out_dir} after epoch {first_epoch}")
+    run_dir.json(CONFIG, config.to_dict())
+
+    row: dict = {}
+    for epoch in range(first_epoch, config.epochs):
+        t0 = time.perf_counter()
+        row = {"epoch": epoch + 1, "lr": loop.start_epoch(epoch)}
+        row.update(loop.train_epoch(f"epoch {epoch + 1}/{config.epochs}", progress and is_main))
+        diagnostics = loop.diagnostics()
+        for name, loader in loop.eval_loaders.items():
+            scores = score(loop.net, loader, loop.device, loop.amp_dtype)
+            row.update({f"{name}_{k}": v for k, v in scores.items()})
+        best, improved = _update_best(best, row)
         row.update({"best_test_acc": best["test_acc"], "epoch_time_s": time.perf_counter() - t0})
-        if probes:
+        if loop.probes:
             row["diagnostics"] = diagnostics
-        writer.row(row)
-        elapsed = carried_time + time.perf_counter() - start
-        writer.checkpoint({
-            "format": _FORMAT, "epoch": epoch + 1, "model": raw_model.state_dict(),
-            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-            "scaler": scaler.state_dict() if scaler is not None else None, "rng": _rng_state(),
-            "config": config.to_dict(), "best": best, "elapsed_s": elapsed,
-        })
+        run_dir.row(row)
+        if improved:
+            run_dir.save(BEST, {"format": FORMAT, "epoch": epoch + 1, "model": model.state_dict(),
+                                "selected_by": best["selected_by"], "value": row[best["selected_by"]],
+                                "config": config.to_dict()})
+        run_dir.save(CHECKPOINT, loop.checkpoint(epoch + 1, best, carried_time + time.perf_counter() - start))
         say(_epoch_line(row, config.epochs))
         if on_epoch_end is not None and on_epoch_end(row):
             break
 
     if not row and resume:  # nothing left to train: report the checkpoint's last epoch
-        row = _last_row(out_dir)
-    wall = time.perf_counter() - start
-    summary = {
-        "train_acc": row.get("train_acc"), "train_loss": row.get("train_loss"),
-        "test_acc": row.get("test_acc"), "test_top5": row.get("test_top5"),
-        "val_acc": row.get("val_acc"),
-        "best_test_acc": best["test_acc"], "best_epoch": best["epoch"], "best_test_top5": best["test_top5"],
-        "best_val_acc": best["val_acc"], "test_acc_at_best_val": best["test_acc_at_best_val"],
-        "epochs": config.epochs, "epochs_run": row.get("epoch", 0), "wall_time_s": wall, "total_time_s": carried_time + wall,
-        "seed": config.seed, "device": _device_name(device), "world_size": world.size,
-        "versions": versions(), "config": config.to_dict(),
-    }
-    summary = {k: v for k, v in summary.items() if v is not None or k in ("test_acc", "best_test_acc")}
-    writer.json(RESULT, summary)
+        rows = read_rows(out_dir)
+        row = rows[-1] if rows else {}
+    summary = _summary(row, best, config, loop, time.perf_counter() - start, carried_time)
+    run_dir.json(RESULT, summary)
     D.barrier()
     return summary
 
 
-def _diagnostics_on(config: TrainConfig) -> bool:
-    # Stats accumulate in the activations' backward; torch.compile would either break the graph
-    # or freeze the flag, so compiled runs go without them.
-    return not config.compile
+def _summary(row: dict, best: dict, config: TrainConfig, loop: _Loop, wall: float, carried: float) -> dict:
+    summary: dict[str, Any] = {
+        "train_acc": row.get("train_acc"), "train_loss": row.get("train_loss"),
+        "test_acc": row.get("test_acc"), "test_top5": row.get("test_top5"), "val_acc": row.get("val_acc"),
+        "best_test_acc": best["test_acc"], "best_epoch": best["epoch"], "best_test_top5": best["test_top5"],
+        "best_val_acc": best["val_acc"], "test_acc_at_best_val": best["test_acc_at_best_val"],
+        "best_model_epoch": best.get("model_epoch"),
+        "epochs": config.epochs, "epochs_run": row.get("epoch", 0), "wall_time_s": wall,
+        "total_time_s": carried + wall, "seed": config.seed, "device": _device_name(loop.device),
+        "world_size": loop.world.size, "versions": versions(), "config": config.to_dict(),
+    }
+    return {k: v for k, v in summary.items() if v is not None or k in ("test_acc", "best_test_acc")}
 
 
 def _epoch_seed(seed: int, epoch: int) -> int:
     return (seed * 1_000_003 + epoch) % 2**63
 
 
-def _eval_loader(ds: Dataset, config: TrainConfig, world: D.World, loader_kw: dict) -> DataLoader:
-    if world.distributed:  # each rank scores a disjoint slice; the counts are summed
-        ds = Subset(ds, list(range(world.rank, len(ds), world.size)))
-    return DataLoader(ds, batch_size=config.eval_batch_size, shuffle=False, **loader_kw)
-
-
-@torch.no_grad()
-def _evaluate(net: nn.Module, loader: DataLoader, device: torch.device, amp_dtype) -> dict:
-    net.eval()
-    totals = torch.zeros(4, device=device, dtype=torch.float64)  # loss sum, top-1, top-5, examples
-    classes = 0
-    for x, y in loader:
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype is not None):
-            logits = net(x).float()
-        classes = logits.shape[1]
-        top = logits.topk(min(5, classes), dim=1).indices
-        totals += torch.stack([F.cross_entropy(logits, y, reduction="sum").double(),
-                               (top[:, 0] == y).sum().double(), (top == y[:, None]).any(1).sum().double(),
-                               torch.tensor(float(len(y)), device=device, dtype=torch.float64)])
-    loss, top1, top5, count = D.all_reduce_sum(totals).tolist()
-    out = {"loss": loss / max(count, 1), "acc": top1 / max(count, 1)}
-    if classes >= 10:
-        out["top5"] = top5 / max(count, 1)
-    return out
-
-
 def _empty_best() -> dict:
-    return {"test_acc": None, "epoch": None, "test_top5": None, "val_acc": None, "test_acc_at_best_val": None}
+    return {"test_acc": None, "epoch": None, "test_top5": None, "val_acc": None, "test_acc_at_best_val": None,
+            "selected_by": None, "model_epoch": None, "model_value": None}
 
 
-def _update_best(best: dict, row: dict) -> dict:
-    best = dict(best)
+def _update_best(best: dict, row: dict) -> tuple[dict, bool]:
+    """The best metrics after ``row``, and whether ``row``'s weights are the best model so far."""
+    best = {**_empty_best(), **best}
     if "test_acc" in row and (best["test_acc"] is None or row["test_acc"] > best["test_acc"]):
         best.update(test_acc=row["test_acc"], epoch=row["epoch"], test_top5=row.get("test_top5"))
     if "val_acc" in row and (best["val_acc"] is None or row["val_acc"] > best["val_acc"]):
         best.update(val_acc=row["val_acc"], test_acc_at_best_val=row.get("test_acc"))
-    return best
-
-
-def _last_row(out_dir) -> dict:
-    import json
-
-    path = Path(out_dir) / METRICS
-    rows = [json.loads(ln) for ln in path.read_text().splitlines() if ln.strip()] if path.exists() else []
-    return rows[-1] if rows else {}
+    key = next(k for k in ("val_acc", "test_acc", "train_acc") if k in row)
+    improved = best["model_value"] is None or row[key] > best["model_value"]
+    if improved:
+        best.update(selected_by=key, model_epoch=row["epoch"], model_value=row[key])
+    return best, improved
 
 
 def _epoch_line(row: dict, epochs: int) -> str:

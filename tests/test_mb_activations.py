@@ -47,10 +47,10 @@ def reference_loss(rule: str, c, t):
 
 
 def reference_grad(rule: str, c, g, weighted: bool):
-    """|g| * dL(c, t)/dc (or 1 * dL/dc unweighted) with t = sign(-g), by brute-force autograd."""
+    """|g| * dL(c, t)/dc (or dL/dc / B unweighted, B = rows) with t = sign(-g), by autograd."""
     c = c.clone().requires_grad_(True)
     t = torch.sign(-g)
-    weight = g.abs() if weighted else (g != 0).to(g.dtype)
+    weight = g.abs() if weighted else (g != 0).to(g.dtype) / g.shape[0]
     (weight * reference_loss(rule, c, t)).sum().backward()
     return c.grad
 
@@ -101,9 +101,20 @@ def test_hinge_closed_form():
 def test_unweighted_sees_only_sign_of_g(rule):
     weighted = grad_of(MF.sign, CC, GG, rule=rule, weighted=True)
     unweighted = grad_of(MF.sign, CC, GG, rule=rule, weighted=False)
-    # weighted = |g| * unweighted, and scaling g by a positive factor changes nothing unweighted
-    torch.testing.assert_close(weighted, GG.abs() * unweighted)
+    # weighted = |g| * B * unweighted (B = 7 rows: the batch), and scaling g by a positive
+    # factor changes nothing unweighted
+    torch.testing.assert_close(weighted, GG.abs() * unweighted * CC.shape[0])
     torch.testing.assert_close(grad_of(MF.sign, CC, 3 * GG, rule=rule, weighted=False), unweighted)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_unweighted_is_a_mean_over_the_batch(rule):
+    # the paper's code divides sign(g) * window by the batch size: the same examples twice over
+    # get half the gradient each, as a mean loss gives the weighted rules
+    once = grad_of(MF.sign, CC, GG, rule=rule, weighted=False)
+    twice = grad_of(MF.sign, torch.cat([CC, CC]), torch.cat([GG, GG]), rule=rule, weighted=False)
+    torch.testing.assert_close(twice, torch.cat([once, once]) / 2)
+    assert once.abs().max() > 0
 
 
 @pytest.mark.parametrize("weighted", [True, False])
@@ -139,6 +150,27 @@ def test_staircase_levels_and_ties():
     fine = MF.staircase(torch.linspace(-0.5, 1.5, 1001), levels=7)
     assert sorted(set((fine * 7).round().tolist())) == list(range(8))
     assert MF.staircase(torch.tensor([0.49, 0.5]), levels=1).tolist() == [0, 1]
+
+
+def test_ceil_staircase_has_the_paper_codes_thresholds():
+    # the authors' StaircaseF: clamp(ceil(x (n - 1)), 0, n) / n; n = 3 -> thresholds 0, 1/2, 1
+    x = torch.tensor([-1.0, 0.0, 1e-6, 0.5, 0.5001, 1.0, 1.0001, 7.0])
+    assert (MF.staircase(x, levels=3, quantizer="ceil") * 3).round().tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    # n = 5 (their ResNet-18 qReLU): thresholds at 0, 1/4, 1/2, 3/4, 1, ties downwards
+    x = torch.tensor([0.0, 0.25, 0.2501, 0.5, 0.75, 0.7501, 1.0, 1.01])
+    assert (MF.staircase(x, levels=5, quantizer="ceil") * 5).round().tolist() == [0, 1, 2, 2, 3, 4, 4, 5]
+    # same backward as the rounding staircase (the window [0, 1] holds every threshold)
+    x = torch.linspace(-0.5, 1.5, 9)
+    g = torch.linspace(-1.0, 1.0, 9)
+    for rule in RULES:
+        torch.testing.assert_close(grad_of(MF.staircase, x, g, rule=rule, quantizer="ceil"),
+                                   grad_of(MF.staircase, x, g, rule=rule))
+    act = Staircase(levels=5, quantizer="ceil", rule="sste")
+    assert repr(act) == "Staircase(levels=5, quantizer='ceil', rule='sste', weighted=True)"
+    with pytest.raises(ValueError, match="round, ceil"):
+        Staircase(quantizer="floor")
+    with pytest.raises(ValueError, match=">= 2"):
+        Staircase(levels=1, quantizer="ceil")
 
 
 def test_dtype_is_preserved_and_low_precision_backward_runs_in_fp32():
@@ -183,6 +215,9 @@ def test_registry_and_factory():
     assert isinstance(act, Staircase) and act.levels == 3
     assert repr(act) == "Staircase(levels=3, rule='sste', weighted=False)"
     assert repr(Sign()) == "Sign(rule='soft-hinge', weighted=True)"
+    # the name becomes a Rule once, in the constructor, and a Rule passes through unchanged
+    rule = minibatch.rules.get_rule("hinge")
+    assert Sign(rule="hinge").rule is rule and Step(rule=rule).rule is rule
     assert isinstance(activation("relu", rule="hinge"), torch.nn.ReLU)
     sat = activation("sat-relu")
     assert sat(torch.tensor([-1.0, 0.5, 2.0])).tolist() == [0.0, 0.5, 1.0]

@@ -35,7 +35,7 @@ def test_swaps_every_activation_module_in_place():
     out, count = convert_activations(net, "sign", rule="sste", return_count=True)
     assert out is net and count == 3 and net.converted_activations_ == 3
     assert isinstance(net[1], Sign) and isinstance(net[2].relu, Sign) and isinstance(net[3], Sign)
-    assert net[1].rule == "sste" and net[1] is not net[3]
+    assert net[1].rule.name == "sste" and net[1] is not net[3]
     net(torch.randn(5, 4)).sum().backward()
     assert net[0].weight.grad.abs().sum() > 0
 

@@ -29,7 +29,7 @@ def write_fake_cifar(root, per_batch: int = 6, skip: tuple[str, ...] = ()):
 
 def test_cifar10_reads_the_pickle_layout(tmp_path):
     write_fake_cifar(tmp_path)
-    bundle = mbdata.cifar10(tmp_path)
+    bundle = mbdata.cifar10(tmp_path, augment=False)
     assert (len(bundle.train), len(bundle.test)) == (30, 6)
     assert bundle.input_shape == (3, 32, 32) and bundle.num_classes == 10
     x, y = bundle.train[0]
@@ -47,11 +47,27 @@ def test_cifar10_augmentation_keeps_shape_and_eval_view_is_plain(tmp_path):
     torch.manual_seed(0)
     assert bundle.train[3][0].shape == (3, 32, 32)
     plain = bundle.train.eval_view()
-    assert torch.equal(plain[3][0], mbdata.cifar10(tmp_path).train[3][0])
+    assert torch.equal(plain[3][0], mbdata.cifar10(tmp_path, augment=False).train[3][0])
+    assert mbdata.cifar10(tmp_path).train.augment  # the paper's code augments CIFAR by default
+
+
+def test_cifar_augmentation_pads_with_black_before_normalising():
+    white = torch.full((1, 3, 8, 8), 255, dtype=torch.uint8)
+    ds = mbdata.ImageTensors(white, torch.zeros(1), mbdata.CIFAR10_MEAN, mbdata.CIFAR10_STD, augment=True)
+    mean, std = ds.mean, ds.std
+    torch.manual_seed(0)
+    seen_black = False
+    for _ in range(20):
+        x = ds[0][0]
+        is_white = torch.isclose(x, (1 - mean) / std).all(0)
+        is_black = torch.isclose(x, (0 - mean) / std).all(0)
+        assert (is_white | is_black).all()  # every pixel comes from the image or the zero padding
+        seen_black |= bool(is_black.any())
+    assert seen_black
 
 
 def test_cifar10_absent_or_incomplete_names_the_expected_files(tmp_path):
-    with pytest.raises(mbdata.DataError, match="needs --data-root"):
+    with pytest.raises(mbdata.DataError, match="needs a data root"):
         mbdata.cifar10(None)
     with pytest.raises(mbdata.DataError, match="not a directory"):
         mbdata.cifar10(tmp_path / "nowhere")
@@ -77,12 +93,12 @@ def test_cifar10_in_the_shared_registry(tmp_path):
     write_fake_cifar(tmp_path)
     ds = load_dataset("cifar10", DataOptions(data_root=str(tmp_path)))
     assert ds.X.shape == (30, 3072) and ds.X_test.shape == (6, 3072) and 0 <= ds.X.min() and ds.X.max() <= 1
-    with pytest.raises(InputError, match="needs --data-root"):
+    with pytest.raises(InputError, match="needs a data root"):
         load_dataset("cifar10", DataOptions())
 
 
 def test_imagenet_absent_names_the_expected_folders(tmp_path):
-    with pytest.raises(mbdata.DataError, match="needs --data-root"):
+    with pytest.raises(mbdata.DataError, match="needs a data root"):
         mbdata.imagenet(None)
     (tmp_path / "train").mkdir()
     with pytest.raises(mbdata.DataError, match=r"lacks val/; expected train/<class>/<image>"):

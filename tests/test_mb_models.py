@@ -54,7 +54,7 @@ def test_forward_backward_shape_and_first_layer_gradient(name):
     assert first_weight(model).grad.abs().sum() > 0
     assert isinstance(last_layer(model), nn.Linear)  # logits: no activation after the last layer
     acts = [m for m in model.modules() if isinstance(m, _HardThreshold)]
-    assert acts and all(isinstance(a, Sign) and a.rule == "soft-hinge" for a in acts)
+    assert acts and all(isinstance(a, Sign) and a.rule.name == "soft-hinge" for a in acts)
 
 
 @pytest.mark.parametrize("activation", ["sign", "step", "qrelu"])
@@ -94,6 +94,23 @@ def test_paper_layouts():
     assert convs == [48, 64, 64, 128, 128, 128, 512]
     assert sum(isinstance(m, nn.BatchNorm2d) for m in net8.modules()) == 7
     assert sum(isinstance(m, Staircase) for m in net8.modules()) == 7
+
+
+@pytest.mark.parametrize("name, shape", [("convnet8", (3, 32, 32)), ("alexnet", (3, 64, 64))])
+def test_first_batch_norm_off_is_the_released_codes_placement(name, shape):
+    net = build_model(name, input_shape=shape, num_classes=10, first_batch_norm=False)
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    bns = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert convs[0].bias is not None and all(c.bias is None for c in convs[1:])
+    assert len(bns) == len(convs) - 1 and not isinstance(net[1], nn.BatchNorm2d)
+    assert net(torch.randn(2, *shape)).shape == (2, 10)
+
+
+def test_conv1d_default_is_the_tuned_setting():
+    net = build_model("conv1d", input_shape=(40,), num_classes=10)
+    convs = [m for m in net.modules() if isinstance(m, nn.Conv1d)]
+    assert [c.out_channels for c in convs] == [128, 128, 128]
+    assert sum(isinstance(m, nn.BatchNorm1d) for m in net.modules()) == 3
 
 
 def test_resnet18_stem_choice():

@@ -7,7 +7,7 @@
 name       layout                                       batch norm (default)
 ========== ============================================ ==========================
 mlp        [linear -> g] x len(hidden) -> linear        off (``batch_norm=True``)
-conv1d     3 x [conv1d stride 2 -> g] -> linear         off; input (C, L) or (L,)
+conv1d     3 x [conv1d stride 2 -> g] -> linear         on (tuned on MNIST-1D); (C, L) or (L,)
 convnet4   paper §4, CIFAR-10 4-layer convnet           off, as in the paper
 convnet8   paper §4, CIFAR-10 8-layer convnet           on, as in the paper
 alexnet    DoReFa-Net AlexNet (ImageNet)                on
@@ -33,6 +33,7 @@ from typing import Callable
 from torch import nn
 
 from ..activations import activation as make_activation
+from ..rules import get_rule
 from .cifar import convnet4, convnet8
 from .imagenet import alexnet, resnet18
 from .small import conv1d, mlp
@@ -65,7 +66,8 @@ def build_model(
     ``activation`` is a name from :data:`minibatch.activations.ACTIVATIONS` (sign, step, qrelu,
     relu, sat-relu); ``rule`` and ``weighted`` choose the target rule of the hard-threshold
     ones. Remaining keywords go to the builder (e.g. ``hidden=(256, 256)`` for mlp,
-    ``batch_norm=True``, ``stem="cifar"`` for resnet18, ``levels=3`` for qrelu).
+    ``batch_norm=True``, ``stem="cifar"`` for resnet18, ``levels=3`` and ``quantizer="ceil"`` for
+    qrelu).
     """
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
@@ -74,8 +76,9 @@ def build_model(
         raise ValueError(f"input_shape must be positive integers (no batch dimension), got {input_shape!r}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-    act_kw = {"levels": kw.pop("levels")} if "levels" in kw else {}
+    act_kw = {key: kw.pop(key) for key in ("levels", "quantizer") if key in kw}
     make_activation(activation, rule=rule, weighted=weighted, **act_kw)  # validate once, here
+    rule = get_rule(rule)  # one Rule object shared by every activation of the model
 
     def act() -> nn.Module:
         return make_activation(activation, rule=rule, weighted=weighted, **act_kw)

@@ -17,22 +17,25 @@ def alexnet(
     *,
     batch_norm: bool = True,  # BN before every activation, as in DoReFa-Net's AlexNet
     fc_width: int = 4096,  # width of the two fully connected hidden layers
+    first_batch_norm: bool = True,  # BN after the first conv too; the released code has none there
 ) -> nn.Sequential:
     """AlexNet as used by DoReFa-Net (and the paper on ImageNet), BN -> [pool] -> g per layer.
 
     conv 12x12/4 (96) -> conv 5x5 (256) -> pool 3/2 -> conv 3x3 (384) -> pool 3/2 -> conv 3x3
     (384) -> conv 3x3 (256) -> pool 3/2 -> fc 4096 -> fc 4096 -> fc classes. 224x224 gives a
-    6x6x256 map before the first fc. (The released code has no BN after the first conv; we
-    put BN before every activation.)
+    6x6x256 map before the first fc. (The released code has no BN after the first conv:
+    ``first_batch_norm=False``, as the Table 1 presets use; by default BN precedes every
+    activation.)
     """
     c, h, w = image_shape("alexnet", input_shape, 60)
     # (channels out, kernel, stride, padding, pool after as (kernel, stride, padding) or None)
     plan = ((96, 12, 4, 0, None), (256, 5, 1, 2, (3, 2, 1)), (384, 3, 1, 1, (3, 2, 0)),
             (384, 3, 1, 1, None), (256, 3, 1, 1, (3, 2, 0)))
     layers: list[nn.Module] = []
-    for c_out, k, s, p, pool in plan:
-        layers += [nn.Conv2d(c, c_out, k, stride=s, padding=p, bias=not batch_norm)]
-        layers += maybe_bn(batch_norm, c_out, 2)
+    for i, (c_out, k, s, p, pool) in enumerate(plan):
+        bn = batch_norm and (first_batch_norm or i > 0)
+        layers += [nn.Conv2d(c, c_out, k, stride=s, padding=p, bias=not bn)]
+        layers += maybe_bn(bn, c_out, 2)
         h, w = out_size(h, k, s, p), out_size(w, k, s, p)
         if pool is not None:
             layers.append(nn.MaxPool2d(*pool))

@@ -56,8 +56,8 @@ def conv1d(
     num_classes: int,
     act: Callable[[], nn.Module],
     *,
-    channels: int = 32,  # width of every conv layer
-    batch_norm: bool = False,  # BatchNorm1d before each activation
+    channels: int = 128,  # width of every conv layer (tuned on MNIST-1D: 32 -> 128 took FTP-SH 76% -> 83%)
+    batch_norm: bool = True,  # BatchNorm1d before each activation (tuned: without it FTP-SH reaches 38%)
 ) -> Conv1dNet:
     """conv(k5, s2) -> g -> conv(k3, s2) -> g -> conv(k3, s2) -> g -> linear."""
     if len(input_shape) == 1:
