@@ -164,6 +164,7 @@ class _Loop:
         pm1 = bool(np.all(np.abs(problem.Xu) == 1))
         self.share = HEURISTIC_SHARE_PM1 if pm1 else HEURISTIC_SHARE
         self.slices = None  # the FTPROP search of the portfolio, resumed slice by slice
+        self.seen = None  # the last targets it handed over
 
     def result(self, status, **kw) -> BackendResult:
         m, c = self.master, self.checker
@@ -204,22 +205,28 @@ class _Loop:
         """One FTPROP slice: a fit ends the search; otherwise its network (with the examples it
         gets right) may become the min-errors incumbent, and its targets the master's hint."""
         start = time.monotonic()
+        try:
+            return self._heuristic()
+        finally:  # all of it, fitting and hint included, counts against the heuristic's share
+            self.stats["heuristic_runs"] = self.stats.get("heuristic_runs", 0) + 1
+            self.stats["heuristic_time_s"] = round(self.stats.get("heuristic_time_s", 0.0) + time.monotonic() - start, 4)
+
+    def _heuristic(self) -> BackendResult | None:
         if self.slices is None:
             from . import load
 
             self.slices = load("ftprop").Slices(self.problem, seed=int(self.options.seed), deadline=self.deadline)
         trace = self.slices.next(HEURISTIC_RESTARTS)
         targets, found = trace.hidden_targets, trace.found
-        self.stats["heuristic_runs"] = self.stats.get("heuristic_runs", 0) + 1
-        self.stats["heuristic_time_s"] = round(self.stats.get("heuristic_time_s", 0.0) + time.monotonic() - start, 4)
         if found:
             self.stats["found_by"] = "primal heuristic (full-batch FTPROP)"
             if not self.min_errors:
                 return self.result(Status.FEASIBLE, hidden_targets=targets)
             return self.result(Status.OPTIMAL, hidden_targets=targets, kept=np.ones(self.problem.n_merged, bool),
                                proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0)
-        if targets is None:
+        if targets is None or targets is self.seen:  # nothing new since the last slice
             return None
+        self.seen = targets
         realised, right = _realise(self.problem, targets, None)
         if self.min_errors and self.problem.counts[right].sum() > self.problem.counts[self.best_keep].sum():
             self.best, self.best_keep = realised, right

@@ -1,0 +1,80 @@
+"""The default backend's portfolio (FTPROP slices beside the master), lazy pair constraints, and
+min-errors bounds that are true."""
+
+import numpy as np
+import pytest
+
+from combinatorial import Status, solve
+from combinatorial.backends import ftprop
+from combinatorial.backends import lazy_master
+from combinatorial.backends.lazy import LazyOptions
+from combinatorial.problem import Problem
+from ftprop.datasets import DataOptions, load_dataset
+from instances import INSTANCES
+
+PURE = LazyOptions(heuristic=False)
+
+
+def _data(name, **kw):
+    d = load_dataset(name, DataOptions(**kw))
+    return d.X, d.y
+
+
+@pytest.mark.parametrize("backend", ["lazy", "cpsat", "mip"])
+@pytest.mark.parametrize("case", [("moons", 80, (2,), 0.5), ("circles", 80, (2,), 1.0), ("blobs", 60, (1,), 0.5),
+                                  ("moons", 120, (3,), 2.0)])
+def test_lower_bound_never_exceeds_the_incumbent(case, backend):
+    name, n, hidden, limit = case
+    X, y = _data(name, samples=n, seed=3)
+    sol = solve(X, y, hidden=hidden, backend=backend, objective="min-errors", time_limit=limit, seed=1)
+    if sol.lower_bound is not None and sol.train_errors is not None:
+        assert sol.lower_bound <= sol.train_errors, sol.message
+    if sol.status == Status.OPTIMAL:
+        assert sol.lower_bound == sol.train_errors
+
+
+def test_the_reported_bound_above_the_incumbent_is_gone():
+    # once: "100/200 errors, not proved optimal (at least 200 training errors)"
+    X, y = _data("moons", samples=200, seed=3)
+    sol = solve(X, y, hidden=(3,), objective="min-errors", time_limit=3, seed=1)
+    assert sol.lower_bound is None or sol.lower_bound <= sol.train_errors
+
+
+def test_min_errors_keeps_the_heuristics_network():
+    X, y = _data("moons", samples=100, seed=0)
+    trivial = int(min(np.sum(y == 0), np.sum(y == 1)))
+    sol = solve(X, y, hidden=(3,), objective="min-errors", time_limit=5, seed=0)
+    assert sol.train_errors < trivial
+    assert sol.stats["heuristic_runs"] >= 1
+
+
+def test_portfolio_finds_a_real_valued_fit_and_can_be_switched_off():
+    X, y = _data("moons", samples=80, seed=0)
+    sol = solve(X, y, hidden=(3,), time_limit=60, seed=0)
+    assert sol.status == Status.FEASIBLE and sol.train_errors == 0
+    assert sol.stats["heuristic_runs"] >= 1
+    pure = solve(X, y, hidden=(3,), time_limit=1, seed=0, backend_options=PURE)
+    assert "heuristic_runs" not in pure.stats
+
+
+def test_slices_replay_one_uninterrupted_search():
+    X, y = _data("moons", samples=60, seed=2)
+    problem = Problem.from_data(X, y, (2,))
+    whole = ftprop.search(problem, seed=5, config=ftprop.FTPropConfig(max_restarts=4))
+    slices = ftprop.Slices(problem, seed=5)
+    for _ in range(2):
+        parts = slices.next(2)
+    assert parts.restarts == whole.restarts and parts.found == whole.found
+    assert all(np.array_equal(a, b) for a, b in zip(parts.hidden_targets, whole.hidden_targets))
+
+
+AGREE = [i for i in INSTANCES if i.id in ("xor-h1", "xor-h2", "parity3-h2", "parity3-h3", "blobs3-h1")]
+
+
+@pytest.mark.parametrize("inst", AGREE, ids=lambda i: i.id)
+def test_lazily_added_pair_constraints_keep_every_answer(inst, monkeypatch):
+    eager = solve(inst.X, inst.y, hidden=inst.hidden, backend_options=PURE, seed=0)
+    monkeypatch.setattr(lazy_master, "LAZY_PAIRS_ABOVE", 0)  # every pair constraint on demand
+    lazy = solve(inst.X, inst.y, hidden=inst.hidden, backend_options=PURE, seed=0)
+    assert lazy.status == eager.status
+    assert lazy.proved_for == eager.proved_for
