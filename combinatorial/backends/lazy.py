@@ -21,8 +21,8 @@ Two shortcuts to a FEASIBLE, neither of which can produce an INFEASIBLE: a compl
 is LP-checked before the first master solve and returned if every unit fits; and (unless
 ``LazyOptions.heuristic`` is off) a portfolio: slices of full-batch FTPROP
 (:mod:`combinatorial.backends.ftprop`) take turns with master solves from the start, holding a
-fixed share of the elapsed time (75 % on real-valued inputs, where they find fits long before the
-master has cut away enough candidates; 20 % on ±1 inputs). A slice that fits ends the search;
+fixed share of the elapsed time (75 % on real-valued inputs, where a slice opens the search and finds fits long before the
+master has cut away enough candidates; 20 % on ±1 inputs, where the master goes first). A slice that fits ends the search;
 otherwise its network becomes the min-errors incumbent when it keeps more examples, and its
 targets hint the master.
 
@@ -198,8 +198,10 @@ class _Loop:
         """Is it the heuristic's turn? Its share of the time so far is below its target share."""
         if not self.own.heuristic or not self.problem.hidden:
             return False
+        if "heuristic_runs" not in self.stats:  # real-valued data: the heuristic opens
+            return self.share == HEURISTIC_SHARE
         elapsed = time.monotonic() - self.start
-        return self.stats.get("heuristic_time_s", 0.0) <= self.share * elapsed
+        return self.stats["heuristic_time_s"] < self.share * elapsed
 
     def heuristic(self) -> BackendResult | None:
         """One FTPROP slice: a fit ends the search; otherwise its network (with the examples it

@@ -1,0 +1,244 @@
+"""The default solver on real-valued toy data: minimum width, time to first fit and to proof,
+min-errors incumbents and bounds, against full-batch FTPROP (``--backend ftprop``).
+
+Instances: moons, circles, blobs (3 classes), iris, wine, breast cancer and digits 4-vs-9, at
+50 / 100 / 200 / 500 / 1000 points where the data set has them (fixed seeds; real data sets are
+subsampled by a seeded stratified draw). Per instance and backend (``auto`` = lazy with its
+portfolio, and ``ftprop``):
+
+  minwidth    widths 1, 2, ... with ``--per-width`` seconds each until the first fit: the minimum
+              width, whether the width below is proved infeasible, time to first fit (the fitting
+              width's solve), time to proof (the width below's solve)
+  min-errors  at widths 1..4, stopped at each of ``--budgets`` seconds: incumbent errors and the
+              proved lower bound (never above the incumbent; ftprop has none)
+
+    python benchmarks/toy_frontier.py                       # the full study (hours on 2 cores)
+    python benchmarks/toy_frontier.py --sizes 50 100 200 --per-width 20 --budgets 10
+    python benchmarks/toy_frontier.py --quick --out /tmp/tf  # smoke test (< 1 min)
+    python benchmarks/toy_frontier.py --report-only
+
+Appends one JSONL row per (instance, backend, task) to ``results/toy_frontier.jsonl`` and
+regenerates ``results/toy_frontier.md`` and ``results/toy_frontier.png`` (time to first fit vs
+points, per data set) from all rows; re-running skips rows already there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))  # run from a checkout without installing
+
+from ftprop.io import append_jsonl, atomic_write_text, read_jsonl, versions  # noqa: E402
+
+NAME = "toy_frontier"
+DATASETS = ("moons", "circles", "blobs", "iris", "wine", "breast-cancer", "digits-4v9")
+SIZES = (50, 100, 200, 500, 1000)
+BACKENDS = ("auto", "ftprop")
+
+
+@dataclass(frozen=True)
+class Config:
+    datasets: tuple = DATASETS
+    sizes: tuple = SIZES  # points per instance, where the data set has them
+    backends: tuple = BACKENDS
+    per_width: float = 60.0  # seconds per width in minwidth
+    max_width: int = 8  # minwidth gives up above this width
+    budgets: tuple = (10.0, 60.0)  # min-errors time limits
+    min_errors_widths: tuple = (1, 2, 3, 4)
+    seed: int = 0  # data draws and solver seeds
+    workers: int = 0  # CP-SAT threads; 0 = every core
+
+
+def instance(name: str, n: int, seed: int):
+    """(X, y) with n points, or None when the data set has fewer."""
+    from ftprop.datasets import DataOptions, load_dataset
+
+    if name in ("moons", "circles", "blobs"):
+        d = load_dataset(name, DataOptions(samples=n, seed=seed))
+        return d.X, d.y
+    d = load_dataset("digits", DataOptions(classes=(4, 9))) if name == "digits-4v9" else load_dataset(name)
+    if len(d.y) < n:
+        return None
+    from sklearn.model_selection import train_test_split
+
+    if len(d.y) == n:
+        return d.X, d.y
+    X, _, y, _ = train_test_split(d.X, d.y, train_size=n, stratify=d.y, random_state=seed)
+    return X, y
+
+
+def minwidth(X, y, backend: str, cfg: Config) -> dict:
+    from combinatorial import Status, solve
+
+    proof_time, proved_below, widths = None, False, []
+    for width in range(1, cfg.max_width + 1):
+        sol = solve(X, y, hidden=(width,), backend=backend, time_limit=cfg.per_width, seed=cfg.seed,
+                    workers=cfg.workers)
+        widths.append({"width": width, "status": sol.status.value, "time_s": round(sol.wall_time_s, 3)})
+        if sol.status == Status.FEASIBLE:
+            return {"min_width": width, "below_proved": proved_below, "time_to_fit_s": round(sol.wall_time_s, 3),
+                    "time_to_proof_s": proof_time, "widths": widths}
+        proved_below = sol.status == Status.INFEASIBLE
+        proof_time = round(sol.wall_time_s, 3) if proved_below else None
+    return {"min_width": None, "below_proved": proved_below, "time_to_fit_s": None,
+            "time_to_proof_s": proof_time, "widths": widths}
+
+
+def min_errors(X, y, backend: str, width: int, budget: float, cfg: Config) -> dict:
+    from combinatorial import solve
+
+    objective = "feasibility" if backend == "ftprop" else "min-errors"  # ftprop: its best network
+    sol = solve(X, y, hidden=(width,), backend=backend, objective=objective, time_limit=budget,
+                seed=cfg.seed, workers=cfg.workers)
+    return {"width": width, "budget_s": budget, "status": sol.status.value, "errors": sol.train_errors,
+            "lower_bound": sol.lower_bound, "time_s": round(sol.wall_time_s, 3)}
+
+
+def rows_for(name: str, n: int, backend: str, cfg: Config, done: set) -> list[dict]:
+    data = instance(name, n, cfg.seed)
+    if data is None:
+        return []
+    X, y = data
+    base = {"benchmark": NAME, "dataset": name, "n": n, "backend": backend, "seed": cfg.seed,
+            "cores": os.cpu_count(), "machine": platform.machine(), "versions": versions()}
+    out = []
+    if (name, n, backend, "minwidth") not in done:
+        out.append({**base, "task": "minwidth", **minwidth(X, y, backend, cfg)})
+    for width in cfg.min_errors_widths:
+        for budget in cfg.budgets:
+            if (name, n, backend, f"min-errors/{width}/{budget:g}") not in done:
+                out.append({**base, "task": f"min-errors/{width}/{budget:g}", **min_errors(X, y, backend, width, budget, cfg)})
+    return out
+
+
+def report(rows: list[dict]) -> str:
+    latest = {(r["dataset"], r["n"], r["backend"], r["task"]): r for r in rows}
+    inst = sorted({(k[0], k[1]) for k in latest}, key=lambda k: (DATASETS.index(k[0]) if k[0] in DATASETS else 99, k[1]))
+    lines = [f"# Toy frontier ({len(rows)} rows from `{NAME}.jsonl`)", "",
+             "Minimum single-hidden-layer width: `auto` (lazy with its FTPROP portfolio) against full-batch "
+             "FTPROP alone (`ftprop`, which proves nothing). `below proved`: the width below is proved "
+             "infeasible (all real weights).", "",
+             "| data set | n | backend | min width | below proved | time to fit s | time to proof s |",
+             "|---|---|---|---|---|---|---|"]
+    for ds, n in inst:
+        for b in BACKENDS:
+            r = latest.get((ds, n, b, "minwidth"))
+            if r:
+                lines.append(f"| {ds} | {n} | {b} | {r['min_width'] or '-'} | {'yes' if r['below_proved'] else 'no'} | "
+                             f"{_f(r['time_to_fit_s'])} | {_f(r['time_to_proof_s'])} |")
+    budgets = sorted({r["budget_s"] for r in rows if r["task"].startswith("min-errors")})
+    lines += ["", "Min-errors: incumbent errors / proved lower bound, per width and budget "
+              "(`ftprop`: its best network's errors, no bound).", "",
+              "| data set | n | backend | " + " | ".join(f"w{w} @{b:g}s" for w in (1, 2, 3, 4) for b in budgets) + " |",
+              "|---|---|---|" + "---|" * (4 * len(budgets))]
+    bad = 0
+    for ds, n in inst:
+        for b in BACKENDS:
+            cells = []
+            for w in (1, 2, 3, 4):
+                for budget in budgets:
+                    r = latest.get((ds, n, b, f"min-errors/{w}/{budget:g}"))
+                    if r is None:
+                        cells.append("")
+                        continue
+                    lb = r.get("lower_bound")
+                    bad += lb is not None and r["errors"] is not None and lb > r["errors"]
+                    cells.append(f"{r['errors']}" + ("" if lb is None else f" / {lb:g}"))
+            if any(cells):
+                lines.append(f"| {ds} | {n} | {b} | " + " | ".join(cells) + " |")
+    lines += ["", f"Bounds above incumbents: {bad}."]
+    ratios = []
+    for ds, n in inst:
+        a, f = latest.get((ds, n, "auto", "minwidth")), latest.get((ds, n, "ftprop", "minwidth"))
+        if a and f and a["time_to_fit_s"] and f["time_to_fit_s"] and a["min_width"] == f["min_width"]:
+            ratios.append(a["time_to_fit_s"] / f["time_to_fit_s"])
+    if ratios:
+        lines.append(f"Time to first fit, auto / ftprop at the same width: median {np.median(ratios):.2f}, "
+                     f"max {max(ratios):.2f} over {len(ratios)} instances.")
+    v = rows[-1]["versions"] if rows else {}
+    lines += ["", "Versions (latest row): " + ", ".join(f"{k} {x}" for k, x in v.items())]
+    return "\n".join(lines) + "\n"
+
+
+def _f(v) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for ds in DATASETS:
+        for b, style in zip(BACKENDS, ("-o", "--x")):
+            pts = sorted((r["n"], r["time_to_fit_s"]) for r in rows
+                         if r["task"] == "minwidth" and r["dataset"] == ds and r["backend"] == b and r["time_to_fit_s"])
+            if pts:
+                ax.plot(*zip(*pts), style, label=f"{ds} ({b})")
+    ax.set(xscale="log", yscale="log", xlabel="points", ylabel="time to first fit at the minimum width (s)")
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=120)
+    os.replace(tmp, path)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--datasets", nargs="*", choices=DATASETS)
+    ap.add_argument("--sizes", type=int, nargs="*")
+    ap.add_argument("--backends", nargs="*", choices=BACKENDS)
+    ap.add_argument("--per-width", type=float, help="seconds per width in minwidth (default 60)")
+    ap.add_argument("--budgets", type=float, nargs="*", help="min-errors time limits (default 10 60)")
+    ap.add_argument("--widths", type=int, nargs="*", help="min-errors widths (default 1 2 3 4)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="smoke test: moons and iris at 50 points, short limits")
+    ap.add_argument("--out", type=Path, default=ROOT / "results")
+    ap.add_argument("--report-only", action="store_true")
+    args = ap.parse_args(argv)
+    cfg = Config(seed=args.seed)
+    if args.quick:
+        cfg = replace(cfg, datasets=("moons", "iris"), sizes=(50,), per_width=5.0, max_width=4, budgets=(2.0,),
+                      min_errors_widths=(1, 2))
+    for field, value in (("datasets", args.datasets), ("sizes", args.sizes), ("backends", args.backends),
+                         ("budgets", args.budgets), ("min_errors_widths", args.widths)):
+        if value:
+            cfg = replace(cfg, **{field: tuple(value)})
+    if args.per_width:
+        cfg = replace(cfg, per_width=args.per_width)
+    jsonl, md, png = args.out / f"{NAME}.jsonl", args.out / f"{NAME}.md", args.out / f"{NAME}.png"
+    if not args.report_only:
+        print(f"config: {asdict(cfg)}", flush=True)
+        rows = read_jsonl(jsonl) if jsonl.exists() else []
+        done = {(r["dataset"], r["n"], r["backend"], r["task"]) for r in rows if r.get("seed") == cfg.seed}
+        for name in cfg.datasets:
+            for n in cfg.sizes:
+                for backend in cfg.backends:
+                    start = time.monotonic()
+                    new = rows_for(name, n, backend, cfg, done)
+                    append_jsonl(jsonl, new)
+                    if new:
+                        mw = next((r for r in new if r["task"] == "minwidth"), None)
+                        print(f"{name:14s} n={n:5d} {backend:7s} "
+                              + (f"min width {mw['min_width']} (below proved: {mw['below_proved']}) " if mw else "")
+                              + f"[{time.monotonic() - start:.1f} s]", flush=True)
+    rows = read_jsonl(jsonl) if jsonl.exists() else []
+    atomic_write_text(md, report(rows))
+    if rows:
+        plot(rows, png)
+    print(f"wrote {md}")
+
+
+if __name__ == "__main__":
+    main()
