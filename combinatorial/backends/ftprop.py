@@ -121,17 +121,11 @@ class Slices:
     the same restarts, in the same order, as one uninterrupted :func:`search` with this seed."""
 
     def __init__(self, problem: Problem, *, seed: int = 0, deadline: float | None = None,
-                 config: FTPropConfig | None = None, stop=None):
+                 config: FTPropConfig | None = None):
         self._search = _Search(problem, config or FTPropConfig(), seed, deadline)
-        self._search.stop = stop  # a threading.Event that ends the search like the deadline does
 
     def next(self, restarts: int) -> FTPropTrace:
         return self._search.run(more=restarts)
-
-    @property
-    def exhausted(self) -> bool:
-        """Past the deadline, stopped, or a fit found: further slices do nothing."""
-        return self._search.trace.found or self._search.out_of_time()
 
 
 class _Search:
@@ -144,13 +138,10 @@ class _Search:
         self.omega: dict[int, np.ndarray] = {}  # layer -> bit weights of the proposal it must meet
         self.cache: dict = {}  # soft fits by (inputs, targets, weights): candidates repeat often
         self.start = time.monotonic()
-        self.stop = None  # set by Slices
         scale = problem.Xu.std(axis=0)
         self.Xs = (problem.Xu - problem.Xu.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
 
     def out_of_time(self) -> bool:
-        if self.stop is not None and self.stop.is_set():
-            return True
         return self.deadline is not None and time.monotonic() >= self.deadline
 
     # --- the recursion --------------------------------------------------------------------

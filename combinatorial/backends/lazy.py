@@ -13,16 +13,17 @@ the fixed X, so the cut mentions targets only; from layer 2 up it also mentions 
 hidden targets of S (the shortcut's raw inputs are constants). When the master runs out of
 candidates, no real-weight network exists (``ALL_REAL_WEIGHTS``).
 
-The master (:mod:`combinatorial.backends.lazy_master`) gets constraints from
-:mod:`combinatorial.cuts` (distinct codes, monotone output, unateness on the first layer, equal
-inputs) and, unless switched off, symmetry breaking per hidden layer.
+The master (:mod:`combinatorial.backends.lazy_master`) gets constraints from :mod:`combinatorial.cuts` (distinct codes,
+monotone output, unateness on the first layer, equal inputs) and, unless switched off, symmetry
+breaking per hidden layer.
 
 Two shortcuts to a FEASIBLE, neither of which can produce an INFEASIBLE: a complete warm start
 is LP-checked before the first master solve and returned if every unit fits; and (unless
-``LazyOptions.heuristic`` is off) a portfolio (:mod:`combinatorial.backends.portfolio`):
-full-batch FTPROP runs in a thread beside the master from the start, one core each (CP-SAT
-releases the GIL while it searches). A fit stops the master's solve and is returned; otherwise
-FTPROP's best network becomes the min-errors incumbent when it keeps more examples, and its
+``LazyOptions.heuristic`` is off) a portfolio: slices of full-batch FTPROP
+(:mod:`combinatorial.backends.ftprop`) take turns with master solves from the start, holding a
+fixed share of the elapsed time (75 % on real-valued inputs, where a slice opens the search and finds fits long before the
+master has cut away enough candidates; 20 % on ±1 inputs, where the master goes first). A slice that fits ends the search;
+otherwise its network becomes the min-errors incumbent when it keeps more examples, and its
 targets hint the master.
 
 min-errors: Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
@@ -47,6 +48,13 @@ from .lazy_master import Master, normalise_hint, reason
 # A failing unit is re-checked with its certificate's examples removed, for up to this many
 # further disjoint certificates: more cuts per master solve, fewer master solves.
 EXTRA_CERTIFICATES = 2
+# The portfolio: full-batch FTPROP slices of this many restarts are interleaved with master
+# solves so that the heuristic's share of the elapsed time stays near HEURISTIC_SHARE (real-valued
+# inputs, where it finds fits long before the master has cut enough) or HEURISTIC_SHARE_PM1
+# (±1 inputs, where the master's valid constraints usually settle the answer first).
+HEURISTIC_RESTARTS = 2
+HEURISTIC_SHARE = 0.75
+HEURISTIC_SHARE_PM1 = 0.2
 # min-errors: rounds of greedy repair (drop one example per failing unit) per candidate.
 REPAIR_ROUNDS = 40
 
@@ -152,7 +160,10 @@ class _Loop:
             self.best, self.best_keep = _trivial(problem)
             self.hint_keep = self.best_keep
         self.bound = None
-        self.portfolio = None  # the FTPROP thread (portfolio.Heuristic), when on
+        self.start = time.monotonic()
+        pm1 = bool(np.all(np.abs(problem.Xu) == 1))
+        self.share = HEURISTIC_SHARE_PM1 if pm1 else HEURISTIC_SHARE
+        self.slices = None  # the FTPROP search of the portfolio, resumed slice by slice
         self.seen = None  # the last targets it handed over
 
     def result(self, status, **kw) -> BackendResult:
@@ -176,54 +187,52 @@ class _Loop:
         return None
 
     def loop(self) -> BackendResult:
-        portfolio = self.own.heuristic and bool(self.problem.hidden)
-        if portfolio:
-            from .portfolio import Heuristic
+        while True:
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                return self.stopped("time limit reached")
+            answer = self.heuristic() if self.heuristic_turn() else self.iteration()
+            if answer is not None:
+                return answer
 
-            self.portfolio = Heuristic(self.problem, seed=int(self.options.seed), deadline=self.deadline,
-                                       on_found=self.master.interrupt)
-            self.master.workers = max(1, self.master.workers - 1)
+    def heuristic_turn(self) -> bool:
+        """Is it the heuristic's turn? Its share of the time so far is below its target share."""
+        if not self.own.heuristic or not self.problem.hidden:
+            return False
+        if "heuristic_runs" not in self.stats:  # real-valued data: the heuristic opens
+            return self.share == HEURISTIC_SHARE
+        elapsed = time.monotonic() - self.start
+        return self.stats["heuristic_time_s"] < self.share * elapsed
+
+    def heuristic(self) -> BackendResult | None:
+        """One FTPROP slice: a fit ends the search; otherwise its network (with the examples it
+        gets right) may become the min-errors incumbent, and its targets the master's hint."""
+        start = time.monotonic()
         try:
-            while True:
-                answer = self.harvest()
-                if answer is None and self.deadline is not None and time.monotonic() >= self.deadline:
-                    answer = self.stopped("time limit reached")
-                if answer is None:
-                    answer = self.iteration()
-                if answer is not None:
-                    return answer
-        finally:
-            self.close()
+            return self._heuristic()
+        finally:  # all of it, fitting and hint included, counts against the heuristic's share
+            self.stats["heuristic_runs"] = self.stats.get("heuristic_runs", 0) + 1
+            self.stats["heuristic_time_s"] = round(self.stats.get("heuristic_time_s", 0.0) + time.monotonic() - start, 4)
 
-    def close(self) -> None:
-        if self.portfolio is not None:
-            self.portfolio.close()
-            self.stats["heuristic_restarts"] = self.portfolio.runs
-            self.stats["heuristic_time_s"] = round(self.portfolio.seconds, 4)
-            if self.portfolio.error:
-                self.stats["heuristic_error"] = self.portfolio.error
+    def _heuristic(self) -> BackendResult | None:
+        if self.slices is None:
+            from . import load
 
-    def harvest(self) -> BackendResult | None:
-        """What the portfolio's FTPROP thread has: a fit ends the search; otherwise its best
-        network may become the min-errors incumbent (when it keeps more examples), and its
-        targets the master's hint."""
-        if self.portfolio is None:
-            return None
-        targets, found = self.portfolio.take()
+            self.slices = load("ftprop").Slices(self.problem, seed=int(self.options.seed), deadline=self.deadline)
+        trace = self.slices.next(HEURISTIC_RESTARTS)
+        targets, found = trace.hidden_targets, trace.found
         if found:
-            targets = targets if targets is not None else self.seen
-            self.stats["found_by"] = "portfolio (full-batch FTPROP)"
+            self.stats["found_by"] = "primal heuristic (full-batch FTPROP)"
             if not self.min_errors:
                 return self.result(Status.FEASIBLE, hidden_targets=targets)
             return self.result(Status.OPTIMAL, hidden_targets=targets, kept=np.ones(self.problem.n_merged, bool),
                                proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0)
-        if targets is None:
+        if targets is None or targets is self.seen:  # nothing new since the last slice
             return None
         self.seen = targets
         realised, right = _realise(self.problem, targets, None)
         if self.min_errors and self.problem.counts[right].sum() > self.problem.counts[self.best_keep].sum():
             self.best, self.best_keep = realised, right
-            self.stats["incumbent_by"] = "portfolio (full-batch FTPROP)"
+            self.stats["incumbent_by"] = "primal heuristic (full-batch FTPROP)"
             self.hint_keep = right
         if self.hint is None or self.min_errors:
             self.hint = _hint_form(self.problem, realised, self.options, self.master)
@@ -236,8 +245,8 @@ class _Loop:
         stats["iterations"] += 1
         if bound is not None:
             self.bound = bound
-        if state == "interrupted":  # Ctrl-C, or the portfolio found a fit
-            return self.harvest() or self.stopped("interrupted")
+        if state == "interrupted":
+            return self.stopped("interrupted")
         if state == "unknown":
             return self.stopped("time limit reached")
         if state == "infeasible":  # min-errors always has keep = 0 available: feasibility only

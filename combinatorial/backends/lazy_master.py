@@ -49,16 +49,6 @@ class Master:
             model.maximize(sum(int(c) * k for c, k in zip(problem.counts, self.keep)))
         self.conflicts = 0
         self.seconds = 0.0
-        self.workers = options.resolved_workers()  # CP-SAT threads (the portfolio takes one)
-        self.solver = None  # the solver of the current (or last) solve
-        self.halted = False  # interrupt() was called: no further solve starts
-
-    def interrupt(self) -> None:
-        """Stop the current solve early (from another thread): the portfolio found a fit."""
-        self.halted = True
-        solver = self.solver
-        if solver is not None:
-            solver.stop_search()
 
     def _preconstrain(self):
         p, model = self.problem, self.model
@@ -159,16 +149,13 @@ class Master:
         if hint_keep is not None and self.keep is not None:
             for var, k in zip(self.keep, hint_keep):
                 model.add_hint(var, bool(k))
-        if self.halted:
-            return "interrupted", None, None, None
-        solver = self.solver = self.cp.CpSolver()
+        solver = self.cp.CpSolver()
         prm = solver.parameters
-        prm.num_workers = self.workers
+        prm.num_workers = self.options.resolved_workers()
         prm.random_seed = int(self.options.seed)
         if deadline is not None:
             prm.max_time_in_seconds = max(0.01, deadline - time.monotonic())
         status, interrupted = solve_keeping_sigint(solver, model, deadline=deadline)
-        interrupted = interrupted or self.halted
         if interrupted and status != self.cp.OPTIMAL:
             return "interrupted", None, None, None
         self.conflicts += solver.num_conflicts
