@@ -65,6 +65,7 @@ class Master:
         # Pair constraints (distinct codes, monotone output) are added all at once while few;
         # beyond that, only those the master's candidates break (add_violated_pairs).
         self.pending: dict[int, tuple[np.ndarray, np.ndarray, bool]] = {}
+        self.late_pairs: list[tuple[int, list]] = []  # (layer index, pairs) added after the start
         if not p.shortcut:  # with the shortcut the output also sees x: codes may coincide
             for l, t in enumerate(self.t):
                 monotone = self.monotone and l == len(self.t) - 1
@@ -95,8 +96,9 @@ class Master:
                 continue
             add = pre.add_monotone_output if monotone else pre.add_distinct_codes
             p = self.problem
-            added += add(self.model, self.t[l], p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]",
-                         pairs=list(zip(a[bad].tolist(), b[bad].tolist())))
+            pairs = list(zip(a[bad].tolist(), b[bad].tolist()))
+            added += add(self.model, self.t[l], p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]", pairs=pairs)
+            self.late_pairs.append((l, pairs))
             self.pending[l] = (a[~bad], b[~bad], monotone)
         self.stats["distinct_code_pairs"] += added
         return added
