@@ -14,7 +14,7 @@ portfolio, and ``ftprop``):
 
     python benchmarks/toy_frontier.py                       # the full study (hours on 2 cores)
     python benchmarks/toy_frontier.py --sizes 50 100 200 --per-width 20 --budgets 10
-    python benchmarks/toy_frontier.py --quick --out /tmp/tf  # smoke test (< 1 min)
+    python benchmarks/toy_frontier.py --quick --out /tmp/tf  # smoke test (seconds)
     python benchmarks/toy_frontier.py --report-only
 
 Appends one JSONL row per (instance, backend, task) to ``results/toy_frontier.jsonl`` and
@@ -203,14 +203,14 @@ def main(argv=None) -> None:
     ap.add_argument("--budgets", type=float, nargs="*", help="min-errors time limits (default 10 60)")
     ap.add_argument("--widths", type=int, nargs="*", help="min-errors widths (default 1 2 3 4)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--quick", action="store_true", help="smoke test: moons and iris at 50 points, short limits")
+    ap.add_argument("--quick", action="store_true", help="smoke test: moons at 50 points, short limits")
     ap.add_argument("--out", type=Path, default=ROOT / "results")
     ap.add_argument("--report-only", action="store_true")
     args = ap.parse_args(argv)
     cfg = Config(seed=args.seed)
     if args.quick:
-        cfg = replace(cfg, datasets=("moons", "iris"), sizes=(50,), per_width=5.0, max_width=4, budgets=(2.0,),
-                      min_errors_widths=(1, 2))
+        cfg = replace(cfg, datasets=("moons",), sizes=(50,), per_width=3.0, max_width=3, budgets=(1.0,),
+                      min_errors_widths=(1,))
     for field, value in (("datasets", args.datasets), ("sizes", args.sizes), ("backends", args.backends),
                          ("budgets", args.budgets), ("min_errors_widths", args.widths)):
         if value:

@@ -78,3 +78,21 @@ def test_lazily_added_pair_constraints_keep_every_answer(inst, monkeypatch):
     lazy = solve(inst.X, inst.y, hidden=inst.hidden, backend_options=PURE, seed=0)
     assert lazy.status == eager.status
     assert lazy.proved_for == eager.proved_for
+
+
+def test_frontier_benchmark_smoke(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "toy_frontier.py"
+    proc = subprocess.run([sys.executable, str(script), "--quick", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in (tmp_path / "toy_frontier.jsonl").read_text().splitlines()]
+    assert {r["backend"] for r in rows} == {"auto", "ftprop"}
+    assert {r["task"] for r in rows} == {"minwidth", "min-errors/1/1"}
+    assert all(r["seed"] == 0 and "versions" in r for r in rows)
+    report = (tmp_path / "toy_frontier.md").read_text()
+    assert "Bounds above incumbents: 0." in report and (tmp_path / "toy_frontier.png").stat().st_size > 0
