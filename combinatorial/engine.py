@@ -48,7 +48,20 @@ def solve(X, y=None, hidden=(), *, shortcut: bool = False, options: SolveOptions
         result = _single_layer(problem)
     else:
         result = backends.load(name).run(problem, options, deadline)
-    return finish(problem, result, name, options, start)
+    solution = finish(problem, result, name, options, start)
+    return solution if options.proof is None else _with_proof(problem, solution, options)
+
+
+def _with_proof(problem: Problem, solution: Solution, options: SolveOptions) -> Solution:
+    """Write the proof file and say so in ``certificate``; where the answer has no certificate
+    (limits, optimality, backends that keep no log) say that instead, never nothing."""
+    from .proof import NO_CERTIFICATE, ProofError, write
+
+    try:
+        written = write(options.proof, problem, solution, options)
+    except ProofError as exc:
+        written = {"kind": "none", "file": None, "checked": False, "note": f"{NO_CERTIFICATE}: {exc}"}
+    return replace(solution, certificate={**(solution.certificate or {}), **written})
 
 
 def _route(options: SolveOptions) -> bool:

@@ -1,0 +1,364 @@
+r"""Proof files: every definite answer of an exact solve, in a form an outside program can check.
+
+A proof file is a ZIP archive (deflated) holding ``certificate.json`` and, for a ``drup``
+certificate, ``master.cnf`` and ``refutation.drup``. ``certificate.json`` states the claim
+(``feasible`` / ``infeasible``), the sha256 fingerprint of the data as merged
+(:func:`fingerprint`), the architecture and the options that shape the constraints. Kinds:
+
+* ``weights`` (FEASIBLE): the network, every weight an exact rational ``"p/q"`` (the float the
+  engine fitted, at its exact value). A checker runs the forward pass in rationals with
+  sign(0) = +1 and compares with every label.
+* ``conflict`` (INFEASIBLE): two original examples with one input and two labels.
+* ``farkas`` (INFEASIBLE, no hidden layer): output unit k, examples, multipliers lam with
+  lam >= 0, sum lam > 0 and sum_i lam_i t_i [x_i, 1] = 0.
+* ``drup`` (INFEASIBLE, ``lazy`` backend): the lazy master's final CNF in DIMACS
+  (``master.cnf``: ``c v N NAME`` names every variable, ``c o TAG`` sets the origin of the
+  clauses that follow), one Farkas certificate per no-good in ``certificate.json``, a DRUP
+  refutation of that CNF by CaDiCaL (``refutation.drup``), and the same refutation trimmed to
+  the lemmas the empty clause needs, each with the ids of the clauses its unit propagation uses
+  (``refutation.lrat``, LRAT without RAT steps: ``id lits 0 hints 0``; clause k of
+  ``master.cnf`` has id k). The hints come from :mod:`combinatorial.proof_hints`; a checker
+  trusts none of them, it only checks each lemma on its hints.
+
+Why UNSAT of the tagged CNF proves that no network exists (what a checker must establish):
+
+1. Take any network N with real weights that fits the merged data. Shift each unit's bias by a
+   tiny epsilon > 0 so that no pre-activation is exactly 0 on the finitely many examples: every
+   output stays the same (z >= 0 becomes z > 0, z < 0 stays negative). Negating a hidden unit
+   (its incoming weights and bias, and the matching outgoing weights of the layer above) now
+   flips its outputs exactly and keeps the function; permuting a layer's units keeps it too.
+2. Layer by layer, from the input side: negate units that are -1 on merged example 0 (or, on
+   the last hidden layer when the output is monotone, units whose weight into the single output
+   unit is negative), then sort the columns of targets lexicographically non-increasing. Each
+   step only changes weights of the layer and the one above, never another layer's outputs.
+3. The transformed network N' is a real network fitting the data. Its actual hidden outputs,
+   with the auxiliary variables given their intended meaning (``diff``: the two codes differ in
+   unit j; ``above``: unit j is +1 on the positive and -1 on the negative example; ``s``: the
+   sign of w_jk; ``lex``: the two columns agree before example i), satisfy every clause of every
+   family: distinct codes and monotone output (the rest of N' is a function of the code,
+   monotone non-decreasing when the outgoing weights are >= 0), unateness and equal inputs (a
+   first-layer unit is sign(w . x + b)), and symmetry breaking (step 2).
+4. Every no-good clause says "not (unit j of layer l has these targets on S and its inputs on S
+   have these values)". The Farkas identity sum lam_i t_i [u_i, 1] = 0 rules this out for every
+   real (w, b) under the sign rule, for t and for -t alike, and for every unit of the layer (they
+   share their inputs). So N' satisfies every no-good too, whatever the symmetry breaking did:
+   a no-good is valid for *every* real network, not only for the canonical one.
+
+So N' gives a satisfying assignment of the whole CNF; a refutation of the CNF rules out every N.
+Symmetry breaking is valid only as a family (it picks one representative per class), which is
+why a checker regenerates each family from the data and architecture and requires every tagged
+clause to belong to its family, and why the families depend on the options recorded here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import zipfile
+from fractions import Fraction
+
+import numpy as np
+
+from .proof_hints import HintError, lrat
+
+FORMAT = "ftprop-proof"
+VERSION = 1
+# the constraint family of each function that adds clauses to the master (cuts.py, symmetry.py)
+FAMILIES = {
+    "add_distinct_codes": "distinct-codes",
+    "add_monotone_output": "monotone-output",
+    "add_unateness": "unateness",
+    "add_equal_inputs": "equal-inputs",
+    "add_cpsat_symmetry_breaking": "symmetry",
+}
+NO_CERTIFICATE = "solver's word, no certificate"
+
+
+class ProofError(RuntimeError):
+    """The answer cannot be turned into a checkable proof (the reason is the message)."""
+
+
+def fingerprint(Xu, Yu) -> str:
+    """sha256 of the merged data's canonical bytes: a header line ``ftprop-merged-v1 m d k``,
+    then the merged inputs as little-endian float64 (row-major), then the ±1 targets as int8."""
+    Xu = np.ascontiguousarray(np.asarray(Xu, dtype="<f8"))
+    Yu = np.ascontiguousarray(np.asarray(Yu, dtype="i1"))
+    h = hashlib.sha256(f"ftprop-merged-v1 {Xu.shape[0]} {Xu.shape[1]} {Yu.shape[1]}\n".encode())
+    h.update(Xu.tobytes())
+    h.update(Yu.tobytes())
+    return h.hexdigest()
+
+
+def _header(problem, options, kind: str, claim: str) -> dict:
+    from .solution import versions
+
+    monotone = bool(options.symmetry_breaking and problem.n_outputs == 1 and not problem.shortcut)
+    return {
+        "format": FORMAT, "version": VERSION, "kind": kind, "claim": claim,
+        "data": {"sha256": fingerprint(problem.Xu, problem.Yu), "examples": problem.n_examples,
+                 "merged_examples": problem.n_merged, "inputs": problem.n_inputs, "outputs": problem.n_outputs},
+        "architecture": {"hidden": list(problem.hidden), "shortcut": bool(problem.shortcut), "sizes": problem.sizes},
+        "options": {"objective": options.objective, "backend": options.backend,
+                    "symmetry_breaking": bool(options.symmetry_breaking), "monotone_output": monotone},
+        "generated_by": versions((*_engine_distributions(), "python-sat")),
+    }
+
+
+def _engine_distributions():
+    from .solution import ENGINE_DISTRIBUTIONS
+
+    return ENGINE_DISTRIBUTIONS
+
+
+def write(path, problem, solution, options) -> dict:
+    """Write the proof of ``solution`` to ``path`` (atomically); returns what the answer's
+    ``certificate`` gains: kind, file, checked (False: nobody has checked it yet), sizes, times.
+    Raises :class:`ProofError` when the answer has no certificate (the message says why)."""
+    from .solution import Status
+
+    start = time.monotonic()
+    if options.objective != "feasibility":
+        raise ProofError(f"objective {options.objective}: optimality is not certified")
+    cert = solution.certificate or {}
+    if solution.status == Status.FEASIBLE and solution.layers is not None and solution.train_errors == 0:
+        body, members = _weights(problem, options, solution.layers), {}
+    elif solution.status == Status.INFEASIBLE and cert.get("kind") == "conflict":
+        body, members = _header(problem, options, "conflict", "infeasible"), {}
+        body["examples"] = [int(i) for i in cert["examples"]]
+    elif solution.status == Status.INFEASIBLE and cert.get("kind") == "farkas":
+        body, members = _header(problem, options, "farkas", "infeasible"), {}
+        body.update({k: cert[k] for k in ("unit", "examples", "multipliers")})
+    elif solution.status == Status.INFEASIBLE and solution.backend == "lazy" and solution.trace is not None:
+        body, members = _drup(problem, options, solution.trace)
+    elif solution.status == Status.INFEASIBLE:
+        raise ProofError(f"backend {solution.backend} does not log its refutation")
+    else:
+        raise ProofError(f"a {solution.status.value} answer proves nothing")
+    body["times"] = {**body.get("times", {}), "write_s": round(time.monotonic() - start, 4)}
+    data = _archive(body, members)
+    _atomic_write_bytes(path, data)
+    body["times"]["write_s"] = round(time.monotonic() - start, 4)
+    return {"kind": body["kind"], "file": str(path), "checked": False, "bytes": len(data), "write_s": body["times"]["write_s"],
+            **{k: v for k, v in body.get("sizes", {}).items()}}
+
+
+def _weights(problem, options, layers) -> dict:
+    body = _header(problem, options, "weights", "feasible")
+    body["layers"] = [
+        {"W": [[_exact(v) for v in row] for row in np.atleast_2d(np.asarray(L["W"], dtype=float))],
+         "b": [_exact(v) for v in np.asarray(L["b"], dtype=float).reshape(-1)]}
+        for L in layers
+    ]
+    return body
+
+
+def _exact(v) -> str:
+    return str(Fraction(float(v)))
+
+
+def _drup(problem, options, master) -> tuple[dict, dict]:
+    """The master's CNF with origins, its no-goods' Farkas certificates and CaDiCaL's refutation."""
+    if getattr(master, "tainted", None):
+        raise ProofError(f"a cut rests on a numerically undecided unit ({master.tainted})")
+    names, clauses, tags = master_cnf(master)
+    body = _header(problem, options, "drup", "infeasible")
+    if body["options"]["monotone_output"] != bool(master.monotone):
+        raise ProofError("the master's monotone-output setting differs from the proof's")
+    body["nogoods"] = []
+    for record in master.nogoods:
+        if record["multipliers"] is None:
+            raise ProofError(f"no-good on layer {record['layer']} has no Farkas certificate")
+        body["nogoods"].append({"layer": int(record["layer"]), "unit": int(record["unit"]),
+                                "examples": [int(i) for i in record["examples"]],
+                                "multipliers": [str(Fraction(v)) for v in record["multipliers"]]})
+    start = time.monotonic()
+    refutation, solver = refute(clauses)
+    solved = time.monotonic()
+    try:
+        hinted, kept = lrat(clauses, refutation)
+    except HintError as exc:
+        raise ProofError(f"CaDiCaL's refutation does not replay: {exc}") from None
+    cnf = dimacs(names, clauses, tags)
+    body["refutation"] = {"solver": solver, "solve_s": round(solved - start, 4),
+                          "hints_s": round(time.monotonic() - solved, 4),
+                          "cpsat_master_s": round(float(getattr(master, "seconds", 0.0)), 4)}
+    body["sizes"] = {"variables": len(names), "clauses": len(clauses), "nogoods": len(body["nogoods"]),
+                     "drup_lemmas": sum(1 for line in refutation if not line.startswith("d")),
+                     "lrat_lemmas": kept}
+    return body, {"master.cnf": cnf, "refutation.drup": "\n".join(refutation) + "\n",
+                  "refutation.lrat": "\n".join(hinted) + "\n"}
+
+
+def refute(clauses) -> tuple[list[str], str]:
+    """CaDiCaL's DRUP refutation of ``clauses`` (lines without the trailing newline)."""
+    from pysat.solvers import Cadical195
+
+    with Cadical195(bootstrap_with=clauses, with_proof=True) as solver:
+        if solver.solve():
+            raise ProofError("CaDiCaL finds the master's CNF satisfiable: the proof file would not match the master")
+        lines = list(solver.get_proof())
+    if not lines or lines[-1].strip() != "0":
+        lines.append("0")
+    return lines, "CaDiCaL 1.9.5 (python-sat)"
+
+
+def dimacs(names: list[str], clauses: list[list[int]], tags: list[str]) -> str:
+    out = [f"c ftprop master CNF: {len(names)} variables, {len(clauses)} clauses",
+           f"p cnf {len(names)} {len(clauses)}"]
+    out += [f"c v {i} {name}" for i, name in enumerate(names, 1)]
+    last = None
+    for clause, tag in zip(clauses, tags):
+        if tag != last:
+            out.append(f"c o {tag}")
+            last = tag
+        out.append(" ".join(map(str, clause)) + " 0")
+    return "\n".join(out) + "\n"
+
+
+def _archive(body: dict, members: dict) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("certificate.json", json.dumps(body, indent=1))
+        for name, text in members.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+def _atomic_write_bytes(path, data: bytes) -> None:
+    """Readers see the old file or the whole new one (the engine cannot import ftprop.io)."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# --- the master's CNF ----------------------------------------------------------------------
+
+
+class _Lit:
+    """A literal of :class:`_Recorder`: speaks the part of CP-SAT's API the families use."""
+
+    __slots__ = ("var", "positive", "name")
+
+    def __init__(self, var: int, positive: bool, name: str):
+        self.var, self.positive, self.name = var, positive, name
+
+    def Not(self) -> "_Lit":  # noqa: N802 - CP-SAT's spelling
+        return _Lit(self.var, not self.positive, self.name)
+
+    def __eq__(self, other):  # ``t == 1`` and ``t == u``, as CP-SAT's linear equalities
+        return ("eq", self, other)
+
+    __hash__ = object.__hash__
+
+    @property
+    def dimacs(self) -> int:
+        return self.var if self.positive else -self.var
+
+
+class _Recorder:
+    """Records clauses in CNF as the valid-constraint families add them, tagged with the family
+    (the function of cuts.py / symmetry.py that added them, found on the call stack)."""
+
+    def __init__(self):
+        self.names: list[str] = []
+        self.clauses: list[list[int]] = []
+        self.tags: list[str] = []
+        self.calls = 0  # constraints added through the API: CP-SAT's model has as many
+
+    def new_bool_var(self, name: str) -> _Lit:
+        self.names.append(name)
+        return _Lit(len(self.names), True, name)
+
+    NewBoolVar = new_bool_var
+
+    def add_bool_or(self, lits) -> None:
+        self.calls += 1
+        self._clause([l.dimacs for l in lits])
+
+    AddBoolOr = add_bool_or
+
+    def add_implication(self, a: _Lit, b: _Lit) -> None:
+        self.calls += 1
+        self._clause([-a.dimacs, b.dimacs])
+
+    def add(self, constraint) -> None:
+        self.calls += 1
+        kind, a, b = constraint if isinstance(constraint, tuple) and len(constraint) == 3 else (None, None, None)
+        if kind != "eq" or not isinstance(a, _Lit):
+            raise ProofError(f"unsupported constraint in the master: {constraint!r}")
+        if isinstance(b, _Lit):  # a == b
+            self._clause([-a.dimacs, b.dimacs])
+            self._clause([a.dimacs, -b.dimacs])
+        elif b in (0, 1):
+            self._clause([a.dimacs if b == 1 else -a.dimacs])
+        else:
+            raise ProofError(f"unsupported constraint in the master: {a.name} == {b!r}")
+
+    Add = add
+
+    def __getattr__(self, name):
+        raise ProofError(f"the master uses {name}, which the proof writer cannot translate to CNF")
+
+    def _clause(self, lits: list[int]) -> None:
+        frame, tag = sys._getframe(2), None
+        while frame is not None and tag is None:
+            tag = FAMILIES.get(frame.f_code.co_name)
+            frame = frame.f_back
+        if tag is None:
+            raise ProofError("a master constraint comes from no known family of valid constraints")
+        self.clauses.append(lits)
+        self.tags.append(tag)
+
+
+def master_cnf(master) -> tuple[list[str], list[list[int]], list[str]]:
+    """Variable names, clauses (DIMACS literals) and their origins for the master's model: its
+    valid constraints re-recorded through the master's own ``_preconstrain`` (so the families are
+    exactly the master's), then every logged no-good, tagged ``nogood N``."""
+    from .backends.lazy_master import Master
+
+    if master.keep is not None:
+        raise ProofError("min-errors masters are not certified")
+    rec = _Recorder()
+    shell = object.__new__(Master)
+    shell.problem, shell.options, shell.model, shell.keep = master.problem, master.options, rec, None
+    shell.stats = {"distinct_code_pairs": 0, "unateness_clauses": 0, "symmetry_clauses": 0}
+    shell.t = [[[rec.new_bool_var(f"t[{l + 1}][{j}][{i}]") for i in range(master.problem.n_merged)]
+                for j in range(w)] for l, w in enumerate(master.problem.hidden)]
+    Master._preconstrain(shell)
+    if shell.monotone != master.monotone:
+        raise ProofError("re-recording the master's constraints gave another monotone setting")
+    index = {name: i for i, name in enumerate(rec.names, 1)}
+    n_nogood_clauses = 0
+    for n, record in enumerate(master.nogoods):
+        for clause in record["clauses"]:
+            try:
+                lits = [-index[name] if value > 0 else index[name] for name, value in clause]
+            except KeyError as exc:
+                raise ProofError(f"no-good {n} mentions {exc.args[0]}, not a variable of the master") from None
+            rec.clauses.append(lits)
+            rec.tags.append(f"nogood {n}")
+            n_nogood_clauses += 1
+    proto = getattr(master.model, "Proto", None)
+    if proto is not None and len(proto().constraints) != rec.calls + n_nogood_clauses:
+        raise ProofError(f"the master holds {len(proto().constraints)} constraints, the proof "
+                         f"{rec.calls + n_nogood_clauses}: its families changed")
+    return rec.names, rec.clauses, rec.tags
