@@ -81,6 +81,9 @@ def check(path, X, y) -> Verdict:
         claim, stats = _check(body, members, X, np.asarray(y), Xu, Yu)
     except _Invalid as exc:
         return Verdict(False, str(exc), stats={"check_s": round(time.monotonic() - start, 4)})
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:  # fields of the wrong shape
+        return Verdict(False, f"malformed proof ({type(exc).__name__}: {exc})",
+                       stats={"check_s": round(time.monotonic() - start, 4)})
     return Verdict(True, "", claim, {**stats, "check_s": round(time.monotonic() - start, 4)})
 
 
@@ -200,3 +203,12 @@ def _check_drup(body, members, Xu, Yu, hidden, shortcut) -> dict:
     lemmas = check_refutation(clauses, members["refutation.lrat"])
     return {"variables": len(names), "clauses": len(clauses), "nogoods": len(body.get("nogoods") or []),
             "refutation_lemmas": lemmas, "drup_s": round(time.monotonic() - start, 4)}
+
+
+def confirm(certificate: dict | None, X, y) -> dict | None:
+    """``certificate`` (a solve's) with ``checked`` set by checking its file now, and the verdict."""
+    if not certificate or not certificate.get("file"):
+        return certificate
+    verdict = check(certificate["file"], X, y)
+    return {**certificate, "checked": verdict.valid, "check": verdict.line(),
+            "check_s": verdict.stats.get("check_s")}

@@ -21,7 +21,7 @@ OPTIONAL_MODULES = {
 }
 
 # name -> module under ftprop.commands; the order is the order shown in --help.
-COMMANDS = ("solve", "minwidth", "train", "compare")
+COMMANDS = ("solve", "minwidth", "check", "train", "compare")
 
 
 class _Parser(argparse.ArgumentParser):
