@@ -1,0 +1,245 @@
+"""Proof files: every definite answer is checked by ftprop.check, and every tampering is caught."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import zipfile
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from combinatorial import Status, solve
+from ftprop import cli
+from ftprop.check import check
+
+pytest.importorskip("pysat")
+pytest.importorskip("drup")
+
+
+def parity(n):
+    X = np.array(list(itertools.product([-1, 1], repeat=n)), dtype=float)
+    return X, np.prod(X, axis=1).astype(int)
+
+
+# small instances whose lazy proofs need no-goods on every kind of layer (found by a seed search)
+ONE_LAYER = ([[0, 0], [1, 2], [-2, -2], [2, 2], [-1, -1], [2, 0], [-1, 2], [-1, 0]], [1, 1, 0, 0, 1, 1, 1, 1])
+TWO_LAYERS = ([[1, 2], [-2, -2], [0, 0], [1, -1], [-2, -1], [0, -1], [2, 0], [1, 1]], [0, 1, 0, 0, 1, 0, 0, 1])
+SHORTCUT = ([[2, -1], [-1, 0], [-2, -1], [-2, -2], [0, -1], [-1, 1], [1, 2], [-2, 0], [-1, -2], [1, -2]],
+            [1, 1, 0, 1, 0, 0, 1, 1, 1, 0])
+MULTI = ([[2, -1], [-2, -1], [0, 2], [0, -2], [-1, 1], [2, 1], [2, -2], [2, -2]], [2, 2, 2, 2, 1, 1, 0, 0])
+
+
+def prove(tmp_path, X, y, hidden, name="p.proof", **kw):
+    path = tmp_path / name
+    sol = solve(np.asarray(X, dtype=float), np.asarray(y), hidden=hidden, backend="lazy", workers=1,
+                proof=str(path), **kw)
+    return path, sol
+
+
+CASES = {
+    "xor": (*parity(2), (1,), {}),
+    "parity-3": (*parity(3), (2,), {}),
+    "parity-4": (*parity(4), (3,), {}),
+    "parity-3 two layers": (*parity(3), (2, 1), {}),
+    "parity-3 no symmetry breaking": (*parity(3), (2,), {"symmetry_breaking": False}),
+    "no-goods on layer 1": (*ONE_LAYER, (1,), {}),
+    "no-goods on two layers": (*TWO_LAYERS, (2, 1), {}),
+    "shortcut": (*SHORTCUT, (1,), {"shortcut": True}),
+    "multi-class": (*MULTI, (2,), {}),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_infeasible_answers_carry_proofs_that_check(tmp_path, name):
+    X, y, hidden, kw = CASES[name]
+    path, sol = prove(tmp_path, X, y, hidden, **kw)
+    assert sol.status == Status.INFEASIBLE
+    assert sol.certificate["kind"] == "drup" and sol.certificate["file"] == str(path)
+    verdict = check(path, X, y)
+    assert verdict.valid, verdict.reason
+    assert "real weights" in verdict.claim
+
+
+def test_no_goods_are_exercised_on_hidden_and_output_layers():
+    # the cases above would test little if the valid constraints alone refuted them
+    for name, layers in (("no-goods on layer 1", {1}), ("no-goods on two layers", {1, 2}), ("shortcut", {2})):
+        X, y, hidden, kw = CASES[name]
+        sol = solve(np.asarray(X, float), np.asarray(y), hidden=hidden, backend="lazy", workers=1, **kw)
+        assert layers <= {g["layer"] for g in sol.trace.nogoods}, name
+
+
+@pytest.mark.parametrize("hidden,shortcut", [((2,), False), ((1,), True), ((2, 2), False), ((), False)])
+def test_feasible_answers_carry_exact_weights(tmp_path, hidden, shortcut):
+    X, y = parity(2) if not shortcut else parity(3)
+    if hidden == ():
+        X, y = parity(2)[0], np.array([0, 0, 0, 1])  # AND: one unit
+    path, sol = prove(tmp_path, X, y, hidden, shortcut=shortcut)
+    assert sol.status == Status.FEASIBLE and sol.certificate["kind"] == "weights"
+    assert check(path, X, y).valid
+
+
+def test_farkas_and_conflict_certificates_check(tmp_path):
+    X, y = parity(2)
+    path, sol = prove(tmp_path, X, y, ())
+    assert sol.certificate["kind"] == "farkas" and check(path, X, y).valid
+    Xc, yc = np.array([[0.0], [1.0], [0.0]]), np.array([0, 1, 1])
+    path, sol = prove(tmp_path, Xc, yc, (3,), name="c.proof")
+    assert sol.certificate["kind"] == "conflict" and check(path, Xc, yc).valid
+    assert not check(path, Xc, np.array([0, 1, 0])).valid
+
+
+# --- tampering ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    X, y, hidden, kw = CASES["no-goods on two layers"]
+    path, sol = prove(tmp_path_factory.mktemp("proof"), X, y, hidden, **kw)
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n).decode() for n in z.namelist()}
+    return np.asarray(X, float), np.asarray(y), members
+
+
+def rewrite(tmp_path, members, **changes):
+    path = tmp_path / "tampered.proof"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in {**members, **changes}.items():
+            z.writestr(name, text)
+    return path
+
+
+def edit_clause(cnf: str, tag: str, edit) -> str:
+    """Apply ``edit`` to the first clause line after ``c o <tag>``."""
+    lines, inside = cnf.splitlines(), False
+    for k, line in enumerate(lines):
+        if line.startswith("c o "):
+            inside = line == f"c o {tag}"
+        elif inside and not line.startswith(("c", "p")):
+            lines[k] = edit(line)
+            break
+    else:
+        raise AssertionError(f"no {tag} clause")
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+def test_the_untouched_base_is_valid(base, tmp_path):
+    X, y, members = base
+    assert check(rewrite(tmp_path, members), X, y).valid
+
+
+def negate_first(line):
+    lits = line.split()
+    return " ".join([str(-int(lits[0]))] + lits[1:])
+
+
+@pytest.mark.parametrize("tag", ["unateness", "distinct-codes", "symmetry", "nogood 0"])
+def test_a_flipped_literal_is_caught(base, tmp_path, tag):
+    X, y, members = base
+    cnf = edit_clause(members["master.cnf"], tag, negate_first)
+    verdict = check(rewrite(tmp_path, members, **{"master.cnf": cnf}), X, y)
+    assert not verdict.valid
+
+
+def test_a_dropped_clause_is_caught(base, tmp_path):
+    X, y, members = base
+    lines = members["master.cnf"].splitlines()
+    header = next(k for k, l in enumerate(lines) if l.startswith("p cnf"))
+    _, _, v, c = lines[header].split()
+    first = next(k for k, l in enumerate(lines) if k > header and not l.startswith("c"))
+    del lines[first]
+    lines[header] = f"p cnf {v} {int(c) - 1}"
+    verdict = check(rewrite(tmp_path, members, **{"master.cnf": "\n".join(lines) + "\n"}), X, y)
+    assert not verdict.valid and "refutation" in verdict.reason
+
+
+def test_a_false_tag_is_caught(base, tmp_path):
+    X, y, members = base
+    cnf = members["master.cnf"].replace("c o unateness", "c o symmetry", 1)
+    verdict = check(rewrite(tmp_path, members, **{"master.cnf": cnf}), X, y)
+    assert not verdict.valid and "symmetry" in verdict.reason
+
+
+def test_wrong_multipliers_are_caught(base, tmp_path):
+    X, y, members = base
+    body = json.loads(members["certificate.json"])
+    for record in body["nogoods"]:
+        record["multipliers"][0] = str(2 * Fraction(record["multipliers"][0]) + 1)
+    verdict = check(rewrite(tmp_path, members, **{"certificate.json": json.dumps(body)}), X, y)
+    assert not verdict.valid and "Farkas" in verdict.reason
+
+
+def test_a_truncated_refutation_is_caught(base, tmp_path):
+    X, y, members = base
+    steps = members["refutation.lrat"].splitlines()
+    short = "\n".join(steps[: len(steps) // 2]) + "\n"
+    verdict = check(rewrite(tmp_path, members, **{"refutation.lrat": short}), X, y)
+    assert not verdict.valid and "empty clause" in verdict.reason
+
+
+def test_a_lemma_that_does_not_follow_is_caught(base, tmp_path):
+    X, y, members = base
+    steps = members["refutation.lrat"].splitlines()
+    cid, rest = steps[0].split(" ", 1)
+    lits, hints = rest.split(" 0 ", 1)
+    steps[0] = f"{cid} {' '.join(lits.split()[:-1]) if len(lits.split()) > 1 else ''} 0 {hints}".replace("  ", " ")
+    verdict = check(rewrite(tmp_path, members, **{"refutation.lrat": "\n".join(steps) + "\n"}), X, y)
+    assert not verdict.valid
+
+
+def test_other_data_and_other_architecture_are_caught(base, tmp_path):
+    X, y, members = base
+    assert "data differ" in check(rewrite(tmp_path, members), X, 1 - y).reason
+    for hidden in ([3, 1], [2, 2], [2]):
+        body = json.loads(members["certificate.json"])
+        body["architecture"]["hidden"] = hidden
+        verdict = check(rewrite(tmp_path, members, **{"certificate.json": json.dumps(body)}), X, y)
+        assert not verdict.valid, hidden
+    body = json.loads(members["certificate.json"])
+    body["options"]["symmetry_breaking"] = False
+    assert not check(rewrite(tmp_path, members, **{"certificate.json": json.dumps(body)}), X, y).valid
+
+
+def test_tampered_weights_are_caught(tmp_path):
+    X, y = parity(2)
+    path, _ = prove(tmp_path, X, y, (2,))
+    with zipfile.ZipFile(path) as z:
+        body = json.loads(z.read("certificate.json"))
+    body["layers"][-1]["b"][0] = "1000"
+    verdict = check(rewrite(tmp_path, {"certificate.json": json.dumps(body)}), X, y)
+    assert not verdict.valid and "misses" in verdict.reason
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def test_solve_proof_check_and_ftprop_check(tmp_path, capsys):
+    path = tmp_path / "p3.proof"
+    assert cli.main(["solve", "--dataset", "parity-3", "--hidden", "2", "--workers", "1",
+                     "--proof", str(path), "--check", "--json"]) == 0
+    cert = json.loads(capsys.readouterr().out)["certificate"]
+    assert cert["kind"] == "drup" and cert["file"] == str(path) and cert["checked"] is True
+    assert cli.main(["check", str(path), "--dataset", "parity-3"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "VALID"
+    assert cli.main(["check", str(path), "--dataset", "parity-4"]) == 1
+    assert capsys.readouterr().out.startswith("INVALID: the data differ")
+
+
+def test_bad_input_to_check_is_one_line_and_exit_2(tmp_path, capsys):
+    junk = tmp_path / "junk.proof"
+    junk.write_text("not a proof")
+    for target in (junk, tmp_path / "missing.proof"):
+        assert cli.main(["check", str(target), "--dataset", "xor"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error: ")
+
+
+def test_answers_without_a_certificate_say_so(tmp_path, capsys):
+    assert cli.main(["solve", "--dataset", "parity-3", "--hidden", "2", "--backend", "cpsat", "--workers", "1",
+                     "--proof", str(tmp_path / "c.proof")]) == 0
+    assert "solver's word, no certificate" in capsys.readouterr().out
+    sol = solve(*parity(3), hidden=(2,), backend="lazy", objective="min-errors", workers=1,
+                proof=str(tmp_path / "m.proof"))
+    assert sol.certificate["kind"] == "none" and "solver's word" in sol.certificate["note"]
+    assert not (tmp_path / "m.proof").exists()
