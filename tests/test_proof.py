@@ -243,3 +243,16 @@ def test_answers_without_a_certificate_say_so(tmp_path, capsys):
                 proof=str(tmp_path / "m.proof"))
     assert sol.certificate["kind"] == "none" and "solver's word" in sol.certificate["note"]
     assert not (tmp_path / "m.proof").exists()
+
+
+def test_the_checker_shares_no_code_with_the_solver():
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "ftprop"
+    for name in ("check.py", "check_cnf.py", "check_families.py"):
+        tree = ast.parse((root / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            assert not any(m.split(".")[0] in ("combinatorial", "ortools", "pysat") for m in mods), name
