@@ -64,7 +64,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .proof_hints import HintError, lrat
+from .proof_hints import HintError, cadical_lrat, lrat, renumber, trim
 
 FORMAT = "ftprop-proof"
 VERSION = 1
@@ -134,11 +134,14 @@ def write(path, problem, solution, options) -> dict:
         body, members = _header(problem, options, "farkas", "infeasible"), {}
         body.update({k: cert[k] for k in ("unit", "examples", "multipliers")})
     elif solution.status == Status.INFEASIBLE and solution.backend == "lazy" and solution.trace is not None:
-        body, members = _drup(problem, options, solution.trace)
+        try:
+            body, members = _drup(problem, options, solution.trace)
+        except (AttributeError, KeyError, TypeError) as exc:  # the master's log changed shape
+            raise ProofError(f"the lazy master's log cannot be read as a proof ({type(exc).__name__}: {exc})") from None
     elif solution.status == Status.INFEASIBLE:
         raise ProofError(f"backend {solution.backend} does not log its refutation")
     else:
-        raise ProofError(f"a {solution.status.value} answer proves nothing")
+        raise ProofError(f"status {solution.status.value}: nothing is claimed, so nothing is certified")
     body["times"] = {**body.get("times", {}), "write_s": round(time.monotonic() - start, 4)}
     data = _archive(body, members)
     _atomic_write_bytes(path, data)
@@ -166,6 +169,10 @@ def _drup(problem, options, master) -> tuple[dict, dict]:
     if getattr(master, "tainted", None):
         raise ProofError(f"a cut rests on a numerically undecided unit ({master.tainted})")
     names, clauses, tags = master_cnf(master)
+    # units last: CaDiCaL assigns a unit as it is added and then rewrites later clauses that
+    # hold its negation under new ids; with units last, clause k keeps id k in its LRAT
+    order = sorted(range(len(clauses)), key=lambda k: len(clauses[k]) == 1)
+    clauses, tags = [clauses[k] for k in order], [tags[k] for k in order]
     body = _header(problem, options, "drup", "infeasible")
     if body["options"]["monotone_output"] != bool(master.monotone):
         raise ProofError("the master's monotone-output setting differs from the proof's")
@@ -177,34 +184,54 @@ def _drup(problem, options, master) -> tuple[dict, dict]:
                                 "examples": [int(i) for i in record["examples"]],
                                 "multipliers": [str(Fraction(v)) for v in record["multipliers"]]})
     start = time.monotonic()
-    refutation, solver = refute(clauses)
-    solved = time.monotonic()
-    try:
-        hinted, kept = lrat(clauses, refutation)
-    except HintError as exc:
-        raise ProofError(f"CaDiCaL's refutation does not replay: {exc}") from None
+    hinted, kept, drup_lemmas, solver = refute(clauses)
     cnf = dimacs(names, clauses, tags)
-    body["refutation"] = {"solver": solver, "solve_s": round(solved - start, 4),
-                          "hints_s": round(time.monotonic() - solved, 4),
+    body["refutation"] = {"solver": solver, "refute_s": round(time.monotonic() - start, 4),
                           "cpsat_master_s": round(float(getattr(master, "seconds", 0.0)), 4)}
     body["sizes"] = {"variables": len(names), "clauses": len(clauses), "nogoods": len(body["nogoods"]),
-                     "drup_lemmas": sum(1 for line in refutation if not line.startswith("d")),
-                     "lrat_lemmas": kept}
-    return body, {"master.cnf": cnf, "refutation.drup": "\n".join(refutation) + "\n",
-                  "refutation.lrat": "\n".join(hinted) + "\n"}
+                     "solver_lemmas": drup_lemmas, "lrat_lemmas": kept}
+    return body, {"master.cnf": cnf, "refutation.lrat": "\n".join(hinted) + "\n",
+                  "refutation.drup": _without_hints(hinted)}
 
 
-def refute(clauses) -> tuple[list[str], str]:
-    """CaDiCaL's DRUP refutation of ``clauses`` (lines without the trailing newline)."""
+def _without_hints(hinted: list[str]) -> str:
+    """The same refutation as plain DRUP (lemmas only), for DRAT checkers that find their own."""
+    out = []
+    for line in hinted:
+        values = line.split()
+        out.append(" ".join(values[1:values.index("0", 1)] + ["0"]))
+    return "\n".join(out) + "\n"
+
+
+def refute(clauses) -> tuple[list[str], int, int, str]:
+    """CaDiCaL's refutation, trimmed, with hints: (LRAT lines, lemmas kept, lemmas CaDiCaL
+    wrote, solver). CaDiCaL writes the hints itself where python-sat lets it trace LRAT;
+    otherwise its DRUP refutation is replayed for them (:mod:`combinatorial.proof_hints`)."""
+    try:
+        lines = cadical_lrat(clauses)
+        solver = "CaDiCaL 1.9.5 (python-sat), LRAT"
+        if lines is None:
+            raise ProofError("CaDiCaL finds the master's CNF satisfiable: the proof would not match the master")
+        written = sum(1 for line in lines if len(line.split()) > 1 and line.split()[1] != "d")
+        hinted, kept = trim(renumber(lines, len(clauses)))
+    except HintError:
+        drup_lines = _cadical_drup(clauses)
+        solver = "CaDiCaL 1.9.5 (python-sat), DRUP replayed for hints"
+        written = sum(1 for line in drup_lines if not line.startswith("d"))
+        try:
+            hinted, kept = lrat(clauses, drup_lines)
+        except HintError as exc:
+            raise ProofError(f"CaDiCaL's refutation does not replay: {exc}") from None
+    return hinted, kept, written, solver
+
+
+def _cadical_drup(clauses) -> list[str]:
     from pysat.solvers import Cadical195
 
     with Cadical195(bootstrap_with=clauses, with_proof=True) as solver:
         if solver.solve():
-            raise ProofError("CaDiCaL finds the master's CNF satisfiable: the proof file would not match the master")
-        lines = list(solver.get_proof())
-    if not lines or lines[-1].strip() != "0":
-        lines.append("0")
-    return lines, "CaDiCaL 1.9.5 (python-sat)"
+            raise ProofError("CaDiCaL finds the master's CNF satisfiable: the proof would not match the master")
+        return list(solver.get_proof())
 
 
 def dimacs(names: list[str], clauses: list[list[int]], tags: list[str]) -> str:

@@ -256,3 +256,18 @@ def test_the_checker_shares_no_code_with_the_solver():
             mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
             assert not any(m.split(".")[0] in ("combinatorial", "ortools", "pysat") for m in mods), name
+
+
+def test_without_cadicals_hints_the_drup_refutation_is_replayed_for_them(tmp_path, monkeypatch):
+    from combinatorial import proof
+    from combinatorial.proof_hints import HintError
+
+    def no_tracer(clauses):
+        raise HintError("no LRAT tracer")
+
+    monkeypatch.setattr(proof, "cadical_lrat", no_tracer)
+    X, y, hidden, kw = CASES["no-goods on two layers"]
+    path, sol = prove(tmp_path, X, y, hidden, **kw)
+    with zipfile.ZipFile(path) as z:
+        assert "replayed" in json.loads(z.read("certificate.json"))["refutation"]["solver"]
+    assert check(path, X, y).valid
