@@ -1,7 +1,7 @@
 r"""Proof files: every definite answer of an exact solve, in a form an outside program can check.
 
 A proof file is a ZIP archive (deflated) holding ``certificate.json`` and, for a ``drup``
-certificate, ``master.cnf`` and ``refutation.drup``. ``certificate.json`` states the claim
+certificate, ``master.cnf``, ``refutation.lrat`` and ``refutation.drup``. ``certificate.json`` states the claim
 (``feasible`` / ``infeasible``), the sha256 fingerprint of the data as merged
 (:func:`fingerprint`), the architecture and the options that shape the constraints. Kinds:
 
@@ -13,12 +13,14 @@ certificate, ``master.cnf`` and ``refutation.drup``. ``certificate.json`` states
   lam >= 0, sum lam > 0 and sum_i lam_i t_i [x_i, 1] = 0.
 * ``drup`` (INFEASIBLE, ``lazy`` backend): the lazy master's final CNF in DIMACS
   (``master.cnf``: ``c v N NAME`` names every variable, ``c o TAG`` sets the origin of the
-  clauses that follow), one Farkas certificate per no-good in ``certificate.json``, a DRUP
-  refutation of that CNF by CaDiCaL (``refutation.drup``), and the same refutation trimmed to
-  the lemmas the empty clause needs, each with the ids of the clauses its unit propagation uses
-  (``refutation.lrat``, LRAT without RAT steps: ``id lits 0 hints 0``; clause k of
-  ``master.cnf`` has id k). The hints come from :mod:`combinatorial.proof_hints`; a checker
-  trusts none of them, it only checks each lemma on its hints.
+  clauses that follow; unit clauses come last), one Farkas certificate per no-good in
+  ``certificate.json``, and CaDiCaL's refutation of that CNF (the master re-solved with proof
+  logging; CP-SAT writes no proofs), trimmed to the lemmas the empty clause needs: with the ids
+  of the clauses each lemma's unit propagation uses (``refutation.lrat``, LRAT without RAT
+  steps: ``id lits 0 hints 0``; clause k of ``master.cnf`` has id k) and without them
+  (``refutation.drup``, plain DRUP for any DRAT checker). CaDiCaL writes the hints itself; see
+  :mod:`combinatorial.proof_hints`. A checker trusts none of them: it checks each lemma with
+  ``drup`` on its hints alone.
 
 Why UNSAT of the tagged CNF proves that no network exists (what a checker must establish):
 
