@@ -271,3 +271,22 @@ def test_without_cadicals_hints_the_drup_refutation_is_replayed_for_them(tmp_pat
     with zipfile.ZipFile(path) as z:
         assert "replayed" in json.loads(z.read("certificate.json"))["refutation"]["solver"]
     assert check(path, X, y).valid
+
+
+def test_minwidth_writes_one_checked_proof_per_width(tmp_path, capsys):
+    path = tmp_path / "xor.proof"
+    assert cli.main(["minwidth", "--dataset", "xor", "--workers", "1", "--proof", str(path), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("checked by ftprop check: VALID") >= 3  # widths 1 and 2, and the answer again
+    from ftprop.datasets import load_dataset
+
+    xor = load_dataset("xor")
+    X, y = xor.X, xor.y
+    assert check(tmp_path / "xor.w1.proof", X, y).claim.startswith("no 2-1-1 network")
+    assert "fits every example" in check(tmp_path / "xor.w2.proof", X, y).claim
+
+
+def test_a_time_limit_is_the_solvers_word(tmp_path):
+    sol = solve(*parity(6), hidden=(5,), backend="lazy", workers=1, time_limit=0.05, proof=str(tmp_path / "t.proof"))
+    assert sol.status == Status.UNKNOWN
+    assert sol.certificate["kind"] == "none" and sol.certificate["note"].startswith("solver's word, no certificate")
