@@ -184,6 +184,7 @@ def _drup(problem, options, master) -> tuple[dict, dict]:
             raise ProofError(f"no-good on layer {record['layer']} has no Farkas certificate")
         body["nogoods"].append({"layer": int(record["layer"]), "unit": int(record["unit"]),
                                 "examples": [int(i) for i in record["examples"]],
+                                "targets": _nogood_targets(problem, record),
                                 "multipliers": [str(Fraction(v)) for v in record["multipliers"]]})
     start = time.monotonic()
     hinted, kept, drup_lemmas, solver = refute(clauses)
@@ -203,6 +204,20 @@ def _without_hints(hinted: list[str]) -> str:
         values = line.split()
         out.append(" ".join(values[1:values.index("0", 1)] + ["0"]))
     return "\n".join(out) + "\n"
+
+
+def _nogood_targets(problem, record) -> list[int] | None:
+    """The failing unit's targets on the no-good's examples, for a reader (the labels on the
+    output layer; a hidden unit's from its first clause, which may be any unit or the negation:
+    every clause states its own values and a checker reads them from there)."""
+    layer, examples = int(record["layer"]), [int(i) for i in record["examples"]]
+    if layer == len(problem.hidden) + 1:
+        return [int(problem.Yu[i, int(record["unit"])]) for i in examples]
+    own = {}
+    for name, value in (record["clauses"] or [[]])[0]:
+        if name.startswith(f"t[{layer}]"):
+            own[int(name.rsplit("[", 1)[1].rstrip("]"))] = int(value)
+    return [own[i] for i in examples] if set(own) == set(examples) else None
 
 
 def refute(clauses) -> tuple[list[str], int, int, str]:
