@@ -290,3 +290,27 @@ def test_a_time_limit_is_the_solvers_word(tmp_path):
     sol = solve(*parity(6), hidden=(5,), backend="lazy", workers=1, time_limit=0.05, proof=str(tmp_path / "t.proof"))
     assert sol.status == Status.UNKNOWN
     assert sol.certificate["kind"] == "none" and sol.certificate["note"].startswith("solver's word, no certificate")
+
+
+def test_a_master_constraint_outside_the_known_families_means_no_certificate():
+    from combinatorial.proof_cnf import ProofError, master_cnf
+
+    X, y, hidden, kw = CASES["no-goods on layer 1"]
+    sol = solve(np.asarray(X, float), np.asarray(y), hidden=hidden, backend="lazy", workers=1)
+    master_cnf(sol.trace)  # the master as solved: every constraint accounted for
+    sol.trace.model.add_bool_or([sol.trace.t[0][0][1]])  # a constraint no family or no-good explains
+    with pytest.raises(ProofError, match="families changed"):
+        master_cnf(sol.trace)
+
+
+def test_check_reads_data_files(tmp_path, capsys):
+    from ftprop.datasets import load_dataset
+
+    ds = load_dataset("parity-3")
+    data = tmp_path / "p3.npz"
+    np.savez(data, X=ds.X, y=ds.y)
+    proof = tmp_path / "p3.proof"
+    assert cli.main(["solve", "--data", str(data), "--hidden", "2", "--workers", "1", "--proof", str(proof)]) == 0
+    capsys.readouterr()
+    assert cli.main(["check", str(proof), "--data", str(data)]) == 0
+    assert capsys.readouterr().out.startswith("VALID")
