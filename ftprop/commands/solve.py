@@ -55,7 +55,8 @@ def run(args) -> int:
     out["versions"] = {**meta.pop("versions"), **out.get("versions", {})}
     out.update(meta)
     out["options"] = {"hidden": list(args.hidden), "time_limit": options.time_limit, "workers": options.workers,
-                      "symmetry_breaking": options.symmetry_breaking, "heuristic": not args.no_heuristic}
+                      "symmetry_breaking": options.symmetry_breaking, "heuristic": not args.no_heuristic,
+                      "proof": args.proof}
     if args.save:
         from ..io import atomic_write_json
 
