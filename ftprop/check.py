@@ -69,8 +69,9 @@ def fingerprint(Xu, Yu) -> str:
     return h.hexdigest()
 
 
-def check(path, X, y) -> Verdict:
-    """Check the proof file ``path`` against the data (X, y)."""
+def check(path, X, y, *, jobs: int = 1) -> Verdict:
+    """Check the proof file ``path`` against the data (X, y); ``jobs`` processes share the
+    refutation's lemmas."""
     start = time.monotonic()
     body, members = _read(path)
     X = np.asarray(X, dtype=float)
@@ -78,7 +79,7 @@ def check(path, X, y) -> Verdict:
         raise InputError("the data must be a finite 2-D X with one label per row")
     Xu, Yu = merge(X, y)
     try:
-        claim, stats = _check(body, members, X, np.asarray(y), Xu, Yu)
+        claim, stats = _check(body, members, X, np.asarray(y), Xu, Yu, jobs)
     except _Invalid as exc:
         return Verdict(False, str(exc), stats={"check_s": round(time.monotonic() - start, 4)})
     except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:  # fields of the wrong shape
@@ -103,7 +104,7 @@ def _read(path) -> tuple[dict, dict]:
     return body, members
 
 
-def _check(body, members, X, y, Xu, Yu) -> tuple[str, dict]:
+def _check(body, members, X, y, Xu, Yu, jobs) -> tuple[str, dict]:
     data, arch = body.get("data") or {}, body.get("architecture") or {}
     if data.get("sha256") != fingerprint(Xu, Yu):
         raise _Invalid("the data differ from the data the proof is about (sha256 of the merged data)")
@@ -125,7 +126,7 @@ def _check(body, members, X, y, Xu, Yu) -> tuple[str, dict]:
         _forward(body.get("layers"), Xu, Yu, hidden, shortcut)
         return f"the {net} network in the file fits every example (exact forward pass)", {}
     if kind == "drup":
-        stats = _check_drup(body, members, Xu, Yu, hidden, shortcut)
+        stats = _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs)
         return f"no {net} network with real weights fits the data", stats
     raise _Invalid(f"unknown certificate kind {kind!r}")
 
@@ -184,7 +185,7 @@ def _forward(layers, Xu, Yu, hidden, shortcut) -> None:
             raise _Invalid(f"the network misses merged example {i} (outputs {h}, targets {Yu[i].tolist()})")
 
 
-def _check_drup(body, members, Xu, Yu, hidden, shortcut) -> dict:
+def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
     from .check_cnf import check_clauses, check_refutation, read_dimacs
 
     if not hidden:
@@ -200,7 +201,7 @@ def _check_drup(body, members, Xu, Yu, hidden, shortcut) -> dict:
     families = Families(Xu, Yu, hidden, shortcut, symmetry)
     check_clauses(names, clauses, tags, families, body.get("nogoods") or [], Xu, Yu, hidden, shortcut)
     start = time.monotonic()
-    lemmas = check_refutation(clauses, members["refutation.lrat"])
+    lemmas = check_refutation(clauses, members["refutation.lrat"], jobs)
     return {"variables": len(names), "clauses": len(clauses), "nogoods": len(body.get("nogoods") or []),
             "refutation_lemmas": lemmas, "drup_s": round(time.monotonic() - start, 4)}
 

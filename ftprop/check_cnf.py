@@ -147,16 +147,16 @@ def _nogood(record, named, X, Yu, hidden, shortcut) -> str:
     return f"Farkas certificate: {why}" if why else ""
 
 
-def check_refutation(clauses: list[list[int]], text: str) -> int:
+def check_refutation(clauses: list[list[int]], text: str, jobs: int = 1) -> int:
     """Check the hinted refutation (``id lits 0 hints 0``) lemma by lemma with ``drup``: each
     lemma must follow by unit propagation from its hints (earlier lemmas or clauses of the CNF,
     clause k having id k), the last lemma must be the empty clause. Returns the number of lemmas.
-    Checking each lemma on its hints alone is sound: the hints are clauses already established,
-    and ``drup`` decides the propagation."""
-    import drup
-
+    Checking each lemma on its hints alone is sound: the hints are clauses already established
+    (the ids are checked first, in order), and ``drup`` decides the propagation. The lemmas are
+    then independent, so ``jobs`` processes may share them."""
+    global _SHARED
     known: dict[int, list[int]] = {k: c for k, c in enumerate(clauses, 1)}
-    last, lemma, n_lemmas = len(clauses), None, 0
+    last, lemma, steps = len(clauses), None, []
     for n, line in enumerate(text.splitlines(), 1):
         parts = line.split()
         if not parts:
@@ -171,10 +171,42 @@ def check_refutation(clauses: list[list[int]], text: str) -> int:
         missing = [h for h in hints if h not in known]
         if missing or not hints:
             raise Invalid(f"refutation line {n}: hint {missing[0] if missing else '(none)'} is no earlier clause")
-        formula = [known[h] for h in hints] + [[-l] for l in lemma]
-        if drup.check_proof(formula, [[]]).outcome != drup.Outcome.VALID:
-            raise Invalid(f"refutation line {n}: drup finds lemma {lemma} not implied by its hints")
-        known[cid], last, n_lemmas = lemma, cid, n_lemmas + 1
+        known[cid], last = lemma, cid
+        steps.append((n, line))
     if lemma is None or lemma:
         raise Invalid("the refutation does not end with the empty clause")
-    return n_lemmas
+    _SHARED = (known, steps)
+    try:
+        if jobs <= 1:
+            failed = _check_steps((0, len(steps)))
+        else:
+            import multiprocessing
+
+            size = max(1, len(steps) // (8 * jobs))
+            chunks = [(a, min(a + size, len(steps))) for a in range(0, len(steps), size)]
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                failed = next((f for f in pool.imap(_check_steps, chunks) if f is not None), None)
+    finally:
+        _SHARED = None
+    if failed is not None:
+        n, lemma = failed
+        raise Invalid(f"refutation line {n}: drup finds lemma {lemma} not implied by its hints")
+    return len(steps)
+
+
+_SHARED = None  # (clauses by id, steps) for the worker processes, which inherit it by fork
+
+
+def _check_steps(bounds) -> tuple[int, list[int]] | None:
+    """The first step in ``steps[a:b]`` that drup rejects on its hints, or None."""
+    import drup
+
+    known, steps = _SHARED
+    for n, line in steps[bounds[0]:bounds[1]]:
+        values = [int(p) for p in line.split()]
+        split = values.index(0, 1)
+        lemma = values[1:split]
+        formula = [known[h] for h in values[split + 1:-1]] + [[-l] for l in lemma]
+        if drup.check_proof(formula, [[]]).outcome != drup.Outcome.VALID:
+            return n, lemma
+    return None

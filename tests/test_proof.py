@@ -314,3 +314,13 @@ def test_check_reads_data_files(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["check", str(proof), "--data", str(data)]) == 0
     assert capsys.readouterr().out.startswith("VALID")
+
+
+def test_lemmas_checked_in_parallel_give_the_same_verdicts(base, tmp_path):
+    X, y, members = base
+    assert check(rewrite(tmp_path, members), X, y, jobs=2).valid
+    steps = members["refutation.lrat"].splitlines()
+    cid, rest = steps[-2].split(" ", 1)
+    steps[-2] = f"{cid} 0 {rest.split(' 0 ', 1)[1]}"  # an early empty clause its hints do not give
+    verdict = check(rewrite(tmp_path, members, **{"refutation.lrat": "\n".join(steps) + "\n"}), X, y, jobs=2)
+    assert not verdict.valid

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import add_data_arguments, dataset_from_args, nonnegative_int
+from .common import add_data_arguments, dataset_from_args, nonnegative_int, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -26,6 +26,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("file", metavar="FILE", help="proof file written by --proof")
     add_data_arguments(p)
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of a synthetic data set's generator")
+    p.add_argument("--jobs", type=positive_int, default=1,
+                   help="processes that share the refutation's lemmas (default 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.set_defaults(run=run)
 
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from ..check import check
 
     ds = dataset_from_args(args)
-    verdict = check(args.file, ds.X, ds.y)
+    verdict = check(args.file, ds.X, ds.y, jobs=args.jobs)
     if args.json:
         print(json.dumps({"valid": verdict.valid, "reason": verdict.reason, "claim": verdict.claim,
                           "file": args.file, "dataset": ds.name, "stats": verdict.stats}))
