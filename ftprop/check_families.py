@@ -112,11 +112,15 @@ class Families:
         out = set()
         if not self.hidden:
             return out
-        for a in range(self.m):
-            for b in range(self.m):
-                if a != b and np.array_equal(self.Xu[a], self.Xu[b]):
-                    for j in range(self.hidden[0]):
-                        out.add(frozenset({(t(1, j, a), False), (t(1, j, b), True)}))
+        groups: dict[tuple, list[int]] = {}
+        for i in range(self.m):
+            groups.setdefault(tuple(self.Xu[i].tolist()), []).append(i)
+        for members in groups.values():
+            for a in members:
+                for b in members:
+                    if a != b:
+                        for j in range(self.hidden[0]):
+                            out.add(frozenset({(t(1, j, a), False), (t(1, j, b), True)}))
         return out
 
     def _symmetry(self) -> set:
