@@ -324,3 +324,24 @@ def test_lemmas_checked_in_parallel_give_the_same_verdicts(base, tmp_path):
     steps[-2] = f"{cid} 0 {rest.split(' 0 ', 1)[1]}"  # an early empty clause its hints do not give
     verdict = check(rewrite(tmp_path, members, **{"refutation.lrat": "\n".join(steps) + "\n"}), X, y, jobs=2)
     assert not verdict.valid
+
+
+def test_the_checkers_families_accept_their_clauses_and_nothing_else():
+    from ftprop.check_families import Families
+
+    Xu = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
+    Yu = np.array([[1], [-1], [-1]], dtype=np.int8)
+    fam = Families(Xu, Yu, [2], shortcut=False, symmetry=True)
+    assert fam.monotone  # one output, no shortcut, symmetry on: the last layer is monotone
+    equal = frozenset({("t[1][1][0]", False), ("t[1][1][1]", True)})
+    assert fam.contains("equal-inputs", equal) and not fam.contains("equal-inputs", frozenset({("t[1][1][0]", False), ("t[1][1][2]", True)}))
+    above = frozenset({("above[1][0][0,2]", True), ("above[1][1][0,2]", True)})
+    assert fam.contains("monotone-output", above)
+    assert not fam.contains("monotone-output", frozenset({("above[1][0][2,0]", True), ("above[1][1][2,0]", True)}))
+    assert not fam.contains("distinct-codes", frozenset({("diff[1][0][0,2]", True), ("diff[1][1][0,2]", True)}))
+    assert not fam.contains("symmetry", frozenset({("t[1][0][0]", True)}))  # no sign fix on a monotone layer
+    unate = frozenset({("s[1][0][0]", False), ("t[1][0][0]", False), ("t[1][0][2]", True)})
+    assert fam.contains("unateness", unate) and not fam.contains("symmetry", unate)
+    plain = Families(Xu, np.array([[1, -1], [-1, 1], [-1, -1]], dtype=np.int8), [2], shortcut=False, symmetry=True)
+    assert plain.contains("symmetry", frozenset({("t[1][0][0]", True)}))
+    assert plain.contains("distinct-codes", frozenset({("diff[1][0][0,2]", True), ("diff[1][1][0,2]", True)}))
