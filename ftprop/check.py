@@ -3,8 +3,9 @@
 It shares no code with the solver's model building (nothing here imports :mod:`combinatorial`):
 it merges the data itself, recomputes the fingerprint, regenerates the valid constraints
 (:mod:`ftprop.check_families`), re-checks every Farkas certificate in ``fractions``, checks the
-DRUP refutation with ``drup`` (a checker extracted from verified Why3 code), and runs the forward
-pass of a network in exact rationals with sign(0) = +1.
+refutation with ``drup`` (a checker extracted from verified Why3 code) lemma by lemma on its LRAT
+hints (:mod:`ftprop.check_cnf`), and runs the forward pass of a network in exact rationals with
+sign(0) = +1.
 
 :func:`check` returns a :class:`Verdict`; a file that cannot be read as a proof at all raises
 :class:`~ftprop.errors.InputError` (the CLI's exit 2).
