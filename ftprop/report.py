@@ -4,7 +4,7 @@ Shared by ``ftprop solve`` and ``ftprop minwidth`` (and usable from Python)."""
 
 from __future__ import annotations
 
-from .errors import EXIT_OK, EXIT_UNKNOWN
+from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
 
 
 def run_metadata(args, ds) -> dict:
@@ -17,6 +17,8 @@ def exit_code(sol) -> int:
     from combinatorial import Status
     from combinatorial.options import STAGED_OBJECTIVES
 
+    if (sol.certificate or {}).get("check", "VALID") != "VALID":
+        return EXIT_INTERNAL  # a proof the checker rejects: a bug, never an answer
     if sol.status in (Status.INFEASIBLE, Status.OPTIMAL):
         return EXIT_OK
     if sol.status == Status.FEASIBLE and sol.objective == "feasibility":
@@ -56,9 +58,9 @@ def certificate_line(cert: dict | None) -> str:
     if not cert or not cert.get("file"):
         return f"certificate: {(cert or {}).get('note', 'none')}"
     size = f", {cert['bytes']} bytes" if cert.get("bytes") else ""
-    checked = (f"checked by ftprop check: {cert.get('check', 'VALID')} in {cert.get('check_s', 0):.2f} s"
+    checked = (f"checked by ftprop check: {cert.get('check', 'VALID')} in {cert.get('check_s') or 0:.2f} s"
                if "check" in cert else "not checked (run ftprop check on it with the same data)")
-    return f"certificate: {cert['kind']} in {cert['file']}{size}, written in {cert.get('write_s', 0):.2f} s; {checked}"
+    return f"certificate: {cert['kind']} in {cert['file']}{size}, written in {cert.get('write_s') or 0:.2f} s; {checked}"
 
 
 MAX_WEIGHTS_SHOWN = 16  # wider units are summarised in the human output

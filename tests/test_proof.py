@@ -345,3 +345,13 @@ def test_the_checkers_families_accept_their_clauses_and_nothing_else():
     plain = Families(Xu, np.array([[1, -1], [-1, 1], [-1, -1]], dtype=np.int8), [2], shortcut=False, symmetry=True)
     assert plain.contains("symmetry", frozenset({("t[1][0][0]", True)}))
     assert plain.contains("distinct-codes", frozenset({("diff[1][0][0,2]", True), ("diff[1][1][0,2]", True)}))
+
+
+def test_a_proof_that_fails_its_check_is_an_internal_error(tmp_path, monkeypatch, capsys):
+    from ftprop import check as checker
+    from ftprop.check import Verdict
+
+    monkeypatch.setattr(checker, "check", lambda *a, **k: Verdict(False, "planted"))
+    assert cli.main(["solve", "--dataset", "xor", "--hidden", "2", "--workers", "1",
+                     "--proof", str(tmp_path / "x.proof"), "--check"]) == 1
+    assert "INVALID: planted" in capsys.readouterr().out

@@ -12,7 +12,7 @@ import argparse
 import json
 import time
 
-from ..errors import EXIT_OK, EXIT_UNKNOWN
+from ..errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
 from ..report import certificate_line, describe, exit_code, run_metadata, with_certificate
 from .common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
                      options_from_args, positive_int, require)
@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"width {width}: {sol.summary()}", flush=True)
             print(f"  {certificate_line(sol.certificate)}", flush=True)
+        if sol.certificate.get("check", "VALID") != "VALID":  # a bug, never an answer
+            print(f"internal error: the proof for width {width} fails its check: {sol.certificate['check']}")
+            return EXIT_INTERNAL
         if sol.status == Status.INFEASIBLE:
             proof = sol
             continue
