@@ -17,7 +17,7 @@ import numpy as np
 from . import backends
 from .options import COUNTING_OBJECTIVES, STAGED_OBJECTIVES, SolveOptions
 from .fitting import fit_network, training_errors
-from .problem import Problem
+from .problem import Problem, ProblemError
 from .separability import check_separable, verify_farkas
 from .solution import ALL_REAL_WEIGHTS, BackendResult, Solution, Status, VerificationError, versions
 
@@ -48,7 +48,22 @@ def solve(X, y=None, hidden=(), *, shortcut: bool = False, options: SolveOptions
         result = _single_layer(problem)
     else:
         result = backends.load(name).run(problem, options, deadline)
-    return finish(problem, result, name, options, start)
+    solution = finish(problem, result, name, options, start)
+    return solution if options.proof is None else _with_proof(problem, solution, options)
+
+
+def _with_proof(problem: Problem, solution: Solution, options: SolveOptions) -> Solution:
+    """Write the proof file and say so in ``certificate``; where the answer has no certificate
+    (limits, optimality, backends that keep no log) say that instead, never nothing."""
+    from .proof import NO_CERTIFICATE, ProofError, write
+
+    try:
+        written = write(options.proof, problem, solution, options)
+    except ProofError as exc:
+        written = {"kind": "none", "file": None, "checked": False, "note": f"{NO_CERTIFICATE}: {exc}"}
+    except OSError as exc:  # the answer stands, but the file asked for cannot be written
+        raise ProblemError(f"cannot write the proof file {options.proof}: {exc.strerror or exc}") from None
+    return replace(solution, certificate={**(solution.certificate or {}), **written})
 
 
 def _route(options: SolveOptions) -> bool:

@@ -36,6 +36,9 @@ class SolveOptions:
     warm_start: tuple | None = None  # hidden targets (per layer, n x width ±1) used as solver hints
     weights: WeightDomain = parse_weights("real")  # real, ternary or integer:P; a string is parsed once
     verbose: bool = False  # print the backend's progress lines to stderr
+    # write a proof file here (combinatorial.proof): the network for a FEASIBLE, a refutation
+    # anyone can check for an INFEASIBLE; None: no file
+    proof: str | None = None
     # the backend's own option type (LazyOptions, CpsatOptions, MipOptions, FTPropConfig), checked
     # by that backend; None: its defaults
     backend_options: object | None = None

@@ -21,7 +21,7 @@ OPTIONAL_MODULES = {
 }
 
 # name -> module under ftprop.commands; the order is the order shown in --help.
-COMMANDS = ("solve", "minwidth", "train", "evaluate", "compare")
+COMMANDS = ("solve", "minwidth", "check", "train", "evaluate", "compare")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -4,7 +4,7 @@ Shared by ``ftprop solve`` and ``ftprop minwidth`` (and usable from Python)."""
 
 from __future__ import annotations
 
-from .errors import EXIT_OK, EXIT_UNKNOWN
+from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
 
 
 def run_metadata(args, ds) -> dict:
@@ -17,6 +17,8 @@ def exit_code(sol) -> int:
     from combinatorial import Status
     from combinatorial.options import STAGED_OBJECTIVES
 
+    if (sol.certificate or {}).get("check", "VALID") != "VALID":
+        return EXIT_INTERNAL  # a proof the checker rejects: a bug, never an answer
     if sol.status in (Status.INFEASIBLE, Status.OPTIMAL):
         return EXIT_OK
     if sol.status == Status.FEASIBLE and sol.objective == "feasibility":
@@ -26,6 +28,39 @@ def exit_code(sol) -> int:
         if sol.train_errors == 0 or stage1.get("search_status") == "optimal":
             return EXIT_OK  # the fit is definite; stages 2-3 report their own per-unit statuses
     return EXIT_UNKNOWN
+
+
+def with_certificate(sol, ds, *, check: bool):
+    """``sol`` with a ``certificate`` that always says what the answer rests on: the proof file
+    (checked now when ``check``), or that there is none and why."""
+    from dataclasses import replace
+
+    from combinatorial import Status
+    from combinatorial.proof import NO_CERTIFICATE
+
+    cert = dict(sol.certificate or {})
+    if cert.get("file") and check:
+        from .check import confirm
+
+        cert = confirm(cert, ds.X, ds.y)
+    elif "file" not in cert:
+        cert.setdefault("kind", "none")
+        cert.update(file=None, checked=False)
+        if sol.status not in (Status.FEASIBLE, Status.INFEASIBLE) or sol.objective != "feasibility":
+            cert["note"] = f"{NO_CERTIFICATE}: {sol.status.value} {sol.objective} answers are not certified"
+        else:
+            cert["note"] = "no proof file written (--proof FILE writes one that `ftprop check` verifies)"
+    return replace(sol, certificate=cert)
+
+
+def certificate_line(cert: dict | None) -> str:
+    """One line: where the proof is and whether it was checked, or that there is none."""
+    if not cert or not cert.get("file"):
+        return f"certificate: {(cert or {}).get('note', 'none')}"
+    size = f", {cert['bytes']} bytes" if cert.get("bytes") else ""
+    checked = (f"checked by ftprop check: {cert.get('check', 'VALID')} in {cert.get('check_s') or 0:.2f} s"
+               if "check" in cert else "not checked (run ftprop check on it with the same data)")
+    return f"certificate: {cert['kind']} in {cert['file']}{size}, written in {cert.get('write_s') or 0:.2f} s; {checked}"
 
 
 MAX_WEIGHTS_SHOWN = 16  # wider units are summarised in the human output
@@ -48,8 +83,9 @@ def describe(sol, name: str) -> str:
                 f"multipliers [{lam}] sum to zero in [input, 1] space, each signed by its target "
                 "(a Farkas certificate, checked in exact rational arithmetic; exact values in --json)"
             )
-        else:
-            lines.append(f"proof: {cert.get('reason', cert)}")
+        elif cert.get("reason"):
+            lines.append(f"proof: {cert['reason']}")
+        lines.append(certificate_line(cert))
     if sol.lower_bound is not None and sol.objective == "min-errors":
         lines.append(f"lower bound on training errors: {sol.lower_bound:g}")
     if sol.layers is not None:

@@ -168,6 +168,13 @@ def add_solver_arguments(p: argparse.ArgumentParser, *, objective: bool = True) 
     g.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
 
 
+def add_proof_arguments(group) -> None:
+    group.add_argument("--proof", metavar="FILE",
+                       help="write a proof file that `ftprop check` verifies: the network of a feasible "
+                            "answer, or a refutation (lazy backend, feasibility) of an infeasible one")
+    group.add_argument("--check", action="store_true", help="check the proof file right after solving")
+
+
 def options_from_args(args, **overrides):
     from combinatorial import SolveOptions
     from combinatorial.backends import resolve
@@ -184,6 +191,7 @@ def options_from_args(args, **overrides):
         symmetry_breaking=not args.no_symmetry_breaking,
         verbose=args.verbose,
         weights=getattr(args, "weights", "real"),
+        proof=getattr(args, "proof", None),
     )
     kw.update(overrides)
     return SolveOptions(**kw)

@@ -2,7 +2,8 @@
 
 Tries widths 1, 2, ... in turn: the answer is the first feasible width w, returned with its
 network and with the proof that width w - 1 is infeasible. The time limit covers the whole
-search. Exit 0 with an answer, 3 when a width stays unknown or max-width is reached first.
+search. ``--proof runs/p.proof`` writes one proof file per width tried (``runs/p.w1.proof``, ...),
+each checkable by ``ftprop check``. Exit 0 with an answer, 3 when a width stays unknown or max-width is reached first.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import argparse
 import json
 import time
 
-from ..errors import EXIT_OK, EXIT_UNKNOWN
-from ..report import describe, exit_code, run_metadata
-from .common import add_data_arguments, add_solver_arguments, dataset_from_args, options_from_args, positive_int
+from ..errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
+from ..report import certificate_line, describe, exit_code, run_metadata, with_certificate
+from .common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
+                     options_from_args, positive_int, require)
 
 
 def add_parser(subparsers) -> None:
@@ -26,12 +28,24 @@ def add_parser(subparsers) -> None:
     p.add_argument("--max-width", type=positive_int, default=8, help="largest width to try (default 8)")
     add_solver_arguments(p, objective=False)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_proof_arguments(p)
     p.set_defaults(run=run)
+
+
+def proof_path(proof: str | None, width: int) -> str | None:
+    """Width w's proof file: ``runs/p5.proof`` -> ``runs/p5.w3.proof``."""
+    if proof is None:
+        return None
+    from pathlib import Path
+
+    path = Path(proof)
+    return str(path.with_name(f"{path.stem}.w{width}{path.suffix}"))
 
 
 def run(args: argparse.Namespace) -> int:
     from combinatorial import Status, solve
 
+    require(not args.check or args.proof, "--check needs --proof FILE")
     options = options_from_args(args, time_limit=None)
     ds = dataset_from_args(args)
     start = time.monotonic()
@@ -42,11 +56,18 @@ def run(args: argparse.Namespace) -> int:
             left = args.time_limit - (time.monotonic() - start)
             if left <= 0:
                 break
-        sol = solve(ds.X, ds.y, hidden=(width,), shortcut=args.shortcut, options=options, time_limit=left)
+        sol = solve(ds.X, ds.y, hidden=(width,), shortcut=args.shortcut, options=options, time_limit=left,
+                    proof=proof_path(args.proof, width))
+        sol = with_certificate(sol, ds, check=args.check)
         attempts.append({"width": width, "status": sol.status.value, "proved_for": sol.proved_for,
-                         "wall_time_s": round(sol.wall_time_s, 4)})
+                         "wall_time_s": round(sol.wall_time_s, 4),
+                         "certificate": {k: sol.certificate.get(k) for k in ("kind", "file", "checked", "note")}})
         if not args.json:
             print(f"width {width}: {sol.summary()}", flush=True)
+            print(f"  {certificate_line(sol.certificate)}", flush=True)
+        if sol.certificate.get("check", "VALID") != "VALID":  # a bug, never an answer
+            print(f"internal error: the proof for width {width} fails its check: {sol.certificate['check']}")
+            return EXIT_INTERNAL
         if sol.status == Status.INFEASIBLE:
             proof = sol
             continue

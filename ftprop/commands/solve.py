@@ -2,6 +2,7 @@
 
     ftprop solve --dataset parity-5 --hidden 4
     status: infeasible (all real weights) in 0.82 s [lazy]
+    ftprop solve --dataset parity-5 --hidden 4 --proof p5.proof --check   # a proof anyone can check
 
 Exit status: 0 definite answer (feasible, optimal, infeasible), 3 limit reached (unknown, or a
 min-errors network not proved optimal), 2 bad input, 1 internal error.
@@ -12,8 +13,9 @@ from __future__ import annotations
 import json
 import sys
 
-from ..report import describe, exit_code, run_metadata
-from .common import add_data_arguments, add_solver_arguments, dataset_from_args, options_from_args, widths
+from ..report import describe, exit_code, run_metadata, with_certificate
+from .common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
+                     options_from_args, require, widths)
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -31,18 +33,21 @@ def add_parser(subparsers) -> None:
     out = p.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     out.add_argument("--save", metavar="FILE", help="also write the JSON result to FILE (atomically)")
+    add_proof_arguments(out)
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
     from combinatorial import solve
 
+    require(not args.check or args.proof, "--check needs --proof FILE")
     options = options_from_args(args)
     ds = dataset_from_args(args)
     warm = None
     if getattr(args, "warm_start", None):
         options, warm = _with_warm_start(args, ds, options)
     sol = solve(ds.X, ds.y, hidden=args.hidden, shortcut=args.shortcut, options=options)
+    sol = with_certificate(sol, ds, check=args.check)
     out = sol.to_dict()
     if warm is not None:
         out["warm_start"] = warm
@@ -50,7 +55,8 @@ def run(args) -> int:
     out["versions"] = {**meta.pop("versions"), **out.get("versions", {})}
     out.update(meta)
     out["options"] = {"hidden": list(args.hidden), "time_limit": options.time_limit, "workers": options.workers,
-                      "symmetry_breaking": options.symmetry_breaking, "heuristic": not args.no_heuristic}
+                      "symmetry_breaking": options.symmetry_breaking, "heuristic": not args.no_heuristic,
+                      "proof": args.proof}
     if args.save:
         from ..io import atomic_write_json
 

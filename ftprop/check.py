@@ -1,0 +1,216 @@
+"""An independent checker of proof files (:mod:`combinatorial.proof` writes them).
+
+It shares no code with the solver's model building (nothing here imports :mod:`combinatorial`):
+it merges the data itself, recomputes the fingerprint, regenerates the valid constraints
+(:mod:`ftprop.check_families`), re-checks every Farkas certificate in ``fractions``, checks the
+refutation with ``drup`` (a checker extracted from verified Why3 code) lemma by lemma on its LRAT
+hints (:mod:`ftprop.check_cnf`), and runs the forward pass of a network in exact rationals with
+sign(0) = +1.
+
+:func:`check` returns a :class:`Verdict`; a file that cannot be read as a proof at all raises
+:class:`~ftprop.errors.InputError` (the CLI's exit 2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import zipfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from .check_cnf import Invalid as _Invalid
+from .check_cnf import farkas_holds
+from .check_families import Families
+from .errors import InputError
+
+FORMAT, VERSION = "ftprop-proof", 1
+
+
+@dataclass
+class Verdict:
+    valid: bool
+    reason: str = ""  # the first thing found wrong (empty when valid)
+    claim: str = ""  # what a valid file proves, in words
+    stats: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        return "VALID" if self.valid else f"INVALID: {self.reason}"
+
+
+def merge(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Merged inputs and ±1 targets: one row per distinct (input, label), in order of first
+    occurrence; two classes give one column (+1 = the larger label), k > 2 one-vs-rest columns."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    classes = sorted(set(y.tolist()))
+    rows, seen = [], set()
+    for i in range(len(X)):
+        key = (tuple(X[i].tolist()), y[i].item() if hasattr(y[i], "item") else y[i])
+        if key not in seen:
+            seen.add(key)
+            rows.append(i)
+    Xu = X[rows]
+    if len(classes) == 2:
+        Yu = np.array([[1 if y[i] == classes[1] else -1] for i in rows], dtype=np.int8)
+    else:
+        Yu = np.array([[1 if y[i] == c else -1 for c in classes] for i in rows], dtype=np.int8)
+    return Xu, Yu.reshape(len(rows), -1)
+
+
+def fingerprint(Xu, Yu) -> str:
+    """sha256 of ``ftprop-merged-v1 m d k``, newline, float64 LE inputs, int8 targets."""
+    m, d = Xu.shape
+    h = hashlib.sha256(f"ftprop-merged-v1 {m} {d} {Yu.shape[1]}\n".encode())
+    h.update(np.ascontiguousarray(Xu, dtype="<f8").tobytes())
+    h.update(np.ascontiguousarray(Yu, dtype="i1").tobytes())
+    return h.hexdigest()
+
+
+def check(path, X, y, *, jobs: int = 1) -> Verdict:
+    """Check the proof file ``path`` against the data (X, y); ``jobs`` processes share the
+    refutation's lemmas."""
+    start = time.monotonic()
+    body, members = _read(path)
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or len(X) != len(y) or not np.isfinite(X).all():
+        raise InputError("the data must be a finite 2-D X with one label per row")
+    Xu, Yu = merge(X, y)
+    try:
+        claim, stats = _check(body, members, X, np.asarray(y), Xu, Yu, jobs)
+    except _Invalid as exc:
+        return Verdict(False, str(exc), stats={"check_s": round(time.monotonic() - start, 4)})
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:  # fields of the wrong shape
+        return Verdict(False, f"malformed proof ({type(exc).__name__}: {exc})",
+                       stats={"check_s": round(time.monotonic() - start, 4)})
+    return Verdict(True, "", claim, {**stats, "check_s": round(time.monotonic() - start, 4)})
+
+
+def _read(path) -> tuple[dict, dict]:
+    try:
+        with zipfile.ZipFile(path) as z:
+            body = json.loads(z.read("certificate.json"))
+            members = {n: z.read(n).decode() for n in z.namelist() if n != "certificate.json"}
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError, IsADirectoryError) as exc:
+        raise InputError(f"{path}: not an ftprop proof file ({exc})") from None
+    if not isinstance(body, dict) or body.get("format") != FORMAT:
+        raise InputError(f"{path}: not an ftprop proof file (format {body.get('format') if isinstance(body, dict) else None!r})")
+    if body.get("version") != VERSION:
+        raise InputError(f"{path}: proof format version {body.get('version')!r}, this checker reads {VERSION}")
+    return body, members
+
+
+def _check(body, members, X, y, Xu, Yu, jobs) -> tuple[str, dict]:
+    data, arch = body.get("data") or {}, body.get("architecture") or {}
+    if data.get("sha256") != fingerprint(Xu, Yu):
+        raise _Invalid("the data differ from the data the proof is about (sha256 of the merged data)")
+    hidden, shortcut = arch.get("hidden"), arch.get("shortcut")
+    if not isinstance(hidden, list) or not all(isinstance(w, int) and w > 0 for w in hidden) or not isinstance(shortcut, bool):
+        raise _Invalid(f"malformed architecture {arch!r}")
+    if shortcut and len(hidden) != 1:
+        raise _Invalid("a shortcut needs exactly one hidden layer")
+    net = "-".join(map(str, [Xu.shape[1], *hidden, Yu.shape[1]])) + (" with shortcut" if shortcut else "")
+    kind = body.get("kind")
+    if kind == "conflict":
+        i, j = _ints(body.get("examples"), 2, len(X))
+        if not (np.array_equal(X[i], X[j]) and y[i] != y[j]):
+            raise _Invalid(f"examples {i} and {j} are not a conflict (same input, different labels)")
+        return f"no network fits: examples {i} and {j} have one input and two labels", {}
+    if kind == "farkas":
+        return _check_farkas(body, X, y, hidden, net)
+    if kind == "weights":
+        _forward(body.get("layers"), Xu, Yu, hidden, shortcut)
+        return f"the {net} network in the file fits every example (exact forward pass)", {}
+    if kind == "drup":
+        stats = _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs)
+        return f"no {net} network with real weights fits the data", stats
+    raise _Invalid(f"unknown certificate kind {kind!r}")
+
+
+def _ints(values, n, bound) -> list[int]:
+    if not isinstance(values, list) or len(values) != n or not all(isinstance(v, int) and 0 <= v < bound for v in values):
+        raise _Invalid(f"example indices {values!r} are not {n} indices below {bound}")
+    return values
+
+
+def _fractions(values, what) -> list[Fraction]:
+    try:
+        return [Fraction(v) for v in values]
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise _Invalid(f"{what}: not exact rationals") from None
+
+
+def _check_farkas(body, X, y, hidden, net) -> tuple[str, dict]:
+    if hidden:
+        raise _Invalid("a single Farkas certificate proves nothing about a network with hidden layers")
+    classes = sorted(set(y.tolist()))
+    unit = body.get("unit")
+    if not isinstance(unit, int) or not 0 <= unit < (1 if len(classes) == 2 else len(classes)):
+        raise _Invalid(f"no output unit {unit!r}")
+    examples = body.get("examples")
+    _ints(examples, len(examples) if isinstance(examples, list) else -1, len(X))
+    lam = _fractions(body.get("multipliers") or [], "multipliers")
+    positive = classes[1] if len(classes) == 2 else classes[unit]
+    t = [1 if y[i] == positive else -1 for i in examples]
+    why = farkas_holds([[Fraction(v) for v in X[i].tolist()] for i in examples], t, lam)
+    if why:
+        raise _Invalid(f"Farkas certificate of output unit {unit}: {why}")
+    return f"no {net} network fits: output unit {unit} is not linearly separable (Farkas)", {}
+
+
+def _forward(layers, Xu, Yu, hidden, shortcut) -> None:
+    """Exact forward pass on every merged example; the outputs must equal the ±1 targets."""
+    sizes = [Xu.shape[1], *hidden, Yu.shape[1]]
+    if not isinstance(layers, list) or len(layers) != len(sizes) - 1:
+        raise _Invalid(f"the network must have {len(sizes) - 1} layers")
+    parsed = []
+    for l, layer in enumerate(layers):
+        fan_in = sizes[l] + (sizes[0] if shortcut and l == len(layers) - 1 else 0)
+        W, b = (layer or {}).get("W"), (layer or {}).get("b")
+        if not (isinstance(W, list) and isinstance(b, list) and len(W) == sizes[l + 1] == len(b)
+                and all(isinstance(r, list) and len(r) == fan_in for r in W)):
+            raise _Invalid(f"layer {l + 1}: weights must be {sizes[l + 1]} x {fan_in} with {sizes[l + 1]} biases")
+        parsed.append(([_fractions(r, f"layer {l + 1} weights") for r in W], _fractions(b, f"layer {l + 1} biases")))
+    for i in range(len(Xu)):
+        x = [Fraction(v) for v in Xu[i].tolist()]
+        h = x
+        for l, (W, b) in enumerate(parsed):
+            inp = h + x if shortcut and l == len(parsed) - 1 else h
+            h = [1 if sum((w * u for w, u in zip(row, inp) if w and u), bias) >= 0 else -1 for row, bias in zip(W, b)]
+        if h != [int(v) for v in Yu[i]]:
+            raise _Invalid(f"the network misses merged example {i} (outputs {h}, targets {Yu[i].tolist()})")
+
+
+def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
+    from .check_cnf import check_clauses, check_refutation, read_dimacs
+
+    if not hidden:
+        raise _Invalid("a DRUP certificate needs hidden layers")
+    for name in ("master.cnf", "refutation.lrat"):
+        if name not in members:
+            raise _Invalid(f"the file holds no {name}")
+    opts = body.get("options") or {}
+    symmetry = opts.get("symmetry_breaking")
+    if not isinstance(symmetry, bool):
+        raise _Invalid("the options do not say whether symmetry breaking was on")
+    names, clauses, tags = read_dimacs(members["master.cnf"])
+    families = Families(Xu, Yu, hidden, shortcut, symmetry)
+    check_clauses(names, clauses, tags, families, body.get("nogoods") or [], Xu, Yu, hidden, shortcut)
+    start = time.monotonic()
+    lemmas = check_refutation(clauses, members["refutation.lrat"], jobs)
+    return {"variables": len(names), "clauses": len(clauses), "nogoods": len(body.get("nogoods") or []),
+            "refutation_lemmas": lemmas, "drup_s": round(time.monotonic() - start, 4)}
+
+
+def confirm(certificate: dict | None, X, y) -> dict | None:
+    """``certificate`` (a solve's) with ``checked`` set by checking its file now, and the verdict."""
+    if not certificate or not certificate.get("file"):
+        return certificate
+    verdict = check(certificate["file"], X, y)
+    return {**certificate, "checked": verdict.valid, "check": verdict.line(),
+            "check_s": verdict.stats.get("check_s")}

@@ -1,0 +1,141 @@
+"""The checker's own statement of the valid constraints: which clauses each family may contain.
+
+Written from the validity arguments (the proof module's docstring), not from the solver's model
+building: nothing here imports :mod:`combinatorial`. Clauses are frozensets of (variable name,
+polarity); a variable ``t[l][j][i]`` is "hidden unit j of layer l is +1 on merged example i".
+The auxiliary variables have the names the proof file gives them, and are tied to their meaning
+by the clauses generated here:
+
+* distinct codes, layer l: for merged examples a < b with different label rows,
+  ``diff[l][j][a,b]`` => t_a != t_b (two clauses per unit) and OR_j diff[l][j][a,b];
+* monotone output (last hidden layer, one output, no shortcut, symmetry breaking on): for a
+  positive a and a negative b, ``above[l][j][a,b]`` => t_a and not t_b, and OR_j above[l][j][a,b];
+* unateness (layer 1): for a, b that differ only in coordinate k with x_a,k < x_b,k,
+  ``s[1][j][k]`` => (t_a => t_b) and not s => (t_b => t_a);
+* equal inputs (layer 1): identical inputs get identical targets;
+* symmetry breaking, every hidden layer: t[l][j][0] (sign; not on a monotone last layer) and
+  the columns of consecutive units lexicographically non-increasing, through the prefix-equality
+  variables ``lex[l][j][i]`` (i >= 1).
+
+Pair families are generated per pair on demand (from the auxiliary names a clause mentions), so
+the check stays linear in the proof even when there are many pairs.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY = "distinct-codes", "monotone-output", "unateness", "equal-inputs", "symmetry"
+_PAIR = re.compile(r"^(diff|above)\[(\d+)\]\[(\d+)\]\[(\d+),(\d+)\]$")
+
+
+def t(l: int, j: int, i: int) -> str:
+    return f"t[{l}][{j}][{i}]"
+
+
+class Families:
+    """Membership in each family of valid constraints, for one data set and architecture."""
+
+    def __init__(self, Xu: np.ndarray, Yu: np.ndarray, hidden: list[int], shortcut: bool, symmetry: bool):
+        self.Xu, self.Yu, self.hidden, self.shortcut = Xu, Yu, list(hidden), shortcut
+        self.m = len(Xu)
+        self.monotone = bool(symmetry and Yu.shape[1] == 1 and not shortcut and hidden)
+        L = len(self.hidden)
+        # the layers each family may speak about
+        self.layers = {
+            DISTINCT: set() if shortcut else {l for l in range(1, L + 1) if not (self.monotone and l == L)},
+            MONOTONE: {L} if self.monotone else set(),
+            UNATE: {1} if L else set(),
+            EQUAL: {1} if L else set(),
+            SYMMETRY: set(range(1, L + 1)) if symmetry else set(),
+        }
+        self._static: dict[str, set] = {}
+
+    def contains(self, tag: str, clause: frozenset) -> bool:
+        if tag in (DISTINCT, MONOTONE):
+            return any(clause in self._pair(tag, name) for name, _ in clause if _PAIR.match(name))
+        if tag in (UNATE, EQUAL, SYMMETRY):
+            if tag not in self._static:
+                self._static[tag] = {UNATE: self._unateness, EQUAL: self._equal, SYMMETRY: self._symmetry}[tag]()
+            return clause in self._static[tag]
+        return False
+
+    def _pair(self, tag: str, name: str) -> set:
+        kind, l, _, a, b = _PAIR.match(name).groups()
+        l, a, b = int(l), int(a), int(b)
+        want = "diff" if tag == DISTINCT else "above"
+        if kind != want or l not in self.layers[tag] or not (0 <= a < self.m and 0 <= b < self.m):
+            return set()
+        width = self.hidden[l - 1]
+        out = set()
+        if tag == DISTINCT:
+            if not a < b or np.array_equal(self.Yu[a], self.Yu[b]):
+                return set()
+            for j in range(width):
+                d = f"diff[{l}][{j}][{a},{b}]"
+                out.add(frozenset({(d, False), (t(l, j, a), True), (t(l, j, b), True)}))
+                out.add(frozenset({(d, False), (t(l, j, a), False), (t(l, j, b), False)}))
+            out.add(frozenset((f"diff[{l}][{j}][{a},{b}]", True) for j in range(width)))
+        else:
+            if not (self.Yu[a, 0] > 0 > self.Yu[b, 0]):
+                return set()
+            for j in range(width):
+                g = f"above[{l}][{j}][{a},{b}]"
+                out.add(frozenset({(g, False), (t(l, j, a), True)}))
+                out.add(frozenset({(g, False), (t(l, j, b), False)}))
+            out.add(frozenset((f"above[{l}][{j}][{a},{b}]", True) for j in range(width)))
+        return out
+
+    def _unateness(self) -> set:
+        if not self.hidden:
+            return set()
+        out = set()
+        d = self.Xu.shape[1]
+        for k in range(d):
+            lines: dict[tuple, list[int]] = {}
+            for i in range(self.m):
+                rest = tuple(float(v) for c, v in enumerate(self.Xu[i]) if c != k)
+                lines.setdefault(rest, []).append(i)
+            for members in lines.values():
+                for a in members:
+                    for b in members:
+                        if self.Xu[a, k] < self.Xu[b, k]:
+                            for j in range(self.hidden[0]):
+                                s = f"s[1][{j}][{k}]"
+                                out.add(frozenset({(s, False), (t(1, j, a), False), (t(1, j, b), True)}))
+                                out.add(frozenset({(s, True), (t(1, j, b), False), (t(1, j, a), True)}))
+        return out
+
+    def _equal(self) -> set:
+        out = set()
+        if not self.hidden:
+            return out
+        groups: dict[tuple, list[int]] = {}
+        for i in range(self.m):
+            groups.setdefault(tuple(self.Xu[i].tolist()), []).append(i)
+        for members in groups.values():
+            for a in members:
+                for b in members:
+                    if a != b:
+                        for j in range(self.hidden[0]):
+                            out.add(frozenset({(t(1, j, a), False), (t(1, j, b), True)}))
+        return out
+
+    def _symmetry(self) -> set:
+        out = set()
+        for l in sorted(self.layers[SYMMETRY]):
+            width = self.hidden[l - 1]
+            if not (self.monotone and l == len(self.hidden)):
+                out |= {frozenset({(t(l, j, 0), True)}) for j in range(width)}
+            for j in range(width - 1):
+                for i in range(self.m):
+                    cond = set() if i == 0 else {(f"lex[{l}][{j}][{i}]", False)}
+                    a, b = t(l, j, i), t(l, j + 1, i)
+                    out.add(frozenset(cond | {(a, True), (b, False)}))
+                    if i + 1 < self.m:
+                        e = (f"lex[{l}][{j}][{i + 1}]", True)
+                        out.add(frozenset(cond | {(a, False), (b, False), e}))
+                        out.add(frozenset(cond | {(a, True), (b, True), e}))
+        return out

@@ -1,0 +1,357 @@
+"""Proof files: every definite answer is checked by ftprop.check, and every tampering is caught."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import zipfile
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from combinatorial import Status, solve
+from ftprop import cli
+from ftprop.check import check
+
+pytest.importorskip("pysat")
+pytest.importorskip("drup")
+
+
+def parity(n):
+    X = np.array(list(itertools.product([-1, 1], repeat=n)), dtype=float)
+    return X, np.prod(X, axis=1).astype(int)
+
+
+# small instances whose lazy proofs need no-goods on every kind of layer (found by a seed search)
+ONE_LAYER = ([[0, 0], [1, 2], [-2, -2], [2, 2], [-1, -1], [2, 0], [-1, 2], [-1, 0]], [1, 1, 0, 0, 1, 1, 1, 1])
+TWO_LAYERS = ([[1, 2], [-2, -2], [0, 0], [1, -1], [-2, -1], [0, -1], [2, 0], [1, 1]], [0, 1, 0, 0, 1, 0, 0, 1])
+SHORTCUT = ([[2, -1], [-1, 0], [-2, -1], [-2, -2], [0, -1], [-1, 1], [1, 2], [-2, 0], [-1, -2], [1, -2]],
+            [1, 1, 0, 1, 0, 0, 1, 1, 1, 0])
+MULTI = ([[2, -1], [-2, -1], [0, 2], [0, -2], [-1, 1], [2, 1], [2, -2], [2, -2]], [2, 2, 2, 2, 1, 1, 0, 0])
+
+
+def prove(tmp_path, X, y, hidden, name="p.proof", **kw):
+    path = tmp_path / name
+    sol = solve(np.asarray(X, dtype=float), np.asarray(y), hidden=hidden, backend="lazy", workers=1,
+                proof=str(path), **kw)
+    return path, sol
+
+
+CASES = {
+    "xor": (*parity(2), (1,), {}),
+    "parity-3": (*parity(3), (2,), {}),
+    "parity-4": (*parity(4), (3,), {}),
+    "parity-3 two layers": (*parity(3), (2, 1), {}),
+    "parity-3 no symmetry breaking": (*parity(3), (2,), {"symmetry_breaking": False}),
+    "no-goods on layer 1": (*ONE_LAYER, (1,), {}),
+    "no-goods on two layers": (*TWO_LAYERS, (2, 1), {}),
+    "shortcut": (*SHORTCUT, (1,), {"shortcut": True}),
+    "multi-class": (*MULTI, (2,), {}),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_infeasible_answers_carry_proofs_that_check(tmp_path, name):
+    X, y, hidden, kw = CASES[name]
+    path, sol = prove(tmp_path, X, y, hidden, **kw)
+    assert sol.status == Status.INFEASIBLE
+    assert sol.certificate["kind"] == "drup" and sol.certificate["file"] == str(path)
+    verdict = check(path, X, y)
+    assert verdict.valid, verdict.reason
+    assert "real weights" in verdict.claim
+
+
+def test_no_goods_are_exercised_on_hidden_and_output_layers():
+    # the cases above would test little if the valid constraints alone refuted them
+    for name, layers in (("no-goods on layer 1", {1}), ("no-goods on two layers", {1, 2}), ("shortcut", {2})):
+        X, y, hidden, kw = CASES[name]
+        sol = solve(np.asarray(X, float), np.asarray(y), hidden=hidden, backend="lazy", workers=1, **kw)
+        assert layers <= {g["layer"] for g in sol.trace.nogoods}, name
+
+
+@pytest.mark.parametrize("hidden,shortcut", [((2,), False), ((1,), True), ((2, 2), False), ((), False)])
+def test_feasible_answers_carry_exact_weights(tmp_path, hidden, shortcut):
+    X, y = parity(2) if not shortcut else parity(3)
+    if hidden == ():
+        X, y = parity(2)[0], np.array([0, 0, 0, 1])  # AND: one unit
+    path, sol = prove(tmp_path, X, y, hidden, shortcut=shortcut)
+    assert sol.status == Status.FEASIBLE and sol.certificate["kind"] == "weights"
+    assert check(path, X, y).valid
+
+
+def test_farkas_and_conflict_certificates_check(tmp_path):
+    X, y = parity(2)
+    path, sol = prove(tmp_path, X, y, ())
+    assert sol.certificate["kind"] == "farkas" and check(path, X, y).valid
+    Xc, yc = np.array([[0.0], [1.0], [0.0]]), np.array([0, 1, 1])
+    path, sol = prove(tmp_path, Xc, yc, (3,), name="c.proof")
+    assert sol.certificate["kind"] == "conflict" and check(path, Xc, yc).valid
+    assert not check(path, Xc, np.array([0, 1, 0])).valid
+
+
+# --- tampering ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    X, y, hidden, kw = CASES["no-goods on two layers"]
+    path, sol = prove(tmp_path_factory.mktemp("proof"), X, y, hidden, **kw)
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n).decode() for n in z.namelist()}
+    return np.asarray(X, float), np.asarray(y), members
+
+
+def rewrite(tmp_path, members, **changes):
+    path = tmp_path / "tampered.proof"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in {**members, **changes}.items():
+            z.writestr(name, text)
+    return path
+
+
+def edit_clause(cnf: str, tag: str, edit) -> str:
+    """Apply ``edit`` to the first clause line after ``c o <tag>``."""
+    lines, inside = cnf.splitlines(), False
+    for k, line in enumerate(lines):
+        if line.startswith("c o "):
+            inside = line == f"c o {tag}"
+        elif inside and not line.startswith(("c", "p")):
+            lines[k] = edit(line)
+            break
+    else:
+        raise AssertionError(f"no {tag} clause")
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+def test_the_untouched_base_is_valid(base, tmp_path):
+    X, y, members = base
+    assert check(rewrite(tmp_path, members), X, y).valid
+
+
+def negate_first(line):
+    lits = line.split()
+    return " ".join([str(-int(lits[0]))] + lits[1:])
+
+
+@pytest.mark.parametrize("tag", ["unateness", "distinct-codes", "symmetry", "nogood 0"])
+def test_a_flipped_literal_is_caught(base, tmp_path, tag):
+    X, y, members = base
+    cnf = edit_clause(members["master.cnf"], tag, negate_first)
+    verdict = check(rewrite(tmp_path, members, **{"master.cnf": cnf}), X, y)
+    assert not verdict.valid
+
+
+def test_a_dropped_clause_is_caught(base, tmp_path):
+    X, y, members = base
+    lines = members["master.cnf"].splitlines()
+    header = next(k for k, l in enumerate(lines) if l.startswith("p cnf"))
+    _, _, v, c = lines[header].split()
+    first = next(k for k, l in enumerate(lines) if k > header and not l.startswith("c"))
+    del lines[first]
+    lines[header] = f"p cnf {v} {int(c) - 1}"
+    verdict = check(rewrite(tmp_path, members, **{"master.cnf": "\n".join(lines) + "\n"}), X, y)
+    assert not verdict.valid and "refutation" in verdict.reason
+
+
+def test_a_false_tag_is_caught(base, tmp_path):
+    X, y, members = base
+    cnf = members["master.cnf"].replace("c o unateness", "c o symmetry", 1)
+    verdict = check(rewrite(tmp_path, members, **{"master.cnf": cnf}), X, y)
+    assert not verdict.valid and "symmetry" in verdict.reason
+
+
+def test_wrong_multipliers_are_caught(base, tmp_path):
+    X, y, members = base
+    body = json.loads(members["certificate.json"])
+    for record in body["nogoods"]:
+        record["multipliers"][0] = str(2 * Fraction(record["multipliers"][0]) + 1)
+    verdict = check(rewrite(tmp_path, members, **{"certificate.json": json.dumps(body)}), X, y)
+    assert not verdict.valid and "Farkas" in verdict.reason
+
+
+def test_a_truncated_refutation_is_caught(base, tmp_path):
+    X, y, members = base
+    steps = members["refutation.lrat"].splitlines()
+    short = "\n".join(steps[: len(steps) // 2]) + "\n"
+    verdict = check(rewrite(tmp_path, members, **{"refutation.lrat": short}), X, y)
+    assert not verdict.valid and "empty clause" in verdict.reason
+
+
+def test_a_lemma_that_does_not_follow_is_caught(base, tmp_path):
+    X, y, members = base
+    steps = members["refutation.lrat"].splitlines()
+    cid, rest = steps[0].split(" ", 1)
+    lits, hints = rest.split(" 0 ", 1)
+    steps[0] = f"{cid} {' '.join(lits.split()[:-1]) if len(lits.split()) > 1 else ''} 0 {hints}".replace("  ", " ")
+    verdict = check(rewrite(tmp_path, members, **{"refutation.lrat": "\n".join(steps) + "\n"}), X, y)
+    assert not verdict.valid
+
+
+def test_other_data_and_other_architecture_are_caught(base, tmp_path):
+    X, y, members = base
+    assert "data differ" in check(rewrite(tmp_path, members), X, 1 - y).reason
+    for hidden in ([3, 1], [2, 2], [2]):
+        body = json.loads(members["certificate.json"])
+        body["architecture"]["hidden"] = hidden
+        verdict = check(rewrite(tmp_path, members, **{"certificate.json": json.dumps(body)}), X, y)
+        assert not verdict.valid, hidden
+    body = json.loads(members["certificate.json"])
+    body["options"]["symmetry_breaking"] = False
+    assert not check(rewrite(tmp_path, members, **{"certificate.json": json.dumps(body)}), X, y).valid
+
+
+def test_tampered_weights_are_caught(tmp_path):
+    X, y = parity(2)
+    path, _ = prove(tmp_path, X, y, (2,))
+    with zipfile.ZipFile(path) as z:
+        body = json.loads(z.read("certificate.json"))
+    body["layers"][-1]["b"][0] = "1000"
+    verdict = check(rewrite(tmp_path, {"certificate.json": json.dumps(body)}), X, y)
+    assert not verdict.valid and "misses" in verdict.reason
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def test_solve_proof_check_and_ftprop_check(tmp_path, capsys):
+    path = tmp_path / "p3.proof"
+    assert cli.main(["solve", "--dataset", "parity-3", "--hidden", "2", "--workers", "1",
+                     "--proof", str(path), "--check", "--json"]) == 0
+    cert = json.loads(capsys.readouterr().out)["certificate"]
+    assert cert["kind"] == "drup" and cert["file"] == str(path) and cert["checked"] is True
+    assert cli.main(["check", str(path), "--dataset", "parity-3"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "VALID"
+    assert cli.main(["check", str(path), "--dataset", "parity-4"]) == 1
+    assert capsys.readouterr().out.startswith("INVALID: the data differ")
+
+
+def test_bad_input_to_check_is_one_line_and_exit_2(tmp_path, capsys):
+    junk = tmp_path / "junk.proof"
+    junk.write_text("not a proof")
+    for target in (junk, tmp_path / "missing.proof"):
+        assert cli.main(["check", str(target), "--dataset", "xor"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error: ")
+
+
+def test_answers_without_a_certificate_say_so(tmp_path, capsys):
+    assert cli.main(["solve", "--dataset", "parity-3", "--hidden", "2", "--backend", "cpsat", "--workers", "1",
+                     "--proof", str(tmp_path / "c.proof")]) == 0
+    assert "solver's word, no certificate" in capsys.readouterr().out
+    sol = solve(*parity(3), hidden=(2,), backend="lazy", objective="min-errors", workers=1,
+                proof=str(tmp_path / "m.proof"))
+    assert sol.certificate["kind"] == "none" and "solver's word" in sol.certificate["note"]
+    assert not (tmp_path / "m.proof").exists()
+
+
+def test_the_checker_shares_no_code_with_the_solver():
+    import ast
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "ftprop"
+    for name in ("check.py", "check_cnf.py", "check_families.py"):
+        tree = ast.parse((root / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            assert not any(m.split(".")[0] in ("combinatorial", "ortools", "pysat") for m in mods), name
+
+
+def test_without_cadicals_hints_the_drup_refutation_is_replayed_for_them(tmp_path, monkeypatch):
+    from combinatorial import proof
+    from combinatorial.proof_hints import HintError
+
+    def no_tracer(clauses):
+        raise HintError("no LRAT tracer")
+
+    monkeypatch.setattr(proof, "cadical_lrat", no_tracer)
+    X, y, hidden, kw = CASES["no-goods on two layers"]
+    path, sol = prove(tmp_path, X, y, hidden, **kw)
+    with zipfile.ZipFile(path) as z:
+        assert "replayed" in json.loads(z.read("certificate.json"))["refutation"]["solver"]
+    assert check(path, X, y).valid
+
+
+def test_minwidth_writes_one_checked_proof_per_width(tmp_path, capsys):
+    path = tmp_path / "xor.proof"
+    assert cli.main(["minwidth", "--dataset", "xor", "--workers", "1", "--proof", str(path), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("checked by ftprop check: VALID") >= 3  # widths 1 and 2, and the answer again
+    from ftprop.datasets import load_dataset
+
+    xor = load_dataset("xor")
+    X, y = xor.X, xor.y
+    assert check(tmp_path / "xor.w1.proof", X, y).claim.startswith("no 2-1-1 network")
+    assert "fits every example" in check(tmp_path / "xor.w2.proof", X, y).claim
+
+
+def test_a_time_limit_is_the_solvers_word(tmp_path):
+    sol = solve(*parity(6), hidden=(5,), backend="lazy", workers=1, time_limit=0.05, proof=str(tmp_path / "t.proof"))
+    assert sol.status == Status.UNKNOWN
+    assert sol.certificate["kind"] == "none" and sol.certificate["note"].startswith("solver's word, no certificate")
+
+
+def test_a_master_constraint_outside_the_known_families_means_no_certificate():
+    from combinatorial.proof_cnf import ProofError, master_cnf
+
+    X, y, hidden, kw = CASES["no-goods on layer 1"]
+    sol = solve(np.asarray(X, float), np.asarray(y), hidden=hidden, backend="lazy", workers=1)
+    master_cnf(sol.trace)  # the master as solved: every constraint accounted for
+    sol.trace.model.add_bool_or([sol.trace.t[0][0][1]])  # a constraint no family or no-good explains
+    with pytest.raises(ProofError, match="families changed"):
+        master_cnf(sol.trace)
+
+
+def test_check_reads_data_files(tmp_path, capsys):
+    from ftprop.datasets import load_dataset
+
+    ds = load_dataset("parity-3")
+    data = tmp_path / "p3.npz"
+    np.savez(data, X=ds.X, y=ds.y)
+    proof = tmp_path / "p3.proof"
+    assert cli.main(["solve", "--data", str(data), "--hidden", "2", "--workers", "1", "--proof", str(proof)]) == 0
+    capsys.readouterr()
+    assert cli.main(["check", str(proof), "--data", str(data)]) == 0
+    assert capsys.readouterr().out.startswith("VALID")
+
+
+def test_lemmas_checked_in_parallel_give_the_same_verdicts(base, tmp_path):
+    X, y, members = base
+    assert check(rewrite(tmp_path, members), X, y, jobs=2).valid
+    steps = members["refutation.lrat"].splitlines()
+    cid, rest = steps[-2].split(" ", 1)
+    steps[-2] = f"{cid} 0 {rest.split(' 0 ', 1)[1]}"  # an early empty clause its hints do not give
+    verdict = check(rewrite(tmp_path, members, **{"refutation.lrat": "\n".join(steps) + "\n"}), X, y, jobs=2)
+    assert not verdict.valid
+
+
+def test_the_checkers_families_accept_their_clauses_and_nothing_else():
+    from ftprop.check_families import Families
+
+    Xu = np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
+    Yu = np.array([[1], [-1], [-1]], dtype=np.int8)
+    fam = Families(Xu, Yu, [2], shortcut=False, symmetry=True)
+    assert fam.monotone  # one output, no shortcut, symmetry on: the last layer is monotone
+    equal = frozenset({("t[1][1][0]", False), ("t[1][1][1]", True)})
+    assert fam.contains("equal-inputs", equal) and not fam.contains("equal-inputs", frozenset({("t[1][1][0]", False), ("t[1][1][2]", True)}))
+    above = frozenset({("above[1][0][0,2]", True), ("above[1][1][0,2]", True)})
+    assert fam.contains("monotone-output", above)
+    assert not fam.contains("monotone-output", frozenset({("above[1][0][2,0]", True), ("above[1][1][2,0]", True)}))
+    assert not fam.contains("distinct-codes", frozenset({("diff[1][0][0,2]", True), ("diff[1][1][0,2]", True)}))
+    assert not fam.contains("symmetry", frozenset({("t[1][0][0]", True)}))  # no sign fix on a monotone layer
+    unate = frozenset({("s[1][0][0]", False), ("t[1][0][0]", False), ("t[1][0][2]", True)})
+    assert fam.contains("unateness", unate) and not fam.contains("symmetry", unate)
+    plain = Families(Xu, np.array([[1, -1], [-1, 1], [-1, -1]], dtype=np.int8), [2], shortcut=False, symmetry=True)
+    assert plain.contains("symmetry", frozenset({("t[1][0][0]", True)}))
+    assert plain.contains("distinct-codes", frozenset({("diff[1][0][0,2]", True), ("diff[1][1][0,2]", True)}))
+
+
+def test_a_proof_that_fails_its_check_is_an_internal_error(tmp_path, monkeypatch, capsys):
+    from ftprop import check as checker
+    from ftprop.check import Verdict
+
+    monkeypatch.setattr(checker, "check", lambda *a, **k: Verdict(False, "planted"))
+    assert cli.main(["solve", "--dataset", "xor", "--hidden", "2", "--workers", "1",
+                     "--proof", str(tmp_path / "x.proof"), "--check"]) == 1
+    assert "INVALID: planted" in capsys.readouterr().out
