@@ -105,7 +105,8 @@ class _Recorder:
 def master_cnf(master) -> tuple[list[str], list[list[int]], list[str]]:
     """Variable names, clauses (DIMACS literals) and their origins for the master's model: its
     valid constraints re-recorded through the master's own ``_preconstrain`` (so the families are
-    exactly the master's), then every logged no-good, tagged ``nogood N``."""
+    exactly the master's), the pair constraints it added later (``late_pairs``), then every
+    logged no-good, tagged ``nogood N``."""
     from .backends.lazy_master import Master
 
     if master.keep is not None:
@@ -119,6 +120,12 @@ def master_cnf(master) -> tuple[list[str], list[list[int]], list[str]]:
     Master._preconstrain(shell)
     if shell.monotone != master.monotone:
         raise ProofError("re-recording the master's constraints gave another monotone setting")
+    from . import cuts
+
+    p, last = master.problem, len(shell.t) - 1
+    for l, pairs in getattr(master, "late_pairs", []):  # pair constraints added after the start
+        add = cuts.add_monotone_output if shell.monotone and l == last else cuts.add_distinct_codes
+        add(rec, shell.t[l], p.Xu, p.Yu, keep=None, name=f"[{l + 1}]", pairs=pairs)
     index = {name: i for i, name in enumerate(rec.names, 1)}
     n_nogood_clauses = 0
     for n, record in enumerate(master.nogoods):

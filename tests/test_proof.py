@@ -355,3 +355,17 @@ def test_a_proof_that_fails_its_check_is_an_internal_error(tmp_path, monkeypatch
     assert cli.main(["solve", "--dataset", "xor", "--hidden", "2", "--workers", "1",
                      "--proof", str(tmp_path / "x.proof"), "--check"]) == 1
     assert "INVALID: planted" in capsys.readouterr().out
+
+
+def test_pair_constraints_added_late_are_in_the_proof(tmp_path, monkeypatch):
+    from combinatorial import cuts
+    from combinatorial.backends import lazy_master
+    from combinatorial.backends.lazy import LazyOptions
+
+    monkeypatch.setattr(lazy_master, "LAZY_PAIRS_ABOVE", 0)  # every pair constraint on demand,
+    monkeypatch.setattr(cuts, "nearest_pairs", lambda Xu, a, b, k=6: np.zeros(len(a), dtype=bool))  # none up front
+    X, y = parity(4)
+    path, sol = prove(tmp_path, X, y, (3,), backend_options=LazyOptions(heuristic=False))
+    assert sol.status == Status.INFEASIBLE and sol.trace.late_pairs
+    verdict = check(path, X, y)
+    assert verdict.valid, verdict.reason
