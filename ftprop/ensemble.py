@@ -22,6 +22,9 @@ normalize    ``l2``: every example divided by its Euclidean norm before anything
 unit_margin  ``l2``: after the exact fit, every unit is refitted for its L2 max-margin on the
              member's own training codes (:mod:`ftprop.refit`; exactness is kept and re-checked);
              ``linf``: the engine's max-margin under ``||w||_inf <= 1`` as fitted
+shifts       ``1``: the training images are augmented with their four one-pixel shifts (up, down,
+             left, right; zero fill), so every member fits 5n images exactly, the n originals
+             among them; ``0``: no augmentation. Needs ``image_shape`` (None: square images)
 scheme       ``ovo``: one member per class pair, majority vote with scikit-learn's tie rule
              (:mod:`ftprop.ovo`); ``seeds``: ``n_members`` members on all classes with seeds
              ``random_state + m`` (different ``ftprop`` inits: different hidden targets),
@@ -50,6 +53,30 @@ def normalize_rows(X: np.ndarray, how: str) -> np.ndarray:
         return X
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(norms > 0, norms, 1.0)  # an all-zero example stays zero
+
+
+def shift_augment(X: np.ndarray, y: np.ndarray, image_shape=None) -> tuple[np.ndarray, np.ndarray]:
+    """X and its four one-pixel shifts (zero fill), labels repeated: 5n rows, the originals first."""
+    d = X.shape[1]
+    if image_shape is None:
+        side = int(round(np.sqrt(d)))
+        if side * side != d:
+            raise ValueError(f"shifts needs image_shape for {d} features (not a square image)")
+        image_shape = (side, side)
+    h, w = (int(v) for v in image_shape)
+    if h * w != d:
+        raise ValueError(f"image_shape {tuple(image_shape)} has {h * w} pixels but X has {d} features")
+    images = X.reshape(-1, h, w)
+    out = [images]
+    for axis, step in ((1, 1), (1, -1), (2, 1), (2, -1)):
+        moved = np.roll(images, step, axis=axis)
+        edge = 0 if step == 1 else -1  # the row / column that wrapped round is blanked
+        if axis == 1:
+            moved[:, edge, :] = 0
+        else:
+            moved[:, :, edge] = 0
+        out.append(moved)
+    return np.concatenate(out).reshape(-1, d), np.tile(y, 5)
 
 
 def fit_member(base: ThresholdNetworkClassifier, X, y, *, unit_margin: str, deadline: float | None):
@@ -115,7 +142,7 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
     hidden, objective, weights, backend, init, init_epochs
                        those of every member (:class:`ThresholdNetworkClassifier`)
     scheme, n_members  ``ovo`` (``n_members`` unused) or ``seeds`` (``n_members`` networks)
-    normalize, unit_margin
+    normalize, unit_margin, shifts, image_shape
                        see the module docstring
     time_limit         seconds for the whole ensemble (None: no limit)
     member_time_limit  seconds for each member's exact solve (None: no limit)
@@ -129,7 +156,8 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, hidden=(), *, scheme="ovo", n_members=5, objective="max-margin", weights="real",
                  backend="auto", init="linear-code", init_epochs=200, normalize="l2", unit_margin="l2",
-                 time_limit=None, member_time_limit=None, n_jobs=None, random_state=None):
+                 shifts=0, image_shape=None, time_limit=None, member_time_limit=None, n_jobs=None,
+                 random_state=None):
         self.hidden = hidden
         self.scheme = scheme
         self.n_members = n_members
@@ -140,6 +168,8 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
         self.init_epochs = init_epochs
         self.normalize = normalize
         self.unit_margin = unit_margin
+        self.shifts = shifts
+        self.image_shape = image_shape
         self.time_limit = time_limit
         self.member_time_limit = member_time_limit
         self.n_jobs = n_jobs
@@ -153,6 +183,8 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
             v = getattr(self, name)
             if v is not None and not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < np.inf):
                 raise ValueError(f"{name} must be a positive number of seconds or None, got {v!r}")
+        if self.shifts not in (0, 1) or isinstance(self.shifts, bool):
+            raise ValueError(f"shifts must be 0 (no augmentation) or 1 (one-pixel shifts), got {self.shifts!r}")
         if self.scheme == "seeds" and not (isinstance(self.n_members, (int, np.integer)) and self.n_members >= 1):
             raise ValueError(f"n_members must be a positive integer, got {self.n_members!r}")
 
@@ -164,6 +196,8 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         self._check_params()
         X, y_idx = validate_labels(self, X, y)
+        if self.shifts:
+            X, y_idx = shift_augment(X, y_idx, self.image_shape)
         X = normalize_rows(X, self.normalize)
         seed = _seed(self.random_state)
         if self.scheme == "ovo":
