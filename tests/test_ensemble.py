@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import check_estimator
 
-from ftprop.ensemble import ExactEnsembleClassifier, fit_member, normalize_rows
+from ftprop.ensemble import ExactEnsembleClassifier, fit_member, normalize_rows, shift_augment
 from ftprop.estimators import ThresholdNetworkClassifier
 from ftprop.refit import hard_margin_unit, layer_inputs, refit_l2, sign
 
@@ -120,3 +120,27 @@ def test_dask_cluster_runs_the_members():
     assert est.score(X, y) == 1.0
     np.testing.assert_allclose(est.decision_function(X),
                                ExactEnsembleClassifier(random_state=0).fit(X, y).decision_function(X))
+
+
+def test_shift_augment_moves_every_pixel_by_one():
+    X = np.arange(1, 13, dtype=float).reshape(1, 12)  # one 3 x 4 image
+    Xa, ya = shift_augment(X, np.array([7]), (3, 4))
+    assert Xa.shape == (5, 12) and ya.tolist() == [7] * 5
+    img = X.reshape(3, 4)
+    np.testing.assert_array_equal(Xa[0], X[0])  # the original comes first
+    down = Xa[1].reshape(3, 4)
+    np.testing.assert_array_equal(down[1:], img[:-1])
+    assert not down[0].any()  # zero fill, no wrap-round
+    left = Xa[4].reshape(3, 4)
+    np.testing.assert_array_equal(left[:, :-1], img[:, 1:])
+    assert not left[:, -1].any()
+    with pytest.raises(ValueError, match="image_shape"):
+        shift_augment(np.zeros((2, 5)), np.zeros(2))
+
+
+def test_shifted_ensemble_fits_the_originals():
+    rng = np.random.default_rng(1)
+    X = rng.random((12, 64))  # 8 x 8 images: 40 shifted images per pair are separable in 64 dimensions
+    y = np.arange(12) % 3
+    est = ExactEnsembleClassifier(shifts=1, random_state=0).fit(X, y)
+    assert est.score(X, y) == 1.0 and est.member_summary() == {"feasible": 3}
