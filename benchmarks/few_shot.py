@@ -39,7 +39,7 @@ for path in (ROOT, ROOT / "benchmarks"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from few_shot_methods import METHODS, NEEDS_TORCH, fit_and_score  # noqa: E402
+from few_shot_methods import METHODS, NEEDS_TORCH, SINGLE, fit_and_score  # noqa: E402
 from few_shot_report import report  # noqa: E402
 from ftprop.io import append_jsonl, read_jsonl, versions  # noqa: E402
 
@@ -159,9 +159,9 @@ def run(cfg: Config, *, fresh: bool = False, as_json: bool = False, log=print) -
 def _limit(method: str, cfg: Config):
     if cfg.time_limit is not None:
         return cfg.time_limit
-    if method in ("exact-real", "exact-ternary", "exact-l2"):
+    if method in SINGLE:
         return cfg.single_time_limit
-    if method in ("ovo-l2", "ovo-l2-shift", "ovo-linf", "ovo-raw", "seeds-l2"):
+    if method.startswith("ovo-") or method == "seeds-l2":
         return {"total": cfg.ensemble_time_limit, "member": cfg.member_time_limit}
     return {"pair": cfg.pair_time_limit} if method == "bemi-ternary" else None
 

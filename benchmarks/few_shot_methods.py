@@ -8,6 +8,9 @@ Exact methods (every network an exact fit of its training set, status and proof 
   exact-ternary    the same with weights in {-1, 0, 1} (Icarte et al.'s protocol)
   exact-l2         exact-real on L2-normalised images, every unit then refitted for its L2 margin
                    (``ExactEnsembleClassifier((16,), scheme="seeds", n_members=1, init="ftprop")``)
+  exact-l2-raw     ablation: exact-l2 on unnormalised pixels (the L2 refit alone)
+  exact-linf-l2n   ablation: exact-l2 keeping the engine's ||w||_inf units (the normalisation alone)
+  exact-l2-shift   exact-l2 on the images and their four one-pixel shifts (``shifts=1``)
   seeds-l2         five exact-l2 networks (seeds s..s+4: five sets of hidden targets), summed outputs
   ovo-l2           the best recipe, ``ExactEnsembleClassifier()``: 45 pair networks [d, 1] (one
                    sign unit each), exact max-margin LP, then the L2 margin, normalised images, vote
@@ -15,6 +18,7 @@ Exact methods (every network an exact fit of its training set, status and proof 
                    every pair network fits all 5n images exactly
   ovo-linf         ablation: ovo-l2 keeping the engine's ||w||_inf max-margin units
   ovo-raw          ablation: ovo-l2 on unnormalised pixels
+  ovo-h4           ovo-l2 with a hidden layer of 4 in every pair network ([d, 4, 1], ftprop init)
   bemi-ternary     45 pairwise [d, 4, 4, 1] ternary networks, lexicographic objective (BeMi's)
 
 Baselines: ftprop-mb (soft hinge) and sste, [d, 16, C] sign networks trained by gradient;
@@ -30,11 +34,12 @@ import warnings
 
 import numpy as np
 
-EXACT = ("exact-real", "exact-ternary", "exact-l2", "seeds-l2", "ovo-l2", "ovo-l2-shift", "ovo-linf", "ovo-raw",
-         "bemi-ternary")
+EXACT = ("exact-real", "exact-ternary", "exact-l2", "exact-l2-raw", "exact-linf-l2n", "exact-l2-shift", "seeds-l2",
+         "ovo-l2", "ovo-l2-shift", "ovo-linf", "ovo-raw", "ovo-h4", "bemi-ternary")
+SINGLE = ("exact-real", "exact-ternary", "exact-l2", "exact-l2-raw", "exact-linf-l2n", "exact-l2-shift")
 BASELINES = ("ftprop-mb", "sste", "logreg", "logreg-l2n", "logreg-shift", "mlp")
 METHODS = EXACT + BASELINES
-NEEDS_TORCH = ("exact-real", "exact-ternary", "exact-l2", "seeds-l2", "ftprop-mb", "sste")
+NEEDS_TORCH = SINGLE + ("seeds-l2", "ovo-h4", "ftprop-mb", "sste")
 
 
 def build(method: str, cfg, seed: int, time_limit: float | None):
@@ -50,13 +55,17 @@ def build(method: str, cfg, seed: int, time_limit: float | None):
         weights = "real" if method == "exact-real" else "ternary"
         return ThresholdNetworkClassifier((16,), objective="max-margin", weights=weights, time_limit=single,
                                           random_state=seed, init="ftprop", init_epochs=cfg.epochs)
-    if method in ("exact-l2", "seeds-l2"):
-        n = 1 if method == "exact-l2" else cfg.seeds_members
+    if method in SINGLE[2:] + ("seeds-l2",):
+        n = 1 if method != "seeds-l2" else cfg.seeds_members
+        options = {"exact-l2-raw": {"normalize": "none"}, "exact-linf-l2n": {"unit_margin": "linf"},
+                   "exact-l2-shift": {"shifts": 1}}.get(method, {})
         return ExactEnsembleClassifier((16,), scheme="seeds", n_members=n, init="ftprop", init_epochs=cfg.epochs,
                                        time_limit=single if n == 1 else total, member_time_limit=single,
-                                       n_jobs=cfg.n_jobs, random_state=seed)
+                                       n_jobs=cfg.n_jobs, random_state=seed, **options)
     if method.startswith("ovo-"):
-        options = {"ovo-l2": {}, "ovo-l2-shift": {"shifts": 1}, "ovo-linf": {"unit_margin": "linf"}, "ovo-raw": {"normalize": "none"}}[method]
+        options = {"ovo-l2": {}, "ovo-l2-shift": {"shifts": 1}, "ovo-linf": {"unit_margin": "linf"},
+                   "ovo-raw": {"normalize": "none"},
+                   "ovo-h4": {"hidden": (4,), "init": "ftprop", "init_epochs": cfg.epochs}}[method]
         return ExactEnsembleClassifier(time_limit=total, member_time_limit=member, n_jobs=cfg.n_jobs,
                                        random_state=seed, **options)
     if method == "bemi-ternary":
@@ -136,7 +145,7 @@ def fit_and_score(method: str, cfg, seed: int, time_limit, Xtr, ytr, tests: dict
     per_test = {}
     for name, (Xte, yte) in tests.items():
         out = {"test_acc": float(np.mean(est.predict(Xte) == yte)), "all_good": None, "n_test": int(len(yte))}
-        single_sign_net = method in ("exact-real", "exact-ternary", "exact-l2")
+        single_sign_net = method in SINGLE
         if single_sign_net and len(est.classes_) > 2:  # 10 sign outputs: Icarte's metric applies
             out["all_good"] = all_good(est.decision_function(Xte), yte, est.classes_)
         per_test[name] = out
