@@ -45,7 +45,7 @@ def load_mnist_arrays(root: str | Path | None, name: str = "mnist") -> dict:
         raise InputError(f"--data-root {root}: no such file or directory")
     if root.is_file():
         return _read_file(root, name)
-    looked: list[str] = []
+    folders: list[str] = []
     for sub in _SUBDIRS[name]:
         folder = root / sub if sub else root
         for sep in ("-", "."):
@@ -53,12 +53,13 @@ def load_mnist_arrays(root: str | Path | None, name: str = "mnist") -> dict:
                      for key, stem in _IDX.items()}
             if all(paths.values()):
                 return _finish(name, {key: _read_idx(p) for key, p in paths.items()}, "idx", list(paths.values()))
-        looked.append(str(folder / "train-images-idx3-ubyte[.gz] (+ 3 more idx files)"))
         for stem in (f"{name}.npz", f"{name}.pkl.gz"):
             if (folder / stem).is_file():
                 return _read_file(folder / stem, name)
-            looked.append(str(folder / stem))
-    raise InputError(f"no {name} files under {root}; looked for: " + "; ".join(looked))
+        folders.append(str(folder))
+    raise InputError(f"no {name} files under {root}: looked in {', '.join(folders)} for the four idx files "
+                     f"({', '.join(s.format(sep='-') for s in _IDX.values())}, each plain or .gz), "
+                     f"{name}.npz (Keras) or {name}.pkl.gz (pickled split)")
 
 
 def _first(paths):
