@@ -85,3 +85,25 @@ def test_bad_input_is_one_line(argv, message, tmp_path, capsys):
         code = exc.code
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+_NO_TORCH = """
+import sys
+class NoTorch:  # a fresh interpreter in which torch is not installed
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, NoTorch())
+sys.path.insert(0, sys.argv[1])
+from few_shot import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_missing_torch_is_one_line(tmp_path):
+    run = lambda *a: subprocess.run([sys.executable, "-c", _NO_TORCH, str(ROOT / "benchmarks"), "--quick",  # noqa: E731
+                                     "--out", str(tmp_path), *a], capture_output=True, text=True, timeout=120)
+    out = run("--method", "ftprop-mb,logreg")
+    assert out.returncode == 2 and out.stderr.startswith("error: methods ftprop-mb need PyTorch")
+    assert out.stderr.count("\n") == 1
+    assert run("--method", "ovo-l2").returncode == 0  # the exact ensemble never needs torch
