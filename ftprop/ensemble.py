@@ -99,7 +99,9 @@ def fit_member(base: ThresholdNetworkClassifier, X, y, *, unit_margin: str, dead
         warnings.simplefilter("always")
         est = clone(base).fit(X, y)
     record.update(status=est.status_, proved_for=est.proved_for_, fallback=est.fallback_,
-                  warnings=sorted({str(w.message) for w in caught}))
+                  warnings=sorted({str(w.message) for w in caught}),
+                  stages=[{key: st.get(key) for key in ("stage", "status", "optimal_for", "scope")}
+                          for st in est.solution_.stats.get("stages", [])])
     if unit_margin == "l2" and est.fallback_ is None and not est.shortcut:
         from .refit import refit_l2
 
@@ -152,8 +154,8 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
     random_state       seeds every member (member m: ``random_state + m``)
 
     Learned state: ``classes_``, ``n_features_in_``, ``estimators_`` (None for a skipped member),
-    ``members_`` (per member: the classes it separates, status, proof scope, fallback, refit report,
-    wall time), ``pairs_`` (ovo).
+    ``members_`` (per member: the classes it separates, status, proof scope, each engine stage's
+    status and scope, fallback, L2 refit report, wall time, Dask worker), ``pairs_`` (ovo).
     """
 
     def __init__(self, hidden=(), *, scheme="ovo", n_members=5, objective="max-margin", weights="real",

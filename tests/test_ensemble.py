@@ -62,6 +62,8 @@ def test_member_records_and_time_limits():
     base = ThresholdNetworkClassifier((), objective="max-margin", time_limit=100)
     est, rec = fit_member(base, X[rows], y[rows], unit_margin="l2", deadline=time.time() + 30)
     assert rec["status"] == "feasible" and rec["fallback"] is None and rec["refit"]["refitted"] == 1
+    assert [(st["stage"], st["status"]) for st in rec["stages"]] == [("fit", "optimal"), ("margin", "optimal")]
+    assert rec["stages"][1]["scope"].startswith("all real weights")
     assert 0 < est.time_limit <= 30  # the member got what was left of the total, not its own 100 s
     assert est.score(X[rows], y[rows]) == 1.0
     est, rec = fit_member(base, X[rows], y[rows], unit_margin="l2", deadline=time.time() - 1)
