@@ -1,31 +1,27 @@
-"""Few-shot digits: exact hard-threshold networks against gradient training, on the same splits.
+"""Few-shot protocols: exact hard-threshold networks against gradient training, on the same splits.
 
-scikit-learn's 8x8 digits (pixels / 16), k training examples per class (k in 2, 6, 10), five
-*disjoint* training sets per k (each class's examples are permuted once with ``data_seed`` and
-split s takes positions s*k .. s*k + k - 1), tested on every example outside that training set.
+k training images per class, ``--splits`` *disjoint* training sets per k: each class's images are
+permuted once with ``--seed`` and split s takes positions s*k .. s*k + k - 1 (so ``--seed`` decides
+which training sets are drawn; split s is the same set for every method).
 
-Methods (one JSONL row per method, k and split):
+  digits          scikit-learn's 8x8 digits (pixels / 16); test on every image outside the
+                  training set (protocol ``rest``); k in 2, 6, 10 by default
+  mnist           MNIST from ``--data-root`` (any format ``ftprop.mnist`` reads); training sets
+  fashion-mnist   from the 60,000 training images; k in 2, 6, 10, 20, 30, 40 by default.
+                  Protocol ``bemi``: 800 test images per digit from the test set (drawn once with
+                  ``--seed``); protocol ``icarte``: the full test set. One fit is scored on both.
 
-  exact-real       [64, 16, 10] sign network, real weights, max-margin (staged backend); stage 1's
-                   hidden targets are the hidden sign codes of an FTPROP-MB network (soft hinge,
-                   batch norm, same shape) on the training set (``init="ftprop"``), refitted and
-                   verified unit by unit; the linear code, then exact search, when they do not fit
-  exact-ternary    the same with weights in {-1, 0, 1} (Icarte et al.'s protocol)
-  bemi-ternary     45 pairwise [64, 4, 4, 1] ternary networks, lexicographic objective
-                   (fit, then margin, then fewest weights), majority vote (BeMi's protocol)
-  ftprop-mb        [64, 16, 10] sign hidden layer trained by FTPROP-MB with the soft hinge
-  sste             the same trained with the saturated straight-through estimator
-  logreg           multinomial logistic regression (float)
-  mlp              float MLP, one ReLU hidden layer of 16 (scikit-learn, Adam)
+Methods: see ``few_shot_methods.py``. One JSONL row per (method, k, split, protocol): method, k,
+split, seed, model_seed, protocol, train_acc, test_acc, all_good (Icarte's "all outputs right",
+single networks with one sign output per class), wall_time_s (the fit), status (and members /
+proof scope for exact methods), time limit, versions. Rows are appended as they finish under
+``benchmarks/results/<stem>.jsonl``; a rerun skips finished rows (``--fresh`` starts over); the
+Markdown table and PNG plot are regenerated from all rows.
 
-Metrics: ``test_argmax`` (argmax of the output pre-activations; votes for bemi), and for
-networks with 10 output units ``test_strict``, Icarte's "all outputs right": the true class's
-output fires (z >= 0) and no other does. Rows carry seed, versions, wall time and statuses;
-the Markdown table and the PNG plot are regenerated from all rows. Re-running skips finished
-(method, k, split) rows, so a killed run resumes; ``--fresh`` starts over.
-
-    python benchmarks/few_shot.py            # full run (about 10-15 min on 2 cores)
-    python benchmarks/few_shot.py --quick    # CI smoke: k = 2, one split, small limits
+    python benchmarks/few_shot.py                                    # 8x8 digits
+    python benchmarks/few_shot.py --dataset mnist --data-root DIR    # both MNIST protocols
+    python benchmarks/few_shot.py --dataset mnist --data-root DIR --method ovo-l2 --per-class 10 --json
+    python benchmarks/few_shot.py --quick                            # CI smoke (digits, k = 2)
 """
 
 from __future__ import annotations
@@ -33,44 +29,51 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for path in (ROOT, ROOT / "benchmarks"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 
-from ftprop.io import append_jsonl, atomic_write_text, read_jsonl, versions  # noqa: E402
+from few_shot_methods import METHODS, NEEDS_TORCH, SINGLE, fit_and_score  # noqa: E402
+from few_shot_report import report  # noqa: E402
+from ftprop.io import append_jsonl, read_jsonl, versions  # noqa: E402
 
-METHODS = ("exact-real", "exact-ternary", "bemi-ternary", "ftprop-mb", "sste", "logreg", "mlp")
-PAPER = {  # MNIST numbers quoted for direction only (different data set: 28x28, harder)
-    "Icarte hybrid, all-right": {2: 27, 6: 42, 10: 53},
-    "Icarte gradient ternary, all-right": {2: 8, 6: 14, 10: 14},
-    "BeMi": {2: 50, 6: 64, 10: 69},
-}
+DATASETS = ("digits", "mnist", "fashion-mnist")
+DEFAULT_METHODS = {"digits": ("exact-real", "exact-ternary", "exact-l2", "ovo-l2", "bemi-ternary", "ftprop-mb",
+                              "sste", "logreg", "mlp"),
+                   "mnist": ("ovo-l2", "ovo-l2-shift", "exact-l2", "exact-real", "ftprop-mb", "sste", "logreg",
+                             "logreg-shift", "mlp")}
 
 
 @dataclass(frozen=True)
 class Config:
-    ks: tuple[int, ...] = (2, 6, 10)  # training examples per class
+    dataset: str = "digits"  # digits, mnist or fashion-mnist
+    data_root: str | None = None  # where mnist / fashion-mnist live (never a default path)
+    ks: tuple[int, ...] = (2, 6, 10)  # training images per class
     splits: int = 5  # disjoint training sets per k
-    data_seed: int = 0  # the one permutation of each class that the splits slice
-    methods: tuple[str, ...] = METHODS
-    classes: tuple[int, ...] | None = None  # digit classes to keep (None: all ten)
-    real_time_limit: float = 60.0  # seconds per exact-real instance (the target: exact in <= 60 s)
-    ternary_time_limit: float = 20.0  # seconds per exact-ternary instance (margin MILPs use all of it)
-    pair_time_limit: float = 1.0  # seconds per bemi pair network (45 per instance)
+    seed: int = 0  # which training sets (and which 800-per-digit test images) are drawn
+    methods: tuple[str, ...] = DEFAULT_METHODS["digits"]
+    protocols: tuple[str, ...] = ("rest",)  # rest (digits); bemi and/or icarte (mnist)
+    classes: tuple[int, ...] | None = None  # classes to keep (None: all ten)
+    time_limit: float | None = None  # per instance, overrides the three below when given
+    single_time_limit: float = 60.0  # one exact network's solve (the target: <= 60 s per instance)
+    ensemble_time_limit: float = 600.0  # a whole ensemble (the target: <= 10 min per instance)
+    member_time_limit: float = 60.0  # each ensemble member's solve
+    pair_time_limit: float = 1.0  # each bemi-ternary pair network (45 per instance)
+    seeds_members: int = 5  # networks in seeds-l2
     epochs: int = 200  # FTPROP-MB / SSTE epochs and the exact init's (Adam, lr 1e-2 cosine, batch 32)
+    n_jobs: int | None = None  # joblib workers for ensemble members
     out: str = "benchmarks/results"
     stem: str = "few_shot"
 
 
-QUICK = Config(ks=(2,), splits=1, classes=(0, 1, 2, 3), real_time_limit=5.0, ternary_time_limit=2.0,
-               pair_time_limit=0.3, epochs=30, stem="few_shot_quick")
+QUICK = Config(ks=(2,), splits=1, classes=(0, 1, 2, 3), single_time_limit=5.0, ensemble_time_limit=20.0,
+               member_time_limit=2.0, pair_time_limit=0.3, seeds_members=2, epochs=30, stem="few_shot_quick")
 
 
 def disjoint_splits(y: np.ndarray, k: int, n_splits: int, seed: int) -> list[np.ndarray]:
@@ -83,239 +86,155 @@ def disjoint_splits(y: np.ndarray, k: int, n_splits: int, seed: int) -> list[np.
     return [np.sort(np.concatenate([p[s * k : (s + 1) * k] for p in perms.values()])) for s in range(n_splits)]
 
 
-def _strict(z: np.ndarray, y: np.ndarray, classes: np.ndarray) -> float:
-    fires = z >= 0
-    want = y[:, None] == classes[None, :]
-    return float(np.mean(np.all(fires == want, axis=1)))
+def per_class_sample(y: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """``n`` indices of every class (fewer where a class has fewer), drawn with ``seed``."""
+    rng = np.random.default_rng(seed)
+    return np.sort(np.concatenate([rng.permutation(np.flatnonzero(y == c))[:n] for c in np.unique(y)]))
 
 
-def run_method(method: str, Xtr, ytr, Xte, yte, cfg: Config, seed: int) -> dict:
-    from ftprop.estimators import FTPropClassifier, ThresholdNetworkClassifier
-    from ftprop.ovo import OneVsOneNetworks
+def _load(cfg: Config):
+    from ftprop.datasets import DataOptions, load_dataset
 
-    row: dict = {}
-    start = time.monotonic()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if method in ("exact-real", "exact-ternary"):
-            weights = "real" if method == "exact-real" else "ternary"
-            limit = cfg.real_time_limit if weights == "real" else cfg.ternary_time_limit
-            est = ThresholdNetworkClassifier((16,), objective="max-margin", weights=weights, time_limit=limit,
-                                             random_state=seed, init="ftprop", init_epochs=cfg.epochs).fit(Xtr, ytr)
-            sol = est.solution_
-            stages = sol.stats.get("stages", [])
-            row.update(architecture=[64, 16, len(est.classes_)], weights=weights, objective="max-margin", time_limit=limit,
-                       init="ftprop", status=est.status_, fallback=est.fallback_, train_errors=sol.train_errors,
-                       stages=[{k: s.get(k) for k in ("stage", "status", "units", "seconds", "method", "not_separable",
-                                                      "margin_sum", "nonzero_weights")} for s in stages],
-                       fit_seconds=stages[0].get("seconds") if stages else None,
-                       dead_inputs=len(sol.stats.get("dead_inputs", [])))
-        elif method == "bemi-ternary":
-            est = OneVsOneNetworks((4, 4), objective="lexicographic", weights="ternary",
-                                   time_limit=cfg.pair_time_limit, random_state=seed).fit(Xtr, ytr)
-            pred, tied = est.predict_with_ties(Xte)
-            counts = {s: est.pair_status_.count(s) for s in sorted(set(est.pair_status_))}
-            stage_counts: dict = {}
-            for pair in est.estimators_:
-                for st in pair.solution_.stats.get("stages", []):
-                    key = f"{st['stage']}:{st['status']}"
-                    stage_counts[key] = stage_counts.get(key, 0) + 1
-            row["stages"] = dict(sorted(stage_counts.items()))
-            row.update(architecture=[64, 4, 4, 1], pairs=len(est.pairs_), weights="ternary",
-                       objective="lexicographic", time_limit=cfg.pair_time_limit, status=counts,
-                       test_ties=int(tied.sum()), test_ties_frac=float(tied.mean()))
-        elif method in ("ftprop-mb", "sste"):
-            rule = "soft-hinge" if method == "ftprop-mb" else "sste"
-            est = FTPropClassifier((16,), rule=rule, epochs=cfg.epochs, random_state=seed).fit(Xtr, ytr)
-            row.update(architecture=[64, 16, len(est.classes_)], rule=rule, epochs=cfg.epochs, status="trained")
-        elif method == "logreg":
-            from sklearn.linear_model import LogisticRegression
-
-            est = LogisticRegression(max_iter=5000).fit(Xtr, ytr)
-            row.update(status="trained")
-        elif method == "mlp":
-            from sklearn.neural_network import MLPClassifier
-
-            est = MLPClassifier((16,), max_iter=3000, random_state=seed).fit(Xtr, ytr)
-            row.update(architecture=[64, 16, len(est.classes_)], status="trained")
-        else:
-            raise ValueError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
-    row["wall_s"] = round(time.monotonic() - start, 3)
-    row["warnings"] = sorted({type(w.message).__name__ for w in caught})
-    row["train_acc"] = float(np.mean(est.predict(Xtr) == ytr))
-    row["test_argmax"] = float(np.mean(est.predict(Xte) == yte))
-    if method in ("exact-real", "exact-ternary"):  # sign outputs; the others' outputs are logits
-        row["test_strict"] = _strict(est.decision_function(Xte), yte, est.classes_)
-    return row
-
-
-def run(cfg: Config, *, fresh: bool = False, log=print) -> Path:
-    from ftprop.datasets import load_dataset
-
-    out = Path(cfg.out)
-    rows_path = out / f"{cfg.stem}.jsonl"
-    if fresh and rows_path.exists():
-        rows_path.unlink()
-    done = {(r["method"], r["k"], r["split"]) for r in (read_jsonl(rows_path) if rows_path.exists() else [])}
-    ds = load_dataset("digits")
-    X, y = ds.X, ds.y
+    ds = load_dataset(cfg.dataset, DataOptions(data_root=cfg.data_root))
+    X, y, Xt, yt = ds.X.astype(np.float64), ds.y, ds.X_test, ds.y_test
     if cfg.classes is not None:
         keep = np.isin(y, cfg.classes)
         X, y = X[keep], y[keep]
-    if {"ftprop-mb", "sste"} & set(cfg.methods):
-        import torch  # noqa: F401  (import once here so that no row's wall time pays for it)
+        if Xt is not None:
+            keep = np.isin(yt, cfg.classes)
+            Xt, yt = Xt[keep], yt[keep]
+    if Xt is None:
+        return X, y, None
+    Xt = Xt.astype(np.float64)
+    tests = {}
+    if "bemi" in cfg.protocols:
+        idx = per_class_sample(yt, 800, cfg.seed)
+        tests["bemi"] = (Xt[idx], yt[idx])
+    if "icarte" in cfg.protocols:
+        tests["icarte"] = (Xt, yt)
+    return X, y, tests
+
+
+def run(cfg: Config, *, fresh: bool = False, as_json: bool = False, log=print) -> Path:
+    rows_path = Path(cfg.out) / f"{cfg.stem}.jsonl"
+    if fresh and rows_path.exists():
+        rows_path.unlink()
+    done = {(r["method"], r["k"], r["split"], r.get("protocol", "rest"), r.get("seed", 0))
+            for r in (read_jsonl(rows_path) if rows_path.exists() else [])}
+    X, y, fixed_tests = _load(cfg)
+    if set(NEEDS_TORCH) & set(cfg.methods):
+        import torch  # noqa: F401  (once here, so that no row's wall time pays for the import)
     vers = versions()
-    log(f"config: {json.dumps(asdict(cfg))}")
+    if not as_json:
+        log(f"config: {json.dumps(asdict(cfg))}")
     for k in cfg.ks:
-        for s, train in enumerate(disjoint_splits(y, k, cfg.splits, cfg.data_seed)):
-            test = np.setdiff1d(np.arange(len(y)), train)
+        for s, train in enumerate(disjoint_splits(y, k, cfg.splits, cfg.seed)):
+            if fixed_tests is None:
+                test = np.setdiff1d(np.arange(len(y)), train)
+                tests = {"rest": (X[test], y[test])}
+            else:
+                tests = fixed_tests
             for method in cfg.methods:
-                if (method, k, s) in done:
+                todo = [p for p in tests if (method, k, s, p, cfg.seed) not in done]
+                if not todo:
                     continue
-                seed = 1000 * k + s
-                row = {"method": method, "k": k, "split": s, "seed": seed, "data_seed": cfg.data_seed,
-                       "n_train": int(len(train)), "n_test": int(len(test))}
-                row.update(run_method(method, X[train], y[train], X[test], y[test], cfg, seed))
-                row["versions"] = vers
-                append_jsonl(rows_path, [row])
-                strict = f" strict {row['test_strict']:.3f}" if "test_strict" in row else ""
-                log(f"k={k} split={s} {method:14s} test {row['test_argmax']:.3f}{strict}"
-                    f" train {row['train_acc']:.3f} {row['wall_s']:7.2f} s  {row.get('status')}")
-    report(rows_path, cfg)
+                model_seed = 1000 * k + s
+                common, per_test = fit_and_score(method, cfg, model_seed, cfg.time_limit, X[train], y[train],
+                                                 {p: tests[p] for p in todo})
+                for protocol in todo:
+                    row = {"method": method, "k": k, "split": s, "seed": cfg.seed, "model_seed": model_seed,
+                           "protocol": protocol, "dataset": cfg.dataset, "n_train": int(len(train)),
+                           **per_test[protocol], **common, "time_limit": _limit(method, cfg), "versions": vers}
+                    append_jsonl(rows_path, [row])
+                    if as_json:
+                        print(json.dumps(row), flush=True)
+                    else:
+                        good = f" all-good {row['all_good']:.3f}" if row["all_good"] is not None else ""
+                        log(f"k={k} split={s} {protocol:6s} {method:13s} test {row['test_acc']:.3f}{good} "
+                            f"train {row['train_acc']:.3f} {row['wall_time_s']:7.2f} s  {row['status']}")
+    report(rows_path, METHODS)
     return rows_path
 
 
-def _cell(values) -> str:
-    values = [v for v in values if v is not None]
-    if not values:
-        return "-"
-    return f"{100 * np.mean(values):.1f} ± {100 * np.std(values):.1f}"
+def _limit(method: str, cfg: Config):
+    if cfg.time_limit is not None:
+        return cfg.time_limit
+    if method in SINGLE:
+        return cfg.single_time_limit
+    if method.startswith("ovo-") or method == "seeds-l2":
+        return {"total": cfg.ensemble_time_limit, "member": cfg.member_time_limit}
+    return {"pair": cfg.pair_time_limit} if method == "bemi-ternary" else None
 
 
-def report(rows_path: Path, cfg: Config) -> None:
-    """Markdown table and PNG plot, regenerated from every row in ``rows_path``."""
-    rows = read_jsonl(rows_path)
-    ks = sorted({r["k"] for r in rows})
-    methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
-    by = {(m, k): [r for r in rows if r["method"] == m and r["k"] == k] for m in methods for k in ks}
-    head = "| method | " + " | ".join(f"k = {k}" for k in ks) + " |\n|---|" + "---|" * len(ks) + "\n"
-    lines = [f"# Few-shot digits ({len(rows)} rows from `{rows_path.name}`)\n",
-             "Test accuracy in %, mean ± sd over the disjoint training sets (argmax of the output "
-             "pre-activations; majority vote for bemi-ternary).\n", head]
-    for m in methods:
-        lines.append(f"| {m} | " + " | ".join(_cell([r["test_argmax"] for r in by[(m, k)]]) for k in ks) + " |\n")
-    lines += ["\nIcarte's strict metric, all 10 outputs right (output c fires iff c is the label), in %:\n\n", head]
-    for m in methods:
-        if any("test_strict" in r for r in rows if r["method"] == m):
-            lines.append(f"| {m} | " + " | ".join(_cell([r.get("test_strict") for r in by[(m, k)]]) for k in ks) + " |\n")
-    lines += ["\nTraining accuracy in % (exact methods must reach 100):\n\n", head]
-    for m in methods:
-        lines.append(f"| {m} | " + " | ".join(_cell([r["train_acc"] for r in by[(m, k)]]) for k in ks) + " |\n")
-    lines += ["\nWall time per instance in s, mean / max (exact: stage-1 fit time in brackets):\n\n", head]
-    for m in methods:
-        cells = []
-        for k in ks:
-            rs = by[(m, k)]
-            if not rs:
-                cells.append("-")
-                continue
-            t = [r["wall_s"] for r in rs]
-            fit = [r["fit_seconds"] for r in rs if r.get("fit_seconds") is not None]
-            cells.append(f"{np.mean(t):.2f} / {np.max(t):.2f}" + (f" ({np.max(fit):.2f})" if fit else ""))
-        lines.append(f"| {m} | " + " | ".join(cells) + " |\n")
-    lines += ["\nSolver statuses (exact: overall / per stage; bemi: pair networks by status):\n\n"]
-    for m in ("exact-real", "exact-ternary", "bemi-ternary"):
-        for k in ks:
-            rs = by.get((m, k), [])
-            if not rs:
-                continue
-            if m == "bemi-ternary":
-                tot: dict = {}
-                for r in rs:
-                    for s, c in r["status"].items():
-                        tot[s] = tot.get(s, 0) + c
-                ties = sum(r["test_ties"] for r in rs)
-                stage: dict = {}
-                for r in rs:
-                    for key, c in r.get("stages", {}).items():
-                        stage[key] = stage.get(key, 0) + c
-                lines.append(f"- {m}, k = {k}: pair networks {tot}, their stages {stage}; tied votes on {ties} of "
-                             f"{sum(r['n_test'] for r in rs)} test predictions (broken by summed confidence)\n")
-            else:
-                stage = {}
-                for r in rs:
-                    for st in r["stages"]:
-                        key = f"{st['stage']}:{st['status']}" + (f" ({st['method']})" if st.get("method") else "")
-                        stage[key] = stage.get(key, 0) + 1
-                lines.append(f"- {m}, k = {k}: overall {sorted({r['status'] for r in rs})}, "
-                             f"training errors {sorted({r['train_errors'] for r in rs if r['train_errors'] is not None})}, "
-                             f"stages {stage}\n")
-    lines += ["\nMNIST numbers from the papers, for direction only (28x28 MNIST is harder than 8x8 digits): "
-              + "; ".join(f"{name} {v[2]} / {v[6]} / {v[10]} %" for name, v in PAPER.items()) + " at k = 2 / 6 / 10.\n"]
-    vers = rows[-1].get("versions", {}) if rows else {}
-    lines.append(f"\nVersions: {', '.join(f'{k} {v}' for k, v in vers.items())}.\n")
-    atomic_write_text(rows_path.with_suffix(".md"), "".join(lines))
-    _plot(rows, methods, ks, rows_path.with_suffix(".png"))
-
-
-def _plot(rows, methods, ks, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, metric, title in ((axes[0], "test_argmax", "test accuracy (argmax / vote)"),
-                              (axes[1], "test_strict", "all outputs right (Icarte)")):
-        for m in methods:
-            pts = [(k, [r[metric] for r in rows if r["method"] == m and r["k"] == k and metric in r]) for k in ks]
-            pts = [(k, v) for k, v in pts if v]
-            if not pts:
-                continue
-            ax.errorbar([k for k, _ in pts], [100 * np.mean(v) for _, v in pts],
-                        yerr=[100 * np.std(v) for _, v in pts], marker="o", capsize=3, label=m)
-        ax.set_xlabel("training examples per class (k)")
-        ax.set_ylabel("%")
-        ax.set_title(title)
-        ax.set_xticks(ks)
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    fig.suptitle("few-shot digits: exact hard-threshold networks vs gradient training")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+def _list(kind, lowest=1):
+    def parse(text):
+        try:
+            values = tuple(kind(v) for v in text.split(","))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of numbers, got {text!r}") from None
+        if any(v < lowest for v in values):
+            raise argparse.ArgumentTypeError(f"every value must be >= {lowest}, got {text!r}")
+        return values
+    return parse
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="CI smoke: k = 2, one split, small limits")
+    from ftprop.cli import _Parser
+    from ftprop.commands.common import positive_int, seconds
+    from ftprop.errors import InputError
+
+    p = _Parser(prog="few_shot.py", description=__doc__.split("\n")[0])
+    p.add_argument("--dataset", choices=DATASETS, default="digits")
+    p.add_argument("--data-root", help="folder (or file) holding MNIST / Fashion-MNIST in any usual format")
+    p.add_argument("--protocol", choices=("bemi", "icarte", "both"), default="both",
+                   help="MNIST test sets: bemi (800 per digit), icarte (full test set) or both (default)")
+    p.add_argument("--per-class", type=_list(int), help="k values, e.g. 2,6,10")
+    p.add_argument("--splits", type=positive_int, help="disjoint training sets per k (default 5)")
+    p.add_argument("--seed", type=_list(int, 0), help="which training sets are drawn (default 0)")
+    p.add_argument("--method", help=f"comma-separated subset of {','.join(METHODS)}")
+    p.add_argument("--time-limit", type=seconds, help="seconds per instance (a whole ensemble; default: "
+                   "60 for a single network, 600 for an ensemble)")
+    p.add_argument("--n-jobs", type=int, help="joblib workers for ensemble members (-1: every core)")
+    p.add_argument("--classes", type=_list(int, 0), help="classes to keep, e.g. 0,1,2,3 (default: all)")
+    p.add_argument("--json", action="store_true", help="print one JSON row per instance instead of a line")
+    p.add_argument("--quick", action="store_true", help="CI smoke: digits, k = 2, one split, small limits")
     p.add_argument("--out", help="output directory (default benchmarks/results)")
-    p.add_argument("--ks", help="comma-separated k values, e.g. 2,6,10")
-    p.add_argument("--splits", type=int, help="disjoint training sets per k")
-    p.add_argument("--methods", help=f"comma-separated subset of {','.join(METHODS)}")
-    p.add_argument("--classes", help="digit classes to keep, e.g. 0,1,2,3 (default: all)")
+    p.add_argument("--stem", help="output file stem (default few_shot, few_shot_<dataset>)")
     p.add_argument("--fresh", action="store_true", help="discard earlier rows instead of resuming")
     p.add_argument("--report-only", action="store_true", help="regenerate table and plot from the rows")
     a = p.parse_args(argv)
     cfg = QUICK if a.quick else Config()
-    if a.out:
-        cfg = replace(cfg, out=a.out)
-    if a.ks:
-        cfg = replace(cfg, ks=tuple(int(k) for k in a.ks.split(",")))
-    if a.splits:
-        cfg = replace(cfg, splits=a.splits)
-    if a.classes:
-        cfg = replace(cfg, classes=tuple(int(c) for c in a.classes.split(",")))
-    if a.methods:
-        bad = [m for m in a.methods.split(",") if m not in METHODS]
+    if a.dataset != "digits":
+        protocols = ("bemi", "icarte") if a.protocol == "both" else (a.protocol,)
+        cfg = replace(cfg, dataset=a.dataset, data_root=a.data_root, ks=(2, 6, 10, 20, 30, 40), protocols=protocols,
+                      methods=DEFAULT_METHODS["mnist"], stem=f"few_shot_{a.dataset.replace('-', '_')}")
+    seeds = a.seed or (0,)
+    updates = {"out": a.out, "stem": a.stem, "ks": a.per_class, "splits": a.splits, "time_limit": a.time_limit,
+               "n_jobs": a.n_jobs, "classes": a.classes}
+    cfg = replace(cfg, **{key: v for key, v in updates.items() if v is not None})
+    if a.method:
+        bad = [m for m in a.method.split(",") if m not in METHODS]
         if bad:
-            p.error(f"unknown method {bad[0]!r}; valid: {', '.join(METHODS)}")
-        cfg = replace(cfg, methods=tuple(a.methods.split(",")))
-    if a.report_only:
-        report(Path(cfg.out) / f"{cfg.stem}.jsonl", cfg)
-        return 0
-    run(cfg, fresh=a.fresh)
+            p.error(f"--method: unknown method {bad[0]!r}; valid: {', '.join(METHODS)}")
+        cfg = replace(cfg, methods=tuple(a.method.split(",")))
+    rows_path = Path(cfg.out) / f"{cfg.stem}.jsonl"
+    try:
+        if a.report_only:
+            if not rows_path.exists():
+                raise InputError(f"--report-only: no rows at {rows_path}")
+            print(report(rows_path, METHODS))
+            return 0
+        for seed in seeds:
+            run(replace(cfg, seed=seed), fresh=a.fresh and seed == seeds[0], as_json=a.json)
+    except (InputError, ValueError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except ModuleNotFoundError as exc:
+        if exc.name != "torch":
+            raise
+        sys.stderr.write(f"error: methods {', '.join(m for m in cfg.methods if m in NEEDS_TORCH)} need PyTorch: "
+                         "pip install 'ftprop[torch]' (or leave them out with --method)\n")
+        return 2
     return 0
 
 

@@ -30,7 +30,7 @@ class DataOptions:
     per_class: int | None = None  # keep this many training examples per class (few-shot)
     inputs: int | None = None  # input dimension of `teacher`
     teacher_hidden: tuple[int, ...] = (3,)  # hidden widths of the `teacher` network
-    data_root: str | None = None  # where cifar10 / imagenet live on disk
+    data_root: str | None = None  # where mnist / fashion-mnist / cifar10 / imagenet live on disk
 
 
 @dataclass
@@ -340,6 +340,17 @@ def _is_number(cell: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+@register(r"mnist|fashion-mnist", "mnist, fashion-mnist: 28x28 images from --data-root (idx files, .npz or .pkl.gz), "
+          "pixels scaled to [0,1]")
+def _mnist(name: str, o: DataOptions) -> Dataset:
+    from .mnist import load_mnist_arrays
+
+    a = load_mnist_arrays(o.data_root, name)
+    flat = lambda images: images.reshape(len(images), -1).astype(np.float32) / 255.0  # noqa: E731
+    return Dataset(name, flat(a["X"]), a["y"], flat(a["X_test"]), a["y_test"],
+                   meta={"image_shape": (28, 28), "format": a["format"], "files": a["files"]})
 
 
 @register(r"cifar10", "cifar10: CIFAR-10 from --data-root (cifar-10-batches-py/, the python pickle layout)")

@@ -27,32 +27,35 @@ class OneVsOneNetworks(ClassifierMixin, BaseEstimator):
 
     Parameters are those of :class:`ThresholdNetworkClassifier`, applied to every pair network;
     ``time_limit`` is per pair. BeMi's setting: ``hidden=(4, 4)``, ``objective="lexicographic"``,
-    ``weights="ternary"``.
+    ``weights="ternary"``. ``n_jobs``: pairs solved in parallel through joblib
+    (:func:`ftprop.ensemble.fit_members`; a joblib ``dask`` backend context runs them on a cluster).
     """
 
     def __init__(self, hidden=(4, 4), *, backend="auto", objective="lexicographic", weights="ternary",
-                 time_limit=None, random_state=None):
+                 time_limit=None, random_state=None, n_jobs=None):
         self.hidden = hidden
         self.backend = backend
         self.objective = objective
         self.weights = weights
         self.time_limit = time_limit
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def fit(self, X, y):
-        import warnings
+        from .ensemble import fit_members
 
         X, y_idx = validate_labels(self, X, y)
-        base = ThresholdNetworkClassifier(**self.get_params())
-        self.pairs_, self.estimators_, self.pair_status_ = [], [], []
-        for a, b in combinations(range(len(self.classes_)), 2):
+        params = self.get_params()
+        params.pop("n_jobs")
+        base = ThresholdNetworkClassifier(**params)
+        self.pairs_ = list(combinations(range(len(self.classes_)), 2))
+        tasks = []
+        for a, b in self.pairs_:
             rows = (y_idx == a) | (y_idx == b)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                est = clone(base).fit(X[rows], self.classes_[y_idx[rows]])
-            self.pairs_.append((a, b))
-            self.estimators_.append(est)
-            self.pair_status_.append(est.status_ if not caught else f"{est.status_} (best effort)")
+            tasks.append((clone(base), (X[rows], self.classes_[y_idx[rows]])))
+        results = fit_members(tasks, unit_margin="linf", n_jobs=self.n_jobs, time_limit=None)
+        self.estimators_ = [est for est, _ in results]
+        self.pair_status_ = [r["status"] if not r["warnings"] else f"{r['status']} (best effort)" for _, r in results]
         return self
 
     def _votes(self, X):

@@ -99,7 +99,7 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True
     group.add_argument("--per-class", type=positive_int, help="training examples per class (few-shot)")
     group.add_argument("--inputs", type=positive_int, help="input dimension of the teacher data set")
     group.add_argument("--teacher-hidden", type=int_list, default=(3,), help="hidden widths of the teacher (default 3)")
-    group.add_argument("--data-root", help="directory holding cifar10 / imagenet")
+    group.add_argument("--data-root", help="directory (or file) holding mnist / fashion-mnist / cifar10 / imagenet")
 
 
 def dataset_from_args(args: argparse.Namespace) -> Dataset:

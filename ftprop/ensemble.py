@@ -1,0 +1,265 @@
+"""Ensembles of exact sign networks, fitted in parallel through joblib.
+
+Every member is a :class:`~ftprop.estimators.ThresholdNetworkClassifier` fitted exactly on its own
+data (one class pair, or every class under its own seed); members are independent solves, so they
+run through :class:`joblib.Parallel` (``n_jobs``). Because joblib is the backend scikit-learn uses,
+the same code runs on a Dask cluster::
+
+    from dask.distributed import Client
+    import joblib
+    client = Client("scheduler:8786")          # or Client(LocalCluster(...))
+    with joblib.parallel_backend("dask"):
+        clf.fit(X, y)                          # members are solved on the cluster's workers
+
+Time limits: ``member_time_limit`` bounds each member's exact solve; ``time_limit`` bounds the
+whole ensemble: a member that starts with less than ``member_time_limit`` left gets what is left,
+and one that starts after the deadline is not solved (status ``skipped``, left out of the vote).
+
+Recipe options (the README measures each on few-shot MNIST):
+
+normalize    ``l2``: every example divided by its Euclidean norm before anything else (a fixed
+             per-example map, so it needs no state); ``none``: inputs as given
+unit_margin  ``l2``: after the exact fit, every unit is refitted for its L2 max-margin on the
+             member's own training codes (:mod:`ftprop.refit`; exactness is kept and re-checked);
+             ``linf``: the engine's max-margin under ``||w||_inf <= 1`` as fitted
+shifts       ``1``: the training images are augmented with their four one-pixel shifts (up, down,
+             left, right; zero fill), so every member fits 5n images exactly, the n originals
+             among them; ``0``: no augmentation. Needs ``image_shape`` (None: square images)
+scheme       ``ovo``: one member per class pair, majority vote with scikit-learn's tie rule
+             (:mod:`ftprop.ovo`); ``seeds``: ``n_members`` members on all classes with seeds
+             ``random_state + m`` (different ``ftprop`` inits: different hidden targets),
+             prediction by the summed output pre-activations
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from itertools import combinations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .estimators import ThresholdNetworkClassifier, _seed, validate_labels
+
+SCHEMES = ("ovo", "seeds")
+NORMALIZE = ("l2", "none")
+UNIT_MARGINS = ("l2", "linf")
+
+
+def normalize_rows(X: np.ndarray, how: str) -> np.ndarray:
+    if how == "none":
+        return X
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms > 0, norms, 1.0)  # an all-zero example stays zero
+
+
+def shift_augment(X: np.ndarray, y: np.ndarray, image_shape=None) -> tuple[np.ndarray, np.ndarray]:
+    """X and its four one-pixel shifts (zero fill), labels repeated: 5n rows, the originals first."""
+    d = X.shape[1]
+    if image_shape is None:
+        side = int(round(np.sqrt(d)))
+        if side * side != d:
+            raise ValueError(f"shifts needs image_shape for {d} features (not a square image)")
+        image_shape = (side, side)
+    h, w = (int(v) for v in image_shape)
+    if h * w != d:
+        raise ValueError(f"image_shape {tuple(image_shape)} has {h * w} pixels but X has {d} features")
+    images = X.reshape(-1, h, w)
+    out = [images]
+    for axis, step in ((1, 1), (1, -1), (2, 1), (2, -1)):
+        moved = np.roll(images, step, axis=axis)
+        edge = 0 if step == 1 else -1  # the row / column that wrapped round is blanked
+        if axis == 1:
+            moved[:, edge, :] = 0
+        else:
+            moved[:, :, edge] = 0
+        out.append(moved)
+    return np.concatenate(out).reshape(-1, d), np.tile(y, 5)
+
+
+def fit_member(base: ThresholdNetworkClassifier, X, y, *, unit_margin: str, deadline: float | None):
+    """Fit one exact member (a module-level function, so that joblib can ship it to any worker).
+
+    Returns the fitted estimator and a record of what it rests on: status, proof scope, fallback,
+    the L2 refit's report and the wall time. ``deadline`` is a ``time.time()`` instant (wall
+    clock, comparable across the processes of one machine)."""
+    start = time.time()
+    record = {"status": None, "proved_for": None, "fallback": None, "refit": None, "wall_s": 0.0, "warnings": [],
+              "worker": None}
+    if deadline is not None:
+        left = deadline - start
+        if left <= 0:
+            record["status"] = "skipped"
+            return None, record
+        limit = left if base.time_limit is None else min(float(base.time_limit), left)
+        base = clone(base).set_params(time_limit=limit)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = clone(base).fit(X, y)
+    record.update(status=est.status_, proved_for=est.proved_for_, fallback=est.fallback_,
+                  warnings=sorted({str(w.message) for w in caught}),
+                  stages=[{key: st.get(key) for key in ("stage", "status", "optimal_for", "scope")}
+                          for st in est.solution_.stats.get("stages", [])])
+    if unit_margin == "l2" and est.fallback_ is None and not est.shortcut:
+        from .refit import refit_l2
+
+        est.coefs_, est.intercepts_, record["refit"] = refit_l2(est.coefs_, est.intercepts_, X)
+    record["wall_s"] = round(time.time() - start, 3)
+    record["worker"] = _dask_worker()
+    return est, record
+
+
+def _dask_worker() -> str | None:
+    """The address of the Dask worker running this member, or None outside a Dask cluster."""
+    import sys
+
+    if "distributed" not in sys.modules:  # never import Dask just to ask
+        return None
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except ValueError:  # not inside a worker
+        return None
+
+
+def fit_members(tasks, *, unit_margin: str, n_jobs, time_limit) -> list:
+    """Fit ``tasks`` (pairs of a base estimator and (X, y)) through joblib; [(est, record)]."""
+    from joblib import Parallel, delayed
+
+    deadline = None if time_limit is None else time.time() + float(time_limit)
+    return Parallel(n_jobs=n_jobs)(delayed(fit_member)(base, X, y, unit_margin=unit_margin, deadline=deadline)
+                                   for base, (X, y) in tasks)
+
+
+class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
+    """An ensemble of exact sign networks; the defaults are the ovo-l2 recipe of the few-shot MNIST
+    benchmark, and ``shifts=1`` (28 x 28 images) its best row, ovo-l2-shift.
+
+    Defaults: one single-unit network per class pair (``hidden=()``: a [d, 1] sign network, 45 of
+    them for 10 classes), fitted exactly by the engine (max-margin LP; its proof says whether the
+    pair is linearly separable), every unit refitted for its L2 margin, on L2-normalised inputs,
+    majority vote. Parameters:
+
+    hidden, objective, weights, backend, init, init_epochs
+                       those of every member (:class:`ThresholdNetworkClassifier`)
+    scheme, n_members  ``ovo`` (``n_members`` unused) or ``seeds`` (``n_members`` networks)
+    normalize, unit_margin, shifts, image_shape
+                       see the module docstring
+    time_limit         seconds for the whole ensemble (None: no limit)
+    member_time_limit  seconds for each member's exact solve (None: no limit)
+    n_jobs             joblib workers for the members (None: 1, unless a joblib context says more)
+    random_state       seeds every member (member m: ``random_state + m``)
+
+    Learned state: ``classes_``, ``n_features_in_``, ``estimators_`` (None for a skipped member),
+    ``members_`` (per member: the classes it separates, status, proof scope, each engine stage's
+    status and scope, fallback, L2 refit report, wall time, Dask worker), ``pairs_`` (ovo).
+    """
+
+    def __init__(self, hidden=(), *, scheme="ovo", n_members=5, objective="max-margin", weights="real",
+                 backend="auto", init="linear-code", init_epochs=200, normalize="l2", unit_margin="l2",
+                 shifts=0, image_shape=None, time_limit=None, member_time_limit=None, n_jobs=None,
+                 random_state=None):
+        self.hidden = hidden
+        self.scheme = scheme
+        self.n_members = n_members
+        self.objective = objective
+        self.weights = weights
+        self.backend = backend
+        self.init = init
+        self.init_epochs = init_epochs
+        self.normalize = normalize
+        self.unit_margin = unit_margin
+        self.shifts = shifts
+        self.image_shape = image_shape
+        self.time_limit = time_limit
+        self.member_time_limit = member_time_limit
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _check_params(self):
+        for name, valid in (("scheme", SCHEMES), ("normalize", NORMALIZE), ("unit_margin", UNIT_MARGINS)):
+            if getattr(self, name) not in valid:
+                raise ValueError(f"{name} must be one of {', '.join(valid)}, got {getattr(self, name)!r}")
+        for name in ("time_limit", "member_time_limit"):
+            v = getattr(self, name)
+            if v is not None and not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < np.inf):
+                raise ValueError(f"{name} must be a positive number of seconds or None, got {v!r}")
+        if self.shifts not in (0, 1) or isinstance(self.shifts, bool):
+            raise ValueError(f"shifts must be 0 (no augmentation) or 1 (one-pixel shifts), got {self.shifts!r}")
+        if self.scheme == "seeds" and not (isinstance(self.n_members, (int, np.integer)) and self.n_members >= 1):
+            raise ValueError(f"n_members must be a positive integer, got {self.n_members!r}")
+
+    def _base(self, seed: int) -> ThresholdNetworkClassifier:
+        return ThresholdNetworkClassifier(self.hidden, backend=self.backend, objective=self.objective,
+                                          weights=self.weights, time_limit=self.member_time_limit,
+                                          random_state=seed, init=self.init, init_epochs=self.init_epochs)
+
+    def fit(self, X, y):
+        self._check_params()
+        X, y_idx = validate_labels(self, X, y)
+        if self.shifts:
+            X, y_idx = shift_augment(X, y_idx, self.image_shape)
+        X = normalize_rows(X, self.normalize)
+        seed = _seed(self.random_state)
+        if self.scheme == "ovo":
+            self.pairs_ = list(combinations(range(len(self.classes_)), 2))
+            groups = [(a, b) for a, b in self.pairs_]
+            tasks = []
+            for m, (a, b) in enumerate(self.pairs_):
+                rows = (y_idx == a) | (y_idx == b)
+                tasks.append((self._base(seed + m), (X[rows], y_idx[rows])))
+        else:
+            groups = [tuple(range(len(self.classes_)))] * int(self.n_members)
+            tasks = [(self._base(seed + m), (X, y_idx)) for m in range(int(self.n_members))]
+        results = fit_members(tasks, unit_margin=self.unit_margin, n_jobs=self.n_jobs, time_limit=self.time_limit)
+        self.estimators_ = [est for est, _ in results]
+        self.members_ = [dict(record, classes=self.classes_[list(group)].tolist())
+                         for (_, record), group in zip(results, groups)]
+        if all(est is None for est in self.estimators_):
+            raise RuntimeError(f"time_limit {self.time_limit} s ran out before any member was solved")
+        return self
+
+    def decision_function(self, X):
+        check_is_fitted(self, "estimators_")
+        X = normalize_rows(validate_data(self, X, reset=False, dtype=np.float64), self.normalize)
+        k = len(self.classes_)
+        if self.scheme == "ovo":
+            from .ovo import _score
+
+            votes, conf = np.zeros((len(X), k)), np.zeros((len(X), k))
+            for (a, b), est in zip(self.pairs_, self.estimators_):
+                if est is None:
+                    continue
+                z = est.decision_function(X)  # member labels are indices: a -> 0, b -> 1
+                second = z >= 0
+                votes[:, b] += second
+                votes[:, a] += ~second
+                conf[:, b] += z
+                conf[:, a] -= z
+            score = _score(votes, conf)
+        else:
+            score = sum(_scores(est.decision_function(X), k) for est in self.estimators_ if est is not None)
+        return score[:, 1] - score[:, 0] if k == 2 else score
+
+    def predict(self, X):
+        z = self.decision_function(X)
+        if z.ndim == 1:
+            return self.classes_[(z > 0).astype(int)]
+        return self.classes_[np.argmax(z, axis=1)]
+
+    def member_summary(self) -> dict:
+        """Members by status (with fallbacks named), e.g. ``{"feasible": 45}``."""
+        check_is_fitted(self, "members_")
+        out: dict = {}
+        for m in self.members_:
+            key = m["status"] + (f" ({m['fallback']})" if m.get("fallback") else "")
+            out[key] = out.get(key, 0) + 1
+        return dict(sorted(out.items()))
+
+
+def _scores(z: np.ndarray, k: int) -> np.ndarray:
+    """A member's (n, k) class scores: its output pre-activations (binary: -z / 2, z / 2)."""
+    return np.stack([-z / 2, z / 2], axis=1) if z.ndim == 1 else z
