@@ -83,7 +83,7 @@ def _postprocess(ds: Dataset, options: DataOptions) -> Dataset:
         missing = [c for c in options.classes if c not in present]
         if missing:
             raise InputError(
-                f"--classes {','.join(map(str, options.classes))}: data set {ds.name!r} has no class "
+                f"classes {','.join(map(str, options.classes))}: data set {ds.name!r} has no class "
                 f"{missing[0]} (classes: {', '.join(map(str, sorted(present)))})"
             )
         keep = np.isin(ds.y, options.classes)
@@ -95,14 +95,14 @@ def _postprocess(ds: Dataset, options: DataOptions) -> Dataset:
         ds = Dataset(ds.name, X_rest, y_rest, X_test, y_test, dict(ds.meta))
     if options.per_class is not None:
         if options.per_class <= 0:
-            raise InputError(f"--per-class must be a positive integer, got {options.per_class}")
+            raise InputError(f"per_class must be a positive integer, got {options.per_class}")
         rng = np.random.default_rng(options.seed)
         train_idx, rest_idx = [], []
         for c in np.unique(ds.y):
             idx = rng.permutation(np.flatnonzero(ds.y == c))
             if len(idx) < options.per_class:
                 raise InputError(
-                    f"--per-class {options.per_class}: class {c} of {ds.name!r} has only {len(idx)} examples"
+                    f"per_class {options.per_class}: class {c} of {ds.name!r} has only {len(idx)} examples"
                 )
             train_idx.extend(idx[: options.per_class])
             rest_idx.extend(idx[options.per_class :])
@@ -225,7 +225,7 @@ def _teacher(name: str, o: DataOptions) -> Dataset:
     n = o.samples or 40
     widths = list(o.teacher_hidden)
     if d <= 0 or n <= 0 or any(w <= 0 for w in widths):
-        raise InputError("teacher: --inputs, --samples and --teacher-hidden must be positive")
+        raise InputError("teacher: inputs, samples and teacher_hidden must be positive")
     X = rng.standard_normal((n, d))
     h = X
     layers = []
@@ -370,5 +370,5 @@ def _cifar10(name: str, o: DataOptions) -> Dataset:
 
 @register(r"imagenet", "imagenet: ImageNet train/ and val/ class folders under --data-root (ftprop train only)")
 def _imagenet(name: str, o: DataOptions) -> Dataset:
-    raise InputError("imagenet is streamed from disk by `ftprop train --dataset imagenet --data-root DIR`; "
-                     "it is too large to load as arrays for this command")
+    raise InputError("imagenet is streamed from disk by the mini-batch trainer (ftprop train); "
+                     "it is too large to load as arrays")
