@@ -38,11 +38,11 @@ def load_mnist_arrays(root: str | Path | None, name: str = "mnist") -> dict:
     if name not in NAMES:
         raise InputError(f"unknown MNIST variant {name!r}; valid: {', '.join(NAMES)}")
     if root is None:
-        raise InputError(f"{name} is read from local files: give data_root, a folder holding the idx files, "
-                         f"{name}.npz or {name}.pkl.gz (nothing is downloaded)")
+        raise InputError(f"{name} is read from local files: no data root was given (a folder holding the idx files, "
+                         f"{name}.npz or {name}.pkl.gz; nothing is downloaded)")
     root = Path(root).expanduser()
     if not root.exists():
-        raise InputError(f"data_root {root}: no such file or directory")
+        raise InputError(f"data root {root}: no such file or directory")
     if root.is_file():
         return _read_file(root, name)
     folders: list[str] = []

@@ -74,7 +74,7 @@ def test_mnist_protocols_on_tiny_files(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--dataset", "mnist"], "error: mnist is read from local files: pass --data-root"),
+    (["--dataset", "mnist"], "error: mnist is read from local files: no data root was given"),
     (["--method", "exact-magic"], "error: --method: unknown method 'exact-magic'"),
     (["--per-class", "two"], "error: argument --per-class: expected a comma-separated list"),
 ])

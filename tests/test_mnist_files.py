@@ -101,7 +101,7 @@ def test_missing_files_are_named(tmp_path):
         load_mnist_arrays(tmp_path, "mnist")
     msg = str(err.value)
     assert "train-images-idx3-ubyte" in msg and "mnist.npz" in msg and "mnist.pkl.gz" in msg
-    with pytest.raises(InputError, match="data_root"):
+    with pytest.raises(InputError, match="data root"):
         load_mnist_arrays(None, "mnist")
 
 
