@@ -180,7 +180,7 @@ def _list(kind, lowest=1):
 
 def main(argv=None) -> int:
     from ftprop.cli import _Parser
-    from ftprop.commands.common import positive_int, seconds
+    from ftprop.argtypes import positive_int, seconds
     from ftprop.errors import InputError
 
     p = _Parser(prog="few_shot.py", description=__doc__.split("\n")[0])
