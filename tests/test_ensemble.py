@@ -97,22 +97,37 @@ def test_check_estimator_fast_setting():
     assert failed_estimator_checks(ExactEnsembleClassifier(member_time_limit=1)) == []
 
 
-def test_dask_cluster_runs_the_members():
-    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed "
-                                      "(pip install 'ftprop[distributed]')")
-    import joblib
+DASK_RUN = """
+import json, sys
+import joblib, numpy as np
+import distributed
+from ftprop import ExactEnsembleClassifier
+X, y = np.array(json.loads(sys.argv[1])), np.array(json.loads(sys.argv[2]))
+with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                              dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    workers = sorted(client.scheduler_info()["workers"])
+    with joblib.parallel_backend("dask"):
+        est = ExactEnsembleClassifier(n_jobs=-1, random_state=0).fit(X, y)
+print(json.dumps({"workers": workers, "ran_on": sorted({m["worker"] for m in est.members_}),
+                  "score": est.score(X, y), "decision": est.decision_function(X).tolist()}))
+"""
 
+
+def test_dask_cluster_runs_the_members():
+    # In a subprocess: a LocalCluster's logging and threads outlive it and break pytest's capture.
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'ftprop[distributed]')")
     X, y = _clusters(n=4)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        workers = set(client.scheduler_info()["workers"])
-        with joblib.parallel_backend("dask"):
-            est = ExactEnsembleClassifier(n_jobs=-1, random_state=0).fit(X, y)
-    ran_on = {m["worker"] for m in est.members_}
-    assert ran_on and ran_on <= workers
-    assert est.score(X, y) == 1.0
-    np.testing.assert_allclose(est.decision_function(X),
-                               ExactEnsembleClassifier(random_state=0).fit(X, y).decision_function(X))
+    proc = subprocess.run([sys.executable, "-c", DASK_RUN, json.dumps(X.tolist()), json.dumps(y.tolist())],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["ran_on"] and set(out["ran_on"]) <= set(out["workers"])
+    assert out["score"] == 1.0
+    np.testing.assert_allclose(out["decision"], ExactEnsembleClassifier(random_state=0).fit(X, y).decision_function(X))
 
 
 def test_shift_augment_moves_every_pixel_by_one():

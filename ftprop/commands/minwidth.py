@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
                          "certificate": {k: sol.certificate.get(k) for k in ("kind", "file", "checked", "note")}})
         if not args.json:
             print(f"width {width}: {sol.summary()}", flush=True)
-            print(f"  {certificate_line(sol.certificate)}", flush=True)
+            if args.proof:  # without --proof, describe() below says it once
+                print(f"  {certificate_line(sol.certificate)}", flush=True)
         if sol.certificate.get("check", "VALID") != "VALID":  # a bug, never an answer
             print(f"internal error: the proof for width {width} fails its check: {sol.certificate['check']}")
             return EXIT_INTERNAL
