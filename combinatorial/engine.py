@@ -1,10 +1,12 @@
 """`solve`: validate -> run one backend -> fit and verify every unit -> :class:`Solution`.
 
-A backend (``combinatorial.backends.<name>``, imported only when used) searches hidden targets
-over the merged examples and returns a :class:`BackendResult`. This module then fits each unit's
-weights from those targets by LP (margin 1, minimal L1 norm), re-checks the whole network with an
-independent numpy forward pass against every training label, and raises :class:`VerificationError`
-on a mismatch: a FEASIBLE that does not verify is a bug, never an answer.
+A backend (``combinatorial.backends.<name>``, from the registry, imported only when used)
+searches hidden targets over the merged examples and returns a :class:`BackendResult`. This
+module then fits each unit's weights from those targets (:mod:`combinatorial.fitting`: LP,
+margin 1, minimal L1 norm, every unit checked exactly), re-checks the whole network with the
+exact forward pass against every training label, and raises :class:`VerificationError` on a
+mismatch: a FEASIBLE that does not verify is a bug, never an answer. A unit that floats cannot
+settle turns the answer into UNKNOWN with the reason.
 """
 
 from __future__ import annotations
