@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -213,26 +214,42 @@ def _solve(U, t, objective, domain, gap, time_limit):
     return "unknown", None
 
 
+_QUIET = threading.Lock()
+_quiet_depth = [0, []]  # solves inside _quiet_stderr now, and the descriptors saved by the first
+
+
 @contextmanager
 def _quiet_stderr():
-    """HiGHS's MIP solver prints stray progress lines at C level even with disp=False: hide them."""
-    fds = []
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-            fds.append(stream.fileno())
-        except (AttributeError, OSError, ValueError):  # captured / no real descriptor: nothing to hide
-            pass
-    saved = [os.dup(fd) for fd in fds]
+    """HiGHS's MIP solver prints stray progress lines at C level even with disp=False: hide them.
+
+    The descriptors are the process's, shared by every thread: the first solve to enter saves and
+    redirects them, the last to leave restores them (threads each saving their own copy once left
+    stdout on /dev/null for good)."""
+    with _QUIET:
+        if _quiet_depth[0] == 0:
+            fds = []
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                    fds.append(stream.fileno())
+                except (AttributeError, OSError, ValueError):  # captured / no real descriptor: nothing to hide
+                    pass
+            saved = [(fd, os.dup(fd)) for fd in fds]
+            with open(os.devnull, "w") as null:
+                for fd in fds:
+                    os.dup2(null.fileno(), fd)
+            _quiet_depth[1] = saved
+        _quiet_depth[0] += 1
     try:
-        with open(os.devnull, "w") as null:
-            for fd in fds:
-                os.dup2(null.fileno(), fd)
-            yield
+        yield
     finally:
-        for fd, keep in zip(fds, saved):
-            os.dup2(keep, fd)
-            os.close(keep)
+        with _QUIET:
+            _quiet_depth[0] -= 1
+            if _quiet_depth[0] == 0:
+                for fd, keep in _quiet_depth[1]:
+                    os.dup2(keep, fd)
+                    os.close(keep)
+                _quiet_depth[1] = []
 
 
 def _rounded(U, t, domain, gap):

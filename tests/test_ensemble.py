@@ -123,7 +123,7 @@ def test_dask_cluster_runs_the_members():
     X, y = _clusters(n=4)
     proc = subprocess.run([sys.executable, "-c", DASK_RUN, json.dumps(X.tolist()), json.dumps(y.tolist())],
                           capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr[-2000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["ran_on"] and set(out["ran_on"]) <= set(out["workers"])
     assert out["score"] == 1.0

@@ -165,3 +165,42 @@ def test_staged_given_targets_first_then_linear_code():
     assert sol.train_errors == 0
     with pytest.raises(ValueError, match="warm_start layer 1 has shape"):
         _staged(X, y, (3,), objective="max-margin", warm_start=[np.ones((15, 2))])
+
+
+def test_quieting_highs_in_two_threads_gives_stdout_back(tmp_path, monkeypatch):
+    # Two threads inside the quiet block, the first one leaving first: the second must not
+    # restore the /dev/null the first had put there (once: every later print of a Dask run lost).
+    import os
+    import sys
+    import threading
+
+    from combinatorial.objectives import _quiet_stderr
+
+    out = open(tmp_path / "out.txt", "w")
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", out)
+    inode = os.fstat(out.fileno()).st_ino
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with _quiet_stderr():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def second():
+        a_in.wait(5)
+        with _quiet_stderr():
+            b_in.set()
+            a_out.wait(5)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert a_out.is_set()
+    assert os.fstat(out.fileno()).st_ino == inode
+    print("still here", file=out, flush=True)
+    out.close()
+    assert (tmp_path / "out.txt").read_text() == "still here\n"
