@@ -96,3 +96,46 @@ def test_frontier_benchmark_smoke(tmp_path):
     assert all(r["seed"] == 0 and "versions" in r for r in rows)
     report = (tmp_path / "toy_frontier.md").read_text()
     assert "Bounds above incumbents: 0." in report and (tmp_path / "toy_frontier.png").stat().st_size > 0
+
+
+def test_a_first_slice_that_fits_never_builds_the_master():
+    X, y = _data("moons", samples=50, seed=0)
+    sol = solve(X, y, hidden=(3,), time_limit=60, seed=0)
+    assert sol.status == Status.FEASIBLE and sol.stats["found_by"].startswith("primal heuristic")
+    if sol.stats["heuristic_runs"] == 1:
+        assert "master_time_s" not in sol.stats and sol.stats["iterations"] == 0
+
+
+def test_min_errors_keeps_the_best_restart_by_errors_not_by_loss():
+    # The slices replay one FTPROP search: recompute every restart the portfolio ran, realise
+    # each, and the answer is no worse than the best of them (FTPROP's own pick is by loss).
+    from combinatorial.backends.lazy import HEURISTIC_RESTARTS, _realise
+
+    X, y = _data("circles", samples=120, seed=1)
+    sol = solve(X, y, hidden=(2,), objective="min-errors", time_limit=3, seed=4)
+    problem = Problem.from_data(X, y, (2,))
+    slices = ftprop.Slices(problem, seed=4)
+    best = problem.n_examples
+    for _ in range(sol.stats["heuristic_runs"]):
+        slices.next(HEURISTIC_RESTARTS)
+        for final in slices.finals():
+            right = _realise(problem, final, None)[1]
+            best = min(best, int(problem.counts[~right].sum()))
+    assert sol.train_errors <= best
+
+
+@pytest.mark.parametrize("name,n,width", [("iris", 100, 1), ("moons", 100, 2)])
+def test_short_master_turns_are_not_read_as_ctrl_c(name, n, width):
+    # CP-SAT ends a 0.5 s turn ~60 ms early on its own; that once read as an interrupt.
+    X, y = _data(name, **({"samples": n, "seed": 0} if name == "moons" else {}))
+    sol = solve(X, y, hidden=(width,), objective="min-errors", time_limit=3, seed=0)
+    assert "interrupted" not in (sol.message or "")
+    assert sol.wall_time_s >= 2.5 or sol.status == Status.OPTIMAL
+
+
+def test_min_errors_optimum_by_exhausting_the_master_above_the_incumbent():
+    X, y = _data("moons", samples=40, seed=2)
+    sol = solve(X, y, hidden=(1,), objective="min-errors", time_limit=120, seed=0)
+    ref = solve(X, y, hidden=(1,), backend="cpsat", objective="min-errors", time_limit=120, seed=0)
+    assert sol.status == Status.OPTIMAL and sol.lower_bound == sol.train_errors
+    assert sol.train_errors <= ref.train_errors  # cpsat's optimum is over integer weights only

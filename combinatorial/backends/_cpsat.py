@@ -26,7 +26,9 @@ def solve_keeping_sigint(solver, model, callback=None, *, deadline: float | None
     finally:
         if python_sigint is not None and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, python_sigint)
-    # CP-SAT catches Ctrl-C itself and returns early: stopping before the limit means that.
-    if status in (cp_model.UNKNOWN, cp_model.FEASIBLE) and (deadline is None or time.monotonic() < deadline - 0.05):
+    # CP-SAT catches Ctrl-C itself and returns early: stopping well before the limit means that.
+    # (It ends a short solve up to ~15 % early on its own: 0.43 s of a 0.5 s limit.)
+    margin = max(0.05, min(1.0, 0.25 * solver.parameters.max_time_in_seconds))
+    if status in (cp_model.UNKNOWN, cp_model.FEASIBLE) and (deadline is None or time.monotonic() < deadline - margin):
         interrupted = True
     return status, interrupted

@@ -123,9 +123,17 @@ class Slices:
     def __init__(self, problem: Problem, *, seed: int = 0, deadline: float | None = None,
                  config: FTPropConfig | None = None):
         self._search = _Search(problem, config or FTPropConfig(), seed, deadline)
+        self._search.finals = []
 
     def next(self, restarts: int) -> FTPropTrace:
         return self._search.run(more=restarts)
+
+    def finals(self) -> list[list[np.ndarray]]:
+        """The hidden targets each restart ended with since the last call (every hidden layer
+        realisable; the output may miss examples): a min-errors search ranks them by errors,
+        where the trace keeps only the one of lowest output loss."""
+        out, self._search.finals = self._search.finals, []
+        return out
 
 
 class _Search:
@@ -138,6 +146,7 @@ class _Search:
         self.omega: dict[int, np.ndarray] = {}  # layer -> bit weights of the proposal it must meet
         self.cache: dict = {}  # soft fits by (inputs, targets, weights): candidates repeat often
         self.start = time.monotonic()
+        self.finals: list | None = None  # a Slices run collects every restart's end targets here
         scale = problem.Xu.std(axis=0)
         self.Xs = (problem.Xu - problem.Xu.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
 
@@ -160,6 +169,8 @@ class _Search:
             tr.restarts = r = r + 1
             ok = self.descend(self.top, self.cfg.layer_budget)
             loss = self.layer_fit(self.top)[0]
+            if self.finals is not None:
+                self.finals.append([T.astype(np.int8) for T in self.T])
             if ok or loss < tr.best_loss:
                 tr.best_loss, tr.hidden_targets = loss, [T.astype(np.int8) for T in self.T]
             if ok and self.confirm():

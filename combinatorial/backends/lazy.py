@@ -21,14 +21,20 @@ Two shortcuts to a FEASIBLE, neither of which can produce an INFEASIBLE: a compl
 is LP-checked before the first master solve and returned if every unit fits; and (unless
 ``LazyOptions.heuristic`` is off) a portfolio: slices of full-batch FTPROP
 (:mod:`combinatorial.backends.ftprop`) take turns with master solves from the start, holding a
-fixed share of the elapsed time (75 % on real-valued inputs, where a slice opens the search and finds fits long before the
-master has cut away enough candidates; 20 % on ±1 inputs, where the master goes first). A slice that fits ends the search;
-otherwise its network becomes the min-errors incumbent when it keeps more examples, and its
-targets hint the master.
+fixed share of the elapsed time: 75 % on real-valued inputs (90 % for min-errors), where a slice
+opens the search and finds fits long before the master has cut away enough candidates; 20 % on
+±1 inputs, where the master goes first. On real-valued inputs a master solve is a turn that
+stops after max(0.5 s * 2^k, a quarter of the time so far), k the turns cut short before, so one
+long solve never starves the heuristic; the master is built only when its first turn comes. A
+slice that fits ends the search; otherwise its targets hint the master.
 
 min-errors: Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
-binds when every example of its subset is kept. The master's optimum with all cuts is an upper
-bound on what can be kept; when its candidate passes every check it is optimal.
+binds when every example of its subset is kept. The incumbent is the best verified network so
+far: every heuristic restart's network (ranked by the examples it gets right, which FTPROP's own
+loss does not rank), or a master candidate repaired by dropping examples. The master only looks
+for networks that keep more than the incumbent; when it has none left, the incumbent is optimal.
+Its bound with all cuts is an upper bound on what can be kept; a lower bound on errors is
+reported only from a solved master, and never above the incumbent's errors.
 """
 
 from __future__ import annotations
@@ -55,6 +61,15 @@ EXTRA_CERTIFICATES = 2
 HEURISTIC_RESTARTS = 2
 HEURISTIC_SHARE = 0.75
 HEURISTIC_SHARE_PM1 = 0.2
+# min-errors on real-valued inputs: the incumbent comes from the heuristic's restarts (ranked by
+# errors); the master's turns give the bound and repair candidates.
+HEURISTIC_SHARE_MIN_ERRORS = 0.9
+# On real-valued inputs a master solve is one turn of the portfolio: it stops after
+# MASTER_TURN * 2**k seconds (k: earlier turns the cap cut short) or a quarter of the time so far,
+# whichever is longer. One long solve never starves the heuristic, and a master that needs a
+# long solve still gets it (geometric turns cost at most twice the uncut solve). On ±1 inputs the
+# master is not cut: its solves are what settle those instances.
+MASTER_TURN = 0.5
 # min-errors: rounds of greedy repair (drop one example per failing unit) per candidate.
 REPAIR_ROUNDS = 40
 
@@ -150,7 +165,7 @@ class _Loop:
         self.min_errors = options.objective == "min-errors"
         self.own = options.own(LazyOptions, "lazy")
         self.checker = _Checker(problem)
-        self.master = Master(problem, options, self.min_errors)
+        self._master = None  # built on first use: a first slice that fits never pays for it
         self.total = int(problem.counts.sum())
         self.stats = {"iterations": 0, "cuts": 0}
         self.hint = hint_targets(problem, options.warm_start, canonical=False)  # normalised below
@@ -162,14 +177,27 @@ class _Loop:
         self.bound = None
         self.start = time.monotonic()
         pm1 = bool(np.all(np.abs(problem.Xu) == 1))
-        self.share = HEURISTIC_SHARE_PM1 if pm1 else HEURISTIC_SHARE
+        self.real_valued = not pm1
+        self.share = HEURISTIC_SHARE_PM1 if pm1 else HEURISTIC_SHARE_MIN_ERRORS if self.min_errors else HEURISTIC_SHARE
         self.slices = None  # the FTPROP search of the portfolio, resumed slice by slice
         self.seen = None  # the last targets it handed over
+        self.turns_cut = 0  # master solves the portfolio's turn limit stopped
+        self.floor = -1  # min-errors: the master only looks for networks keeping more than this
+
+    @property
+    def master(self) -> Master:
+        if self._master is None:
+            self._master = Master(self.problem, self.options, self.min_errors)
+        return self._master
 
     def result(self, status, **kw) -> BackendResult:
-        m, c = self.master, self.checker
-        self.stats.update(m.stats, lp_checks=c.lp_checks, cache_hits=c.cache_hits, master_conflicts=m.conflicts,
-                          master_time_s=round(m.seconds, 4), lp_time_s=round(c.seconds, 4))
+        c = self.checker
+        if self._master is not None:
+            m = self._master
+            self.stats.update(m.stats, master_conflicts=m.conflicts, master_time_s=round(m.seconds, 4))
+        self.stats.update(lp_checks=c.lp_checks, cache_hits=c.cache_hits, lp_time_s=round(c.seconds, 4))
+        if self.turns_cut:
+            self.stats["master_turns_cut"] = self.turns_cut
         return BackendResult(status, stats=self.stats, **kw)
 
     def warm_start(self) -> BackendResult | None:
@@ -188,18 +216,21 @@ class _Loop:
 
     def loop(self) -> BackendResult:
         while True:
-            if self.deadline is not None and time.monotonic() >= self.deadline:
+            if self.past_deadline():
                 return self.stopped("time limit reached")
             answer = self.heuristic() if self.heuristic_turn() else self.iteration()
             if answer is not None:
                 return answer
 
+    def portfolio(self) -> bool:
+        return self.own.heuristic and bool(self.problem.hidden)
+
     def heuristic_turn(self) -> bool:
         """Is it the heuristic's turn? Its share of the time so far is below its target share."""
-        if not self.own.heuristic or not self.problem.hidden:
+        if not self.portfolio():
             return False
         if "heuristic_runs" not in self.stats:  # real-valued data: the heuristic opens
-            return self.share == HEURISTIC_SHARE
+            return self.real_valued
         elapsed = time.monotonic() - self.start
         return self.stats["heuristic_time_s"] < self.share * elapsed
 
@@ -220,36 +251,52 @@ class _Loop:
             self.slices = load("ftprop").Slices(self.problem, seed=int(self.options.seed), deadline=self.deadline)
         trace = self.slices.next(HEURISTIC_RESTARTS)
         targets, found = trace.hidden_targets, trace.found
+        finals = self.slices.finals()
         if found:
             self.stats["found_by"] = "primal heuristic (full-batch FTPROP)"
             if not self.min_errors:
                 return self.result(Status.FEASIBLE, hidden_targets=targets)
             return self.result(Status.OPTIMAL, hidden_targets=targets, kept=np.ones(self.problem.n_merged, bool),
                                proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0)
+        if self.min_errors:  # every restart's network, ranked by the examples it gets right
+            counts, improved = self.problem.counts, False
+            for final in finals:
+                realised, right = _realise(self.problem, final, None)
+                if counts[right].sum() > counts[self.best_keep].sum():
+                    self.best, self.best_keep, improved = realised, right, True
+            if improved:
+                self.stats["incumbent_by"] = "primal heuristic (full-batch FTPROP)"
+                self.hint_keep = self.best_keep
+                self.hint = _hint_form(self.problem, self.best, self.options, self.master)
+            return None
         if targets is None or targets is self.seen:  # nothing new since the last slice
             return None
         self.seen = targets
-        realised, right = _realise(self.problem, targets, None)
-        if self.min_errors and self.problem.counts[right].sum() > self.problem.counts[self.best_keep].sum():
-            self.best, self.best_keep = realised, right
-            self.stats["incumbent_by"] = "primal heuristic (full-batch FTPROP)"
-            self.hint_keep = right
-        if self.hint is None or self.min_errors:
+        if self.hint is None:
+            realised, _ = _realise(self.problem, targets, None)
             self.hint = _hint_form(self.problem, realised, self.options, self.master)
         return None
 
     def iteration(self) -> BackendResult | None:
         """One master solve and its checks: an answer, or None to go on."""
         master, stats = self.master, self.stats
-        state, targets, keep, bound = master.solve(self.deadline, self.hint, self.hint_keep)
+        if self.min_errors:  # candidates must beat the incumbent: none left proves it optimal
+            kept = int(self.problem.counts[self.best_keep].sum())
+            if kept > self.floor:
+                master.require_more_than(kept)
+                self.floor = kept
+        cap = self.turn()
+        state, targets, keep, bound = master.solve(self.deadline, self.hint, self.hint_keep, cap=cap)
         stats["iterations"] += 1
         if bound is not None:
-            self.bound = bound
+            self.bound = bound if self.bound is None else min(self.bound, bound)
         if state == "interrupted":
             return self.stopped("interrupted")
+        cut_short = cap is not None and state in ("unknown", "feasible") and not self.past_deadline()
+        self.turns_cut += cut_short
         if state == "unknown":
-            return self.stopped("time limit reached")
-        if state == "infeasible":  # min-errors always has keep = 0 available: feasibility only
+            return None if cut_short else self.stopped("time limit reached")
+        if state == "infeasible":
             return self.exhausted()
         pairs = master.add_violated_pairs(targets, keep)
         fails = self.checker.failures(targets, keep)
@@ -263,8 +310,11 @@ class _Loop:
                 errors = self.total - int(self.problem.counts[keep].sum())
                 return self.result(Status.OPTIMAL, hidden_targets=targets, kept=keep,
                                    proved_for=ALL_REAL_WEIGHTS, lower_bound=float(errors))
-            self.best, self.best_keep = targets, keep  # the master stopped at the deadline
-            return self.stopped("time limit reached")
+            counts = self.problem.counts
+            if counts[keep].sum() > counts[self.best_keep].sum():  # verified, not proved optimal
+                self.best, self.best_keep = targets, keep
+            self.hint, self.hint_keep = targets, keep
+            return None if cut_short else self.stopped("time limit reached")
         for layer, unit, subsets, undecided in fails:
             if undecided and not master.tainted:
                 master.tainted = f"layer {layer} unit {unit} ({undecided})"
@@ -272,6 +322,15 @@ class _Loop:
                 stats["cuts"] += master.add_cut(layer, unit, subset, targets, multipliers)
         self.remember(targets, keep, fails)
         return None
+
+    def past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def turn(self) -> float | None:
+        """The master's time for this solve: None (to the deadline) unless a real-valued portfolio."""
+        if not self.portfolio() or not self.real_valued:
+            return None
+        return max(MASTER_TURN * 2 ** self.turns_cut, (1 - self.share) * (time.monotonic() - self.start))
 
     def remember(self, targets, keep, fails) -> None:
         """Keep the best candidate so far and hint the next master solve with this one."""
@@ -288,7 +347,15 @@ class _Loop:
         self.hint = targets
 
     def exhausted(self) -> BackendResult:
-        """The master has no candidate left: a proof, unless a cut rests on an undecided unit."""
+        """The master has no candidate left: a proof, unless a cut rests on an undecided unit.
+        min-errors: none keeps more than the incumbent, which is therefore optimal."""
+        if self.min_errors:
+            if self.master.tainted:
+                return self.stopped(f"exhausted above the incumbent, but numerically undecided at {self.master.tainted}")
+            errors = self.total - int(self.problem.counts[self.best_keep].sum())
+            self.stats["optimal_by"] = "master exhausted above the incumbent"
+            return self.result(Status.OPTIMAL, hidden_targets=self.best, kept=self.best_keep,
+                               proved_for=ALL_REAL_WEIGHTS, lower_bound=float(errors))
         if self.master.tainted:
             return self.result(Status.UNKNOWN, hidden_targets=self.best, message=(
                 f"numerically undecided at {self.master.tainted}; the search is exhausted only "

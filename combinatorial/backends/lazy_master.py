@@ -140,7 +140,16 @@ class Master:
                              "multipliers": multipliers, "clauses": clauses})
         return added
 
-    def solve(self, deadline, hint, hint_keep):
+    def require_more_than(self, kept: int) -> None:
+        """min-errors: only candidates that keep more than ``kept`` (the incumbent's count). The
+        master running out of candidates then proves the incumbent optimal."""
+        self.model.add(sum(int(c) * k for c, k in zip(self.problem.counts, self.keep)) >= kept + 1)
+
+    def solve(self, deadline, hint, hint_keep, cap: float | None = None):
+        """One CP-SAT solve, stopped at the deadline or after ``cap`` seconds (a portfolio's
+        turn); "unknown" then means no candidate in that time, and says nothing else."""
+        if cap is not None:
+            deadline = time.monotonic() + cap if deadline is None else min(deadline, time.monotonic() + cap)
         model = self.model
         model.clear_hints()
         if hint is not None:
