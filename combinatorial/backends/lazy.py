@@ -336,7 +336,10 @@ class _Loop:
         """Keep the best candidate so far and hint the next master solve with this one."""
         if self.min_errors:
             counts = self.problem.counts
-            repaired = _repair(self.checker, targets, keep.copy(), counts, self.deadline)
+            stop, turn = self.deadline, self.turn()  # repairs belong to the master's turn
+            if turn is not None:
+                stop = time.monotonic() + turn if stop is None else min(stop, time.monotonic() + turn)
+            repaired = _repair(self.checker, targets, keep.copy(), counts, stop)
             if repaired is not None:
                 fixed, repaired = _realise(self.problem, targets, repaired)
                 if counts[repaired].sum() > counts[self.best_keep].sum():
