@@ -118,7 +118,7 @@ def test_min_errors_keeps_the_best_restart_by_errors_not_by_loss():
     best = problem.n_examples
     for _ in range(sol.stats["heuristic_runs"]):
         slices.next(HEURISTIC_RESTARTS)
-        for final in slices.finals():
+        for final, _ in slices.finals():
             right = _realise(problem, final, None)[1]
             best = min(best, int(problem.counts[~right].sum()))
     assert sol.train_errors <= best

@@ -128,10 +128,11 @@ class Slices:
     def next(self, restarts: int) -> FTPropTrace:
         return self._search.run(more=restarts)
 
-    def finals(self) -> list[list[np.ndarray]]:
-        """The hidden targets each restart ended with since the last call (every hidden layer
-        realisable; the output may miss examples): a min-errors search ranks them by errors,
-        where the trace keeps only the one of lowest output loss."""
+    def finals(self) -> list[tuple[list[np.ndarray], float]]:
+        """(hidden targets, errors) for each restart since the last call: the targets it ended
+        with (every hidden layer realisable) and the weighted count of examples its output
+        layer's best soft fit gets wrong, in floats. A min-errors search ranks restarts by these
+        errors, where the trace keeps only the restart of lowest output loss."""
         out, self._search.finals = self._search.finals, []
         return out
 
@@ -168,9 +169,9 @@ class _Search:
             self.T, self.omega = self.initial_targets(init), {}
             tr.restarts = r = r + 1
             ok = self.descend(self.top, self.cfg.layer_budget)
-            loss = self.layer_fit(self.top)[0]
+            loss, fits = self.layer_fit(self.top)
             if self.finals is not None:
-                self.finals.append([T.astype(np.int8) for T in self.T])
+                self.finals.append(([T.astype(np.int8) for T in self.T], self.output_errors(fits)))
             if ok or loss < tr.best_loss:
                 tr.best_loss, tr.hidden_targets = loss, [T.astype(np.int8) for T in self.T]
             if ok and self.confirm():
@@ -261,6 +262,14 @@ class _Search:
             if slack.max() > self.cfg.tol:  # inseparable (a separable column is kept as it is)
                 T[:, j] = np.where(U @ w + b >= 0, 1, -1)
         return T
+
+    def output_errors(self, fits) -> float:
+        """Weighted count of examples that the output layer's soft fits get wrong (floats)."""
+        U, Tg = self.p.unit_inputs(self.T, self.top), self.p.unit_targets(self.T, self.top)
+        wrong = np.zeros(len(U), bool)
+        for k, (w, b, _) in enumerate(fits):
+            wrong |= np.where(U @ w + b >= 0, 1, -1) != Tg[:, k]
+        return float(self.c[wrong].sum())
 
     def confirm(self) -> bool:
         """Exact separability check of every unit (the loss threshold is only a float test)."""

@@ -258,9 +258,11 @@ class _Loop:
                 return self.result(Status.FEASIBLE, hidden_targets=targets)
             return self.result(Status.OPTIMAL, hidden_targets=targets, kept=np.ones(self.problem.n_merged, bool),
                                proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0)
-        if self.min_errors:  # every restart's network, ranked by the examples it gets right
+        if self.min_errors:  # every restart's network ranked by its errors; the best is realised
             counts, improved = self.problem.counts, False
-            for final in finals:
+            errors = self.total - counts[self.best_keep].sum()
+            final, estimate = min(finals, key=lambda f: f[1], default=(None, np.inf))
+            if estimate < errors:
                 realised, right = _realise(self.problem, final, None)
                 if counts[right].sum() > counts[self.best_keep].sum():
                     self.best, self.best_keep, improved = realised, right, True
