@@ -259,17 +259,13 @@ class _Loop:
             return self.result(Status.OPTIMAL, hidden_targets=targets, kept=np.ones(self.problem.n_merged, bool),
                                proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0)
         if self.min_errors:  # every restart's network ranked by its errors; the best is realised
-            counts, improved = self.problem.counts, False
-            errors = self.total - counts[self.best_keep].sum()
             final, estimate = min(finals, key=lambda f: f[1], default=(None, np.inf))
-            if estimate < errors:
+            if estimate < self.errors(self.best_keep):
                 realised, right = _realise(self.problem, final, None)
-                if counts[right].sum() > counts[self.best_keep].sum():
-                    self.best, self.best_keep, improved = realised, right, True
-            if improved:
-                self.stats["incumbent_by"] = "primal heuristic (full-batch FTPROP)"
-                self.hint_keep = self.best_keep
-                self.hint = _hint_form(self.problem, self.best, self.options, self.master)
+                if self.errors(right) < self.errors(self.best_keep):
+                    self.best, self.best_keep, self.hint_keep = realised, right, right
+                    self.stats["incumbent_by"] = "primal heuristic (full-batch FTPROP)"
+                    self.hint = _hint_form(self.problem, self.best, self.options, self.master)
             return None
         if targets is None or targets is self.seen:  # nothing new since the last slice
             return None
@@ -283,7 +279,7 @@ class _Loop:
         """One master solve and its checks: an answer, or None to go on."""
         master, stats = self.master, self.stats
         if self.min_errors:  # candidates must beat the incumbent: none left proves it optimal
-            kept = int(self.problem.counts[self.best_keep].sum())
+            kept = self.total - self.errors(self.best_keep)
             if kept > self.floor:
                 master.require_more_than(kept)
                 self.floor = kept
@@ -309,11 +305,9 @@ class _Loop:
             if not self.min_errors:
                 return self.result(Status.FEASIBLE, hidden_targets=targets)
             if state == "optimal" and not master.tainted:
-                errors = self.total - int(self.problem.counts[keep].sum())
                 return self.result(Status.OPTIMAL, hidden_targets=targets, kept=keep,
-                                   proved_for=ALL_REAL_WEIGHTS, lower_bound=float(errors))
-            counts = self.problem.counts
-            if counts[keep].sum() > counts[self.best_keep].sum():  # verified, not proved optimal
+                                   proved_for=ALL_REAL_WEIGHTS, lower_bound=float(self.errors(keep)))
+            if self.errors(keep) < self.errors(self.best_keep):  # verified, not proved optimal
                 self.best, self.best_keep = targets, keep
             self.hint, self.hint_keep = targets, keep
             return None if cut_short else self.stopped("time limit reached")
@@ -324,6 +318,10 @@ class _Loop:
                 stats["cuts"] += master.add_cut(layer, unit, subset, targets, multipliers)
         self.remember(targets, keep, fails)
         return None
+
+    def errors(self, keep: np.ndarray) -> int:
+        """Training errors of a network that gets exactly the ``keep`` examples right."""
+        return self.total - int(self.problem.counts[keep].sum())
 
     def past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
@@ -337,14 +335,13 @@ class _Loop:
     def remember(self, targets, keep, fails) -> None:
         """Keep the best candidate so far and hint the next master solve with this one."""
         if self.min_errors:
-            counts = self.problem.counts
             stop, turn = self.deadline, self.turn()  # repairs belong to the master's turn
             if turn is not None:
                 stop = time.monotonic() + turn if stop is None else min(stop, time.monotonic() + turn)
-            repaired = _repair(self.checker, targets, keep.copy(), counts, stop)
+            repaired = _repair(self.checker, targets, keep.copy(), self.problem.counts, stop)
             if repaired is not None:
                 fixed, repaired = _realise(self.problem, targets, repaired)
-                if counts[repaired].sum() > counts[self.best_keep].sum():
+                if self.errors(repaired) < self.errors(self.best_keep):
                     self.best, self.best_keep = fixed, repaired
             self.hint_keep = keep
         elif self.best_fail is None or len(fails) < self.best_fail:
@@ -357,10 +354,9 @@ class _Loop:
         if self.min_errors:
             if self.master.tainted:
                 return self.stopped(f"exhausted above the incumbent, but numerically undecided at {self.master.tainted}")
-            errors = self.total - int(self.problem.counts[self.best_keep].sum())
             self.stats["optimal_by"] = "master exhausted above the incumbent"
             return self.result(Status.OPTIMAL, hidden_targets=self.best, kept=self.best_keep,
-                               proved_for=ALL_REAL_WEIGHTS, lower_bound=float(errors))
+                               proved_for=ALL_REAL_WEIGHTS, lower_bound=float(self.errors(self.best_keep)))
         if self.master.tainted:
             return self.result(Status.UNKNOWN, hidden_targets=self.best, message=(
                 f"numerically undecided at {self.master.tainted}; the search is exhausted only "
@@ -374,7 +370,7 @@ class _Loop:
         if self.min_errors:
             lb = None
             if self.bound is not None and not self.master.tainted:
-                best_errors = self.total - int(self.problem.counts[self.best_keep].sum())
+                best_errors = self.errors(self.best_keep)
                 lb = float(min(best_errors, max(0, self.total - int(np.floor(self.bound + 1e-6)))))
             return self.result(Status.FEASIBLE, hidden_targets=self.best, kept=self.best_keep, lower_bound=lb,
                                message=f"{why}: best network found, not proved optimal"
