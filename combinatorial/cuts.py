@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import deadline
+
 # Above this many (pair, unit) literals, distinct-code constraints use near neighbours only.
 MAX_DISTINCT_LITERALS = 60_000
 NEIGHBOURS = 6
@@ -88,6 +90,7 @@ def add_distinct_codes(model, t, Xu, Yu, *, keep=None, name: str = "", pairs=Non
     width = len(t)
     added = 0
     for a, b in pairs if pairs is not None else _differing_pairs(Xu, Yu, width):
+        deadline.check()
         lits = []
         for j in range(width):
             d = model.new_bool_var(f"diff{name}[{j}][{a},{b}]")
@@ -107,6 +110,7 @@ def add_monotone_output(model, t, Xu, Yu, *, keep=None, name: str = "", pairs=No
     y = Yu[:, 0]
     added = 0
     for a, b in pairs if pairs is not None else _differing_pairs(Xu, Yu, width):
+        deadline.check()
         if y[a] < 0:
             a, b = b, a  # a positive, b negative
         lits = []
@@ -153,6 +157,7 @@ def add_unateness(model, t, Xu, *, name: str = "") -> int:
     coords = sorted({k for _, _, k in chains})
     s = {(j, k): model.new_bool_var(f"s{name}[{j}][{k}]") for j in range(width) for k in coords}
     for j in range(width):
+        deadline.check()
         for a, b, k in chains:
             # s => (t_a => t_b);  not s => (t_b => t_a)
             model.add_bool_or([s[j, k].Not(), t[j][a].Not(), t[j][b]])

@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import backends
+from . import deadline as limits
 from .options import COUNTING_OBJECTIVES, STAGED_OBJECTIVES, SolveOptions
 from .fitting import fit_network, training_errors
 from .problem import Problem, ProblemError
@@ -32,26 +33,41 @@ def solve(X, y=None, hidden=(), *, shortcut: bool = False, options: SolveOptions
     start = time.monotonic()
     problem = X if isinstance(X, Problem) else Problem.from_data(X, y, hidden, shortcut=shortcut)
     options = replace(options or SolveOptions(), **kw)
-    name = backends.resolve(options.backend)
-    staged = _route(options)
-    if staged:
-        name = "staged"
+    name = "staged" if _route(options) else backends.resolve(options.backend)
     deadline = None if options.time_limit is None else start + options.time_limit
 
+    with limits.time_limit(deadline):  # model building, the unit LPs and the exact LPs see it too
+        result = _search(problem, options, name, deadline)
+        end = limits.get()  # the deadline, or the moment Ctrl-C stopped the search
+    with limits.time_limit(_grace(end, options.time_limit)):  # fitting the answer's network
+        solution = finish(problem, result, name, options, start)
+    return solution if options.proof is None else _with_proof(problem, solution, options)
+
+
+def _grace(end: float | None, time_limit: float | None) -> float | None:
+    """The deadline of the final fit: the best network found is fitted and verified even when the
+    search used all the time (or was stopped by Ctrl-C), within 10 % of the limit more (1 s to 10 s)."""
+    if end is None:
+        return None
+    return max(end, time.monotonic()) + (min(10.0, max(1.0, 0.1 * time_limit)) if time_limit else 1.0)
+
+
+def _search(problem: Problem, options: SolveOptions, name: str, deadline: float | None) -> BackendResult:
+    """The conflict short-cut, one LP per output unit at depth 0, or the backend's search."""
     if problem.conflict is not None and options.objective not in COUNTING_OBJECTIVES:
         i, j = problem.conflict
-        result = BackendResult(
+        return BackendResult(
             Status.INFEASIBLE,
             proved_for=ALL_REAL_WEIGHTS,
             certificate={"kind": "conflict", "examples": [i, j],
                          "reason": f"examples {i} and {j} have the same input but different labels"},
         )
-    elif not problem.hidden and options.objective == "feasibility" and not staged:
-        result = _single_layer(problem)
-    else:
-        result = backends.load(name).run(problem, options, deadline)
-    solution = finish(problem, result, name, options, start)
-    return solution if options.proof is None else _with_proof(problem, solution, options)
+    if not problem.hidden and options.objective == "feasibility" and name != "staged":
+        return _single_layer(problem)
+    try:
+        return backends.load(name).run(problem, options, deadline)
+    except limits.TimeLimit:  # a backend that keeps nothing partial met the deadline in a long loop
+        return BackendResult(Status.UNKNOWN, message="time limit reached")
 
 
 def _with_proof(problem: Problem, solution: Solution, options: SolveOptions) -> Solution:

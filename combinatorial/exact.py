@@ -14,8 +14,10 @@ the weights the engine returns can be checked without any tolerance:
   then no real (w, b) reproduces the targets under the sign rule (proof in its docstring).
 * :func:`farkas_multipliers` turns the float LP's support into exact multipliers (a null-space
   solve over ``Fraction``, or an exact LP on the support when the null space is wider).
-* :func:`decide` settles a unit the float LPs could not: an exact rational simplex (SymPy's)
-  with row generation, returning verified weights or a verified certificate, or nothing.
+* :func:`decide` settles a unit the float LPs could not: an exact rational simplex
+  (:mod:`combinatorial.rational_lp`) with row generation, stopped at the solve's deadline
+  (:mod:`combinatorial.deadline`), returning verified weights or a verified certificate, or
+  nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+
+from . import deadline, rational_lp
 
 _U = 2.0**-53  # unit roundoff of IEEE double
 _TINY = 2.0**-1074  # smallest subnormal: bounds the absolute error of an underflowing product
@@ -164,7 +168,10 @@ def farkas_multipliers(U, t, support) -> tuple[np.ndarray, list[Fraction]] | Non
         if all(x >= 0 for x in v) and sum(v) > 0:
             lam = v
     elif len(basis) > 1:
-        lam = _lp_farkas(M, len(support))
+        try:
+            lam = _lp_farkas(M, len(support))
+        except deadline.TimeLimit:
+            return None
     if lam is None:
         return None
     keep = [i for i, v in enumerate(lam) if v != 0]
@@ -174,58 +181,30 @@ def farkas_multipliers(U, t, support) -> tuple[np.ndarray, list[Fraction]] | Non
 
 
 def _lp_farkas(M: list[list[Fraction]], n: int) -> list[Fraction] | None:
-    """Exact LP: lam >= 0, M lam = 0, sum lam = 1 (SymPy's rational simplex)."""
-    from sympy import Matrix, Rational
-    from sympy.solvers.simplex import InfeasibleLPError, linprog
-
-    A_eq = Matrix([[Rational(v.numerator, v.denominator) for v in row] for row in M] + [[1] * n])
-    b_eq = Matrix([0] * len(M) + [1])
-    try:
-        _, x = linprog([0] * n, Matrix([[0] * n]), Matrix([1]), A_eq, b_eq)
-    except InfeasibleLPError:
-        return None
-    return [_frac(v) for v in x]
+    """Exact LP: lam >= 0, M lam = 0, sum lam = 1."""
+    A = [list(row) for row in M] + [[Fraction(1)] * n]
+    return rational_lp.solve(A, [Fraction(0)] * len(M) + [Fraction(1)], deadline=deadline.get())
 
 
 def _lp_separate(U, t, rows) -> tuple[list[Fraction], Fraction] | None:
-    """Exact LP on ``rows``: some (w, b) with t_i (w . u_i + b) >= 1, smallest L1 norm; None when
-    infeasible. Free variables are split (SymPy's free bounds are unreliable)."""
-    from sympy import Matrix
-    from sympy.solvers.simplex import InfeasibleLPError, linprog
-
-    d = U.shape[1]
+    """Exact LP on ``rows``: some (w, b) with t_i (w . u_i + b) >= 1, smallest L1 norm of w; None
+    when infeasible. Variables: w+ and b+, w- and b-, one surplus per row."""
+    d, n = U.shape[1], len(rows)
     A = []
-    for i in rows:
-        a = [-Fraction(float(U[i, k])) * int(t[i]) for k in range(d)] + [Fraction(-int(t[i]))]
-        A.append(a + [-v for v in a])
-    A = Matrix([[_sym(v) for v in row] for row in A])
-    cost = [1] * d + [0] + [1] * d + [0]
-    try:
-        _, x = linprog(cost, A, Matrix([-1] * len(rows)))
-    except InfeasibleLPError:
+    for r, i in enumerate(rows):
+        a = [Fraction(float(U[i, k])) * int(t[i]) for k in range(d)] + [Fraction(int(t[i]))]
+        A.append(a + [-v for v in a] + [Fraction(-int(r == q)) for q in range(n)])
+    cost = [Fraction(1)] * d + [Fraction(0)] + [Fraction(1)] * d + [Fraction(0)] * (1 + n)
+    x = rational_lp.solve(A, [Fraction(1)] * n, cost, deadline=deadline.get())
+    if x is None:
         return None
-    x = [_frac(v) for v in x]
-    v = [a - b for a, b in zip(x[: d + 1], x[d + 1 :])]
+    v = [a - b for a, b in zip(x[: d + 1], x[d + 1 : 2 * d + 2])]
     return v[:d], v[d]
 
 
-def _frac(v) -> Fraction:
-    """A SymPy (or Python) rational as a Fraction."""
-    from sympy import Rational
-
-    v = Rational(v)
-    return Fraction(int(v.p), int(v.q))
-
-
-def _sym(v: Fraction):
-    from sympy import Rational
-
-    return Rational(v.numerator, v.denominator)
-
-
-# Row generation bounds for :func:`decide`: SymPy's dense simplex is exact but slow.
+# Row generation bounds for :func:`decide`: a dense exact simplex is exact but slow.
 DECIDE_MAX_ROUNDS = 12
-DECIDE_MAX_CELLS = 6000  # rows x (columns) of the largest exact LP tried
+DECIDE_MAX_CELLS = 12000  # rows x columns of the largest exact tableau tried
 
 
 def decide(U, t) -> tuple[str, object, object]:
@@ -237,8 +216,16 @@ def decide(U, t) -> tuple[str, object, object]:
         U = U[:, None]
     t = np.asarray(t).reshape(-1)
     n, d = U.shape
-    width = 2 * (d + 1)
-    cap = max(1, DECIDE_MAX_CELLS // width)
+    cap = 1  # the most rows whose tableau (rows x (2 (d + 1) + 2 rows)) fits the cell budget
+    while (cap + 1) * (2 * (d + 1) + 2 * (cap + 1)) <= DECIDE_MAX_CELLS:
+        cap += 1
+    try:
+        return _decide(U, t, n, d, cap)
+    except deadline.TimeLimit:
+        return "undecided", "the time limit was reached during the exact LP", None
+
+
+def _decide(U, t, n, d, cap) -> tuple[str, object, object]:
     step = max(1, n // max(1, min(n, 2 * (d + 2))))
     work = sorted(set(range(0, n, step)))[:cap]
     for _ in range(DECIDE_MAX_ROUNDS):

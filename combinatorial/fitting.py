@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import deadline
 from .network import forward
 from .problem import Problem
-from .separability import check_separable
+from .separability import check_separable, highs_limits
 from .solution import VerificationError
 
 
@@ -32,6 +33,11 @@ def fit_network(problem: Problem, hidden_targets, kept=None, *, strict: bool = T
         T = problem.unit_targets(hidden_targets, layer)[kept]
         W, b = np.zeros((T.shape[1], U.shape[1])), np.zeros(T.shape[1])
         for j in range(T.shape[1]):
+            if deadline.passed():  # the rest keep the constant fit: no claim rests on them
+                undecided = undecided or f"the time limit was reached before layer {layer} unit {j} was fitted"
+                unfit += T.shape[1] - j
+                W[j:], b[j:] = 0.0, 1.0
+                break
             r = check_separable(U, T[:, j], sparse=True)
             if r.separable is True:
                 W[j], b[j] = r.w, r.b
@@ -65,7 +71,8 @@ def min_slack(U, t, c=None):
     scale = np.where(scale > 0, scale, 1.0)
     A = -(t[:, None] * np.concatenate([U / scale, np.ones((n, 1))], axis=1))
     res = linprog(np.concatenate([np.zeros(d + 1), c]), A_ub=np.concatenate([A, -np.eye(n)], axis=1),
-                  b_ub=-np.ones(n), bounds=[(None, None)] * (d + 1) + [(0, None)] * n, method="highs")
+                  b_ub=-np.ones(n), bounds=[(None, None)] * (d + 1) + [(0, None)] * n, method="highs",
+                  options=highs_limits())
     if res.status != 0:
         return trivial
     x = res.x

@@ -37,6 +37,33 @@ class Architecture:
             )
 
 
+def standardised(X: np.ndarray) -> np.ndarray:
+    """Columns at mean 0 and standard deviation 1 (constant columns at 0), for the heuristics'
+    float work. Each column is divided by its largest magnitude first, so inputs near the
+    float range (1e308) neither overflow nor warn."""
+    X = np.asarray(X, dtype=float)
+    peak = np.max(np.abs(X), axis=0) if len(X) else np.ones(X.shape[1])
+    Z = X / np.where(peak > 0, peak, 1.0)
+    sd = Z.std(axis=0)
+    return (Z - Z.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+
+
+# The most hidden targets (merged examples x hidden units) a model is built for: a search over
+# more binary variables than this is far beyond what any backend settles, and building its model
+# alone would take gigabytes.
+MAX_HIDDEN_TARGETS = 10_000_000
+
+
+def _check_size(arch: Architecture, m: int) -> None:
+    total = m * sum(int(w) for w in arch.hidden)
+    if total > MAX_HIDDEN_TARGETS:
+        raise ProblemError(
+            f"hidden widths {','.join(map(str, arch.hidden))} on {m} distinct examples need {total:,} hidden "
+            f"targets; the engine builds models of at most {MAX_HIDDEN_TARGETS:,} (with one hidden layer, "
+            f"{max(1, m - 1)} units always suffice for {m} distinct inputs)"
+        )
+
+
 @dataclass
 class Problem:
     """Validated data plus architecture. Arrays ending in ``u`` are over the merged examples."""
@@ -72,7 +99,7 @@ class Problem:
             raise ProblemError(f"X has {len(X)} rows but y has {len(y)} labels")
         if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
             raise ProblemError(f"X must be real numbers, got dtype {X.dtype}")
-        X = X.astype(float)
+        X = X.astype(float) + 0.0  # -0.0 becomes 0.0: one value, one byte pattern (fingerprints)
         bad = ~np.isfinite(X)
         if bad.any():
             r, c = np.argwhere(bad)[0]
@@ -105,6 +132,7 @@ class Problem:
             m = np.flatnonzero(row_of[row_inv] != np.arange(len(Xu)))[0]  # a row seen before
             m0 = row_of[row_inv[m]]
             conflict = (int(np.flatnonzero(index == m0)[0]), int(np.flatnonzero(index == m)[0]))
+        _check_size(arch, len(Xu))
         return cls(X, y, arch, classes, Y, Xu, Yu, counts.astype(int), index, conflict)
 
     # --- shape helpers -------------------------------------------------------------------

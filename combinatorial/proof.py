@@ -75,8 +75,9 @@ NO_CERTIFICATE = "solver's word, no certificate"
 
 def fingerprint(Xu, Yu) -> str:
     """sha256 of the merged data's canonical bytes: a header line ``ftprop-merged-v1 m d k``,
-    then the merged inputs as little-endian float64 (row-major), then the ±1 targets as int8."""
-    Xu = np.ascontiguousarray(np.asarray(Xu, dtype="<f8"))
+    then the merged inputs as little-endian float64 (row-major, -0.0 written as 0.0), then the
+    ±1 targets as int8."""
+    Xu = np.ascontiguousarray(np.asarray(Xu, dtype="<f8") + 0.0)
     Yu = np.ascontiguousarray(np.asarray(Yu, dtype="i1"))
     h = hashlib.sha256(f"ftprop-merged-v1 {Xu.shape[0]} {Xu.shape[1]} {Yu.shape[1]}\n".encode())
     h.update(Xu.tobytes())

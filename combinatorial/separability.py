@@ -31,7 +31,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import exact
+from . import deadline, exact
 
 METHODS = ("lp", "perceptron", "svm")
 
@@ -106,7 +106,7 @@ def _lp(U, Us, t, scale, sparse) -> SeparabilityResult:
         bounds = [(0, None)] * (2 * d) + [(None, None)]
     else:
         A_ub, c, bounds = A, np.zeros(d + 1), [(None, None)] * (d + 1)
-    res = linprog(c, A_ub=A_ub, b_ub=-np.ones(n), bounds=bounds, method="highs")
+    res = linprog(c, A_ub=A_ub, b_ub=-np.ones(n), bounds=bounds, method="highs", options=highs_limits())
     if res.status == 0:
         x = res.x
         w = (x[:d] - x[d : 2 * d] if sparse else x[:d]) / scale
@@ -120,6 +120,13 @@ def _lp(U, Us, t, scale, sparse) -> SeparabilityResult:
     return _decide(U, t)
 
 
+def highs_limits() -> dict:
+    """HiGHS options for one LP: the time left of the solve in progress (a stopped LP decides
+    nothing, and the exact fallback then answers "undecided" at once)."""
+    left = deadline.remaining()
+    return {} if left is None else {"time_limit": max(left, 1e-3)}
+
+
 def _farkas(U, Us, t):
     """Float Farkas LP on the scaled data; its support made exact on the unscaled data."""
     from scipy.optimize import linprog
@@ -128,7 +135,7 @@ def _farkas(U, Us, t):
     A_eq = np.concatenate([(t[:, None] * Us).T, t[None, :], np.ones((1, n))], axis=0)
     b_eq = np.zeros(d + 2)
     b_eq[-1] = 1.0
-    res = linprog(np.zeros(n), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs-ds")
+    res = linprog(np.zeros(n), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs-ds", options=highs_limits())
     if res.status != 0:
         return None
     return exact.farkas_multipliers(U, t, np.flatnonzero(res.x > 0))

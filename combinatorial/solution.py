@@ -19,7 +19,7 @@ class Status(str, Enum):
 
 
 # the libraries an exact answer rests on, recorded with every Solution
-ENGINE_DISTRIBUTIONS = ("ftprop", "numpy", "scipy", "scikit-learn", "ortools", "sympy")
+ENGINE_DISTRIBUTIONS = ("ftprop", "numpy", "scipy", "scikit-learn", "ortools")
 
 
 def versions(distributions=ENGINE_DISTRIBUTIONS) -> dict[str, str]:

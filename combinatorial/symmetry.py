@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import deadline
+
 
 def canonicalize(targets: np.ndarray) -> np.ndarray:
     """Canonical form of one layer's ±1 targets (m x width): sign-fixed, columns sorted."""
@@ -49,6 +51,7 @@ def add_cpsat_symmetry_breaking(model, t, *, name: str = "", fix_sign: bool = Tr
         model.Add(t[j][0] == 1)
         added += 1
     for j in range(width - 1):
+        deadline.check()
         a, b = t[j], t[j + 1]
         e = [None] + [model.NewBoolVar(f"lex{name}[{j}][{i}]") for i in range(1, m)]
         for i in range(m):

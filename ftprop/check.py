@@ -44,7 +44,7 @@ class Verdict:
 def merge(X, y) -> tuple[np.ndarray, np.ndarray]:
     """Merged inputs and ±1 targets: one row per distinct (input, label), in order of first
     occurrence; two classes give one column (+1 = the larger label), k > 2 one-vs-rest columns."""
-    X = np.asarray(X, dtype=float)
+    X = np.asarray(X, dtype=float) + 0.0
     y = np.asarray(y)
     classes = sorted(set(y.tolist()))
     rows, seen = [], set()
@@ -62,10 +62,11 @@ def merge(X, y) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fingerprint(Xu, Yu) -> str:
-    """sha256 of ``ftprop-merged-v1 m d k``, newline, float64 LE inputs, int8 targets."""
+    """sha256 of ``ftprop-merged-v1 m d k``, newline, float64 LE inputs (-0.0 written as 0.0),
+    int8 targets."""
     m, d = Xu.shape
     h = hashlib.sha256(f"ftprop-merged-v1 {m} {d} {Yu.shape[1]}\n".encode())
-    h.update(np.ascontiguousarray(Xu, dtype="<f8").tobytes())
+    h.update(np.ascontiguousarray(np.asarray(Xu, dtype="<f8") + 0.0).tobytes())  # -0.0 hashes as 0.0
     h.update(np.ascontiguousarray(Yu, dtype="i1").tobytes())
     return h.hexdigest()
 

@@ -48,6 +48,12 @@ class Dataset:
     def n_classes(self) -> int:
         return int(len(np.unique(self.y)))
 
+    @property
+    def label(self) -> str:
+        """The name as a summary line shows it: a file's skipped header row is named there."""
+        header = self.meta.get("header")
+        return f"{self.name} (header row skipped: {','.join(header)})" if header else self.name
+
 
 _Loader = Callable[[str, DataOptions], Dataset]
 _REGISTRY: dict[str, tuple[_Loader, str]] = {}
@@ -289,36 +295,41 @@ def load_file(path: str | Path) -> Dataset:
             raise InputError(f"{path}: y must be 1-D, got shape {y.shape}")
         if len(X) != len(y):
             raise InputError(f"{path}: X has {len(X)} rows but y has {len(y)} labels")
+        for name, a in (("X", X), ("y", y)):
+            if np.iscomplexobj(a):
+                raise InputError(f"{path}: {name} is complex ({a.dtype}); the data must be real numbers")
         if not np.issubdtype(X.dtype, np.number):
             raise InputError(f"{path}: X must be numeric, got dtype {X.dtype}")
-        X = X.astype(float)
+        X = X.astype(float) + 0.0  # -0.0 is 0.0
         if len(X) and not np.isfinite(X).all():
             r = int(np.argwhere(~np.isfinite(X))[0][0])
             raise InputError(f"{path}: X row {r} holds NaN or inf")
-        return Dataset(path.name, X, y)
+        return Dataset(path.name, X, y, meta={"rows_read": len(X), "header": None})
     return _load_csv(path)
 
 
 def _load_csv(path: Path) -> Dataset:
+    """Numbers, the label last; the first row is a header only when none of its cells is a number
+    (a row with some numbers and some text is a typo, named as one, never a header). A UTF-8
+    byte-order mark is not part of the first cell."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a text file (expected CSV)") from None
-    rows = [r for r in csv.reader(text.splitlines()) if r and any(c.strip() for c in r)]
-    if not rows:
+    numbered = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), 1) if r and any(c.strip() for c in r)]
+    if not numbered:
         raise InputError(f"{path}: empty data (no rows)")
-    start = 0
-    if any(not _is_number(c) for c in rows[0]):
-        start = 1  # a header row: any non-numeric cell in the first row
-    body = rows[start:]
-    if not body:
+    header = None
+    if not any(_is_number(c) for c in numbered[0][1]):
+        header = [c.strip() for c in numbered[0][1]]
+        numbered = numbered[1:]
+    if not numbered:
         raise InputError(f"{path}: empty data (header only)")
-    width = len(rows[start])
+    width = len(numbered[0][1])
     if width < 2:
         raise InputError(f"{path}: need at least one feature column and a label column")
-    values = np.empty((len(body), width))
-    for r, row in enumerate(body):
-        line_no = r + start + 1
+    values = np.empty((len(numbered), width))
+    for r, (line_no, row) in enumerate(numbered):
         if len(row) != width:
             raise InputError(f"{path} row {line_no}: {len(row)} columns, expected {width}")
         for c, cell in enumerate(row):
@@ -328,18 +339,19 @@ def _load_csv(path: Path) -> Dataset:
             if not np.isfinite(v):
                 raise InputError(f"{path} row {line_no}: {cell.strip()!r} is not a finite number")
             values[r, c] = v
-    X, y = values[:, :-1], values[:, -1]
+    X, y = values[:, :-1] + 0.0, values[:, -1] + 0.0  # -0.0 is 0.0
     if np.all(y == np.round(y)):
         y = y.astype(int)
-    return Dataset(path.name, X, y)
+    return Dataset(path.name, X, y, meta={"rows_read": len(numbered), "header": header})
+
+
+# A cell that is a number: ASCII decimal notation, or inf / nan (rejected later as not finite).
+# Stricter than float(), which also takes '1_000' and non-ASCII digits.
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(inf|infinity|nan)\s*", re.IGNORECASE)
 
 
 def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-        return True
-    except ValueError:
-        return False
+    return _NUMBER.fullmatch(cell) is not None
 
 
 @register(r"mnist|fashion-mnist", "mnist, fashion-mnist: 28x28 images from --data-root (idx files, .npz or .pkl.gz), "

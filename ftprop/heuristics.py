@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from combinatorial.problem import Problem
+from combinatorial.problem import Problem, standardised
 
 from minibatch.rules import RULES  # noqa: F401 - the rule names, defined once in minibatch
 
@@ -80,9 +80,7 @@ def run_minibatch(problem: Problem, *, config: MBConfig = MBConfig(), seed: int 
     torch.set_num_threads(1)  # tiny nets: threads cost more than they bring on shared cores
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    X = problem.X
-    sd = X.std(axis=0)
-    Xt = torch.tensor((X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0), dtype=torch.float32)
+    Xt = torch.tensor(standardised(problem.X), dtype=torch.float32)
     Yt = torch.tensor(problem.Y, dtype=torch.float32)
     n = len(Xt)
     layers, acts, width_in = [], [], Xt.shape[1]

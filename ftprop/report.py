@@ -10,7 +10,10 @@ from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
 def run_metadata(args, ds) -> dict:
     from .io import command_line, versions
 
-    return {"dataset": ds.name, "data_file": args.data, "command": command_line(), "versions": versions()}
+    out = {"dataset": ds.name, "data_file": args.data, "command": command_line(), "versions": versions()}
+    if args.data:  # what was read: a header row skipped is said, never silent
+        out.update(rows_read=ds.meta.get("rows_read"), header_skipped=ds.meta.get("header"))
+    return out
 
 
 def exit_code(sol) -> int:

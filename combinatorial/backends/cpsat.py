@@ -53,6 +53,7 @@ SUFFICIENT_WEIGHT_BOUND = {1: 1, 2: 1, 3: 2, 4: 3, 5: 5}
 DEFAULT_WEIGHT_BOUND_LARGE_FAN_IN = 8  # fan-in > 5: a working default, not proved to suffice
 DEFAULT_WEIGHT_BOUND_REAL = 10  # units fed real-valued (scaled) features
 CONSTRAINT_FORM = "t=+1 => w.u + b >= 0; t=-1 => w.u + b <= -1 (integer w, b)"
+_MAX_EXACT_MAGNITUDE = 2**31  # largest |S * x| kept exact: weights and fan-in must fit in int64
 _MAX_EXACT_SCALE = 10**4
 _ROUNDED_RANGE = 1000
 
@@ -71,13 +72,15 @@ def feature_scale(X: np.ndarray) -> tuple[float, bool]:
     from math import lcm
 
     X = np.asarray(X, dtype=float)
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    rounded = (_ROUNDED_RANGE / top if top > 0 else 1.0), False
     S = 1
     for v in np.unique(np.abs(X)):
         S = lcm(S, Fraction(float(v)).denominator)
         if S > _MAX_EXACT_SCALE:
-            top = float(np.max(np.abs(X)))
-            return (_ROUNDED_RANGE / top if top > 0 else 1.0), False
-    return float(S), True
+            return rounded
+    # exact integers too large for CP-SAT's 64-bit sums (1e308 is an integer) are rounded too
+    return rounded if S * top > _MAX_EXACT_MAGNITUDE else (float(S), True)
 
 
 def default_weight_bound(problem: Problem) -> int:

@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from ..deadline import TimeLimit, stop_now
 from ..problem import Problem, ProblemError
 from ..exact import separates
 from ..separability import check_separable
@@ -166,9 +167,10 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     interrupted = None
     try:
         s.search([])
-    except _Stop:
+    except (_Stop, TimeLimit):
         interrupted = "time limit reached"
     except KeyboardInterrupt:
+        stop_now()
         interrupted = "interrupted"
     stats = {"lp_checks": s.lp_checks, "combinations": s.combinations}
     if interrupted:

@@ -58,7 +58,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..problem import Problem
+from .. import deadline
+from ..problem import Problem, standardised
 from ..separability import check_separable
 from ..solution import BackendResult, Status
 from ..fitting import min_slack
@@ -137,6 +138,10 @@ class Slices:
         return out
 
 
+class _OutOfTime(Exception):
+    """The deadline passed between two unit fits of one layer."""
+
+
 class _Search:
     def __init__(self, problem: Problem, config: FTPropConfig, seed: int, deadline: float | None):
         self.p, self.cfg, self.deadline = problem, config, deadline
@@ -148,11 +153,10 @@ class _Search:
         self.cache: dict = {}  # soft fits by (inputs, targets, weights): candidates repeat often
         self.start = time.monotonic()
         self.finals: list | None = None  # a Slices run collects every restart's end targets here
-        scale = problem.Xu.std(axis=0)
-        self.Xs = (problem.Xu - problem.Xu.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+        self.Xs = standardised(problem.Xu)
 
     def out_of_time(self) -> bool:
-        return self.deadline is not None and time.monotonic() >= self.deadline
+        return (self.deadline is not None and time.monotonic() >= self.deadline) or deadline.passed()
 
     # --- the recursion --------------------------------------------------------------------
     def run(self, more: int | None = None) -> FTPropTrace:
@@ -168,8 +172,11 @@ class _Search:
             init = self.cfg.inits[r % len(self.cfg.inits)]
             self.T, self.omega = self.initial_targets(init), {}
             tr.restarts = r = r + 1
-            ok = self.descend(self.top, self.cfg.layer_budget)
-            loss, fits = self.layer_fit(self.top)
+            try:
+                ok = self.descend(self.top, self.cfg.layer_budget)
+                loss, fits = self.layer_fit(self.top)
+            except _OutOfTime:  # inside a wide layer's fits: this restart ends unfinished
+                break
             if self.finals is not None:
                 self.finals.append(([T.astype(np.int8) for T in self.T], self.output_errors(fits)))
             if ok or loss < tr.best_loss:
@@ -227,7 +234,11 @@ class _Search:
         U = self.p.unit_inputs(self.T, d)
         Tg = self.p.unit_targets(self.T, d)
         Om = self.omega.get(d)
-        fits = [self.soft_fit(U, Tg[:, j], None if Om is None else Om[:, j]) for j in range(Tg.shape[1])]
+        fits = []
+        for j in range(Tg.shape[1]):  # wide layers: the deadline is seen between units
+            if self.out_of_time():
+                raise _OutOfTime
+            fits.append(self.soft_fit(U, Tg[:, j], None if Om is None else Om[:, j]))
         c = [self.c if Om is None else Om[:, j] for j in range(Tg.shape[1])]
         return float(sum(cj @ s for cj, (_, _, s) in zip(c, fits))), fits
 
@@ -273,7 +284,8 @@ class _Search:
 
     def confirm(self) -> bool:
         """Exact separability check of every unit (the loss threshold is only a float test)."""
-        return all(check_separable(self.p.unit_inputs(self.T, d), self.p.unit_targets(self.T, d)[:, j]).separable
+        return all(not self.out_of_time()
+                   and check_separable(self.p.unit_inputs(self.T, d), self.p.unit_targets(self.T, d)[:, j]).separable
                    for d in range(1, self.top + 1) for j in range(self.p.unit_targets(self.T, d).shape[1]))
 
     # --- the combinatorial half -----------------------------------------------------------

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..deadline import TimeLimit, stop_now
 from ..problem import Problem
 from ..separability import check_separable
 from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status
@@ -154,7 +155,10 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     try:
         return search.warm_start() or search.loop()
     except KeyboardInterrupt:  # Ctrl-C during an LP check: the best found so far
+        stop_now()  # and the engine's final fit does no slow exact work
         return search.stopped("interrupted")
+    except TimeLimit:  # inside model building or a long loop
+        return search.stopped("time limit reached")
 
 
 class _Loop:

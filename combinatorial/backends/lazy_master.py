@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from .. import cuts as pre
+from .. import deadline
 from ..problem import Problem
 from ..separability import check_separable
 from ..symmetry import add_cpsat_symmetry_breaking, canonicalize
@@ -21,6 +22,12 @@ from ._cpsat import solve_keeping_sigint
 
 # Above this many (pair, unit) literals in a layer, pair constraints are added lazily.
 LAZY_PAIRS_ABOVE = 20_000
+
+
+def _targets(model, l: int, j: int, m: int) -> list:
+    """The target variables t[l + 1][j][i] of one unit (wide layers see the deadline here)."""
+    deadline.check()
+    return [model.new_bool_var(f"t[{l + 1}][{j}][{i}]") for i in range(m)]
 
 
 class Master:
@@ -33,10 +40,7 @@ class Master:
         self.problem, self.options = problem, options
         m = problem.n_merged
         model = self.model = cp_model.CpModel()
-        self.t = [
-            [[model.new_bool_var(f"t[{l + 1}][{j}][{i}]") for i in range(m)] for j in range(w)]
-            for l, w in enumerate(problem.hidden)
-        ]
+        self.t = [[_targets(model, l, j, m) for j in range(w)] for l, w in enumerate(problem.hidden)]
         self.keep = [model.new_bool_var(f"keep[{i}]") for i in range(m)] if min_errors else None
         self.clauses: set[frozenset] = set()
         self.nogoods: list[dict] = []  # every add_cut, with its certificate (see add_cut)

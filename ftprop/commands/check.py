@@ -39,9 +39,11 @@ def run(args: argparse.Namespace) -> int:
     verdict = check(args.file, ds.X, ds.y, jobs=args.jobs)
     if args.json:
         print(json.dumps({"valid": verdict.valid, "reason": verdict.reason, "claim": verdict.claim,
-                          "file": args.file, "dataset": ds.name, "stats": verdict.stats}))
+                          "file": args.file, "dataset": ds.name, "examples": len(ds.y),
+                          "header_skipped": ds.meta.get("header"), "stats": verdict.stats}))
     else:
         print(verdict.line())
+        print(f"data: {ds.label}, {len(ds.y)} examples")
         if verdict.valid:
             print(f"claim: {verdict.claim}")
         print("stats: " + ", ".join(f"{k}={v}" for k, v in verdict.stats.items()))

@@ -108,5 +108,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{message} ({wall:.2f} s)")
         if found is not None:
-            print(describe(found, ds.name))
+            print(describe(found, ds.label))
     return code

@@ -65,7 +65,7 @@ def run(args) -> int:
         print(json.dumps(out))
     else:
         print(sol.summary())
-        print(describe(sol, ds.name))
+        print(describe(sol, ds.label))
         if args.save:
             print(f"saved: {args.save}")
     return exit_code(sol)
