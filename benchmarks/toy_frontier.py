@@ -25,6 +25,7 @@ points, per data set) from all rows; re-running skips rows already there.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import platform
 import sys
@@ -37,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))  # run from a checkout without installing
 
+from combinatorial.files import write_bytes  # noqa: E402
 from ftprop.io import append_jsonl, atomic_write_text, read_jsonl, versions  # noqa: E402
 
 NAME = "toy_frontier"
@@ -189,9 +191,9 @@ def plot(rows: list[dict], path: Path) -> None:
     ax.set(xscale="log", yscale="log", xlabel="points", ylabel="time to first fit at the minimum width (s)")
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=120)
-    os.replace(tmp, path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
+    write_bytes(path, buf.getvalue())
 
 
 def main(argv=None) -> None:

@@ -58,13 +58,13 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import time
 import zipfile
 from fractions import Fraction
 
 import numpy as np
 
+from .files import write_bytes
 from .proof_cnf import ProofError, master_cnf
 from .proof_hints import HintError, cadical_lrat, lrat, renumber, trim
 
@@ -135,7 +135,7 @@ def write(path, problem, solution, options) -> dict:
         raise ProofError(f"status {solution.status.value}: nothing is claimed, so nothing is certified")
     body["times"] = {**body.get("times", {}), "write_s": round(time.monotonic() - start, 4)}
     data = _archive(body, members)
-    _atomic_write_bytes(path, data)
+    write_bytes(path, data)
     body["times"]["write_s"] = round(time.monotonic() - start, 4)
     return {"kind": body["kind"], "file": str(path), "checked": False, "bytes": len(data), "write_s": body["times"]["write_s"],
             **{k: v for k, v in body.get("sizes", {}).items()}}
@@ -260,24 +260,3 @@ def _archive(body: dict, members: dict) -> bytes:
         for name, text in members.items():
             z.writestr(name, text)
     return buf.getvalue()
-
-
-def _atomic_write_bytes(path, data: bytes) -> None:
-    """Readers see the old file or the whole new one (the engine cannot import ftprop.io)."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -23,11 +23,13 @@ from fractions import Fraction
 import numpy as np
 
 from .check_cnf import Invalid as _Invalid
-from .check_cnf import farkas_holds
+from .check_cnf import farkas_holds, integer, rational
 from .check_families import Families
 from .errors import InputError
 
 FORMAT, VERSION = "ftprop-proof", 1
+MAX_LAYERS = 64
+MAX_HIDDEN_TARGETS = 10_000_000  # the engine builds no larger model (combinatorial.problem)
 
 
 @dataclass
@@ -80,30 +82,65 @@ def check(path, X, y, *, jobs: int = 1) -> Verdict:
     if X.ndim != 2 or len(X) != len(y) or not np.isfinite(X).all():
         raise InputError("the data must be a finite 2-D X with one label per row")
     Xu, Yu = merge(X, y)
+    ignored = {"ignored_members": body.pop("_ignored_members")} if "_ignored_members" in body else {}
     try:
         claim, stats = _check(body, members, X, np.asarray(y), Xu, Yu, jobs)
     except _Invalid as exc:
-        return Verdict(False, str(exc), stats={"check_s": round(time.monotonic() - start, 4)})
-    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:  # fields of the wrong shape
-        return Verdict(False, f"malformed proof ({type(exc).__name__}: {exc})",
-                       stats={"check_s": round(time.monotonic() - start, 4)})
-    return Verdict(True, "", claim, {**stats, "check_s": round(time.monotonic() - start, 4)})
+        return Verdict(False, str(exc), stats={**ignored, "check_s": round(time.monotonic() - start, 4)})
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError, OverflowError, ZeroDivisionError,
+            RecursionError) as exc:  # fields of the wrong shape: the file proves nothing
+        return Verdict(False, f"malformed proof ({type(exc).__name__}: {str(exc)[:200]})",
+                       stats={**ignored, "check_s": round(time.monotonic() - start, 4)})
+    return Verdict(True, "", claim, {**stats, **ignored, "check_s": round(time.monotonic() - start, 4)})
+
+
+# The members a proof file may hold, with the most bytes each may unpack to (a member is read only
+# when its size is within the cap, so a small file cannot make the checker unpack gigabytes).
+MEMBER_LIMITS = {"certificate.json": 64 << 20, "master.cnf": 1 << 30, "refutation.lrat": 2 << 30}
+UNREAD_MEMBERS = {"refutation.drup"}  # for other DRAT checkers; this one checks the LRAT hints
 
 
 def _read(path) -> tuple[dict, dict]:
     try:
         with zipfile.ZipFile(path) as z:
-            body = json.loads(z.read("certificate.json"))
-            members = {n: z.read(n).decode() for n in z.namelist() if n != "certificate.json"}
+            infos = {i.filename: i for i in z.infolist()}
+            if "certificate.json" not in infos:
+                raise InputError(f"{path}: not an ftprop proof file (no certificate.json)")
+            members = {name: _member(z, infos[name], path) for name in MEMBER_LIMITS if name in infos}
+            extra = sorted(set(infos) - set(MEMBER_LIMITS) - UNREAD_MEMBERS)
+        body = json.loads(members.pop("certificate.json"), parse_constant=_constant)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError, IsADirectoryError) as exc:
+    except RecursionError:
+        raise InputError(f"{path}: not an ftprop proof file (certificate.json nests too deeply)") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, ValueError, IsADirectoryError,
+            NotImplementedError, EOFError, OSError) as exc:  # ValueError covers JSON errors and huge integers
         raise InputError(f"{path}: not an ftprop proof file ({exc})") from None
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         raise InputError(f"{path}: not an ftprop proof file (format {body.get('format') if isinstance(body, dict) else None!r})")
     if body.get("version") != VERSION:
         raise InputError(f"{path}: proof format version {body.get('version')!r}, this checker reads {VERSION}")
+    if extra:
+        body["_ignored_members"] = extra
     return body, members
+
+
+def _member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path) -> str:
+    """One member's text, refused when it would unpack past its cap (the header's size is not
+    trusted: at most cap + 1 bytes are ever unpacked)."""
+    cap = MEMBER_LIMITS[info.filename]
+    if info.file_size > cap:
+        raise InputError(f"{path}: member {info.filename} unpacks to {info.file_size:,} bytes, more than {cap:,}")
+    with z.open(info) as fh:
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise InputError(f"{path}: member {info.filename} unpacks to more than {cap:,} bytes")
+    return data.decode()
+
+
+def _constant(name: str) -> str:
+    """JSON's non-standard Infinity / NaN read as text, which no number field accepts."""
+    return name
 
 
 def _check(body, members, X, y, Xu, Yu, jobs) -> tuple[str, dict]:
@@ -111,8 +148,11 @@ def _check(body, members, X, y, Xu, Yu, jobs) -> tuple[str, dict]:
     if data.get("sha256") != fingerprint(Xu, Yu):
         raise _Invalid("the data differ from the data the proof is about (sha256 of the merged data)")
     hidden, shortcut = arch.get("hidden"), arch.get("shortcut")
-    if not isinstance(hidden, list) or not all(isinstance(w, int) and w > 0 for w in hidden) or not isinstance(shortcut, bool):
-        raise _Invalid(f"malformed architecture {arch!r}")
+    if not isinstance(hidden, list) or not isinstance(shortcut, bool) or len(hidden) > MAX_LAYERS:
+        raise _Invalid(f"malformed architecture {str(arch)[:80]}")
+    hidden = [integer(w, "hidden width", 1, MAX_HIDDEN_TARGETS) for w in hidden]
+    if len(Xu) * sum(hidden) > MAX_HIDDEN_TARGETS:
+        raise _Invalid(f"hidden widths {hidden} on {len(Xu)} examples are beyond any proof ftprop writes")
     if shortcut and len(hidden) != 1:
         raise _Invalid("a shortcut needs exactly one hidden layer")
     net = "-".join(map(str, [Xu.shape[1], *hidden, Yu.shape[1]])) + (" with shortcut" if shortcut else "")
@@ -134,28 +174,25 @@ def _check(body, members, X, y, Xu, Yu, jobs) -> tuple[str, dict]:
 
 
 def _ints(values, n, bound) -> list[int]:
-    if not isinstance(values, list) or len(values) != n or not all(isinstance(v, int) and 0 <= v < bound for v in values):
-        raise _Invalid(f"example indices {values!r} are not {n} indices below {bound}")
-    return values
+    if not isinstance(values, list) or len(values) != n:
+        raise _Invalid(f"example indices {str(values)[:60]} are not {n} indices below {bound}")
+    return [integer(v, "example index", 0, bound - 1) for v in values]
 
 
 def _fractions(values, what) -> list[Fraction]:
-    try:
-        return [Fraction(v) for v in values]
-    except (TypeError, ValueError, ZeroDivisionError):
-        raise _Invalid(f"{what}: not exact rationals") from None
+    if not isinstance(values, list):
+        raise _Invalid(f"{what}: not a list of exact rationals")
+    return [rational(v, what) for v in values]
 
 
 def _check_farkas(body, X, y, hidden, net) -> tuple[str, dict]:
     if hidden:
         raise _Invalid("a single Farkas certificate proves nothing about a network with hidden layers")
     classes = sorted(set(y.tolist()))
-    unit = body.get("unit")
-    if not isinstance(unit, int) or not 0 <= unit < (1 if len(classes) == 2 else len(classes)):
-        raise _Invalid(f"no output unit {unit!r}")
+    unit = integer(body.get("unit"), "output unit", 0, (1 if len(classes) == 2 else len(classes)) - 1)
     examples = body.get("examples")
     _ints(examples, len(examples) if isinstance(examples, list) else -1, len(X))
-    lam = _fractions(body.get("multipliers") or [], "multipliers")
+    lam = _fractions(body.get("multipliers"), "multipliers")
     positive = classes[1] if len(classes) == 2 else classes[unit]
     t = [1 if y[i] == positive else -1 for i in examples]
     why = farkas_holds([[Fraction(v) for v in X[i].tolist()] for i in examples], t, lam)
@@ -203,7 +240,7 @@ def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
     families = Families(Xu, Yu, hidden, shortcut, symmetry)
     check_clauses(names, clauses, tags, families, body.get("nogoods") or [], Xu, Yu, hidden, shortcut)
     start = time.monotonic()
-    lemmas = check_refutation(clauses, members["refutation.lrat"], jobs)
+    lemmas = check_refutation(clauses, members["refutation.lrat"], jobs, n_vars=len(names))
     return {"variables": len(names), "clauses": len(clauses), "nogoods": len(body.get("nogoods") or []),
             "refutation_lemmas": lemmas, "drup_s": round(time.monotonic() - start, 4)}
 

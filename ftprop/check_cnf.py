@@ -14,12 +14,63 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-_T = re.compile(r"^t\[(\d+)\]\[(\d+)\]\[(\d+)\]$")
-_INT = re.compile(r"^-?\d+$")
+_T = re.compile(r"^t\[(\d+)\]\[(\d+)\]\[(\d+)\]$", re.ASCII)
+_INT = re.compile(r"^-?\d+$", re.ASCII)
+_LITERAL = re.compile(r"^-?[1-9]\d*$", re.ASCII)  # a DIMACS literal: never 0 or -0, no leading zeros
+_RATIONAL = re.compile(r"^\s*([+-]?)(\d+)\s*/\s*(\d+)\s*$|^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$", re.ASCII)
+# Longest integer (digits) a number in a proof file may need: CPython's own limit for str <-> int,
+# so anything longer could not have been written by ftprop either. Exponents count as digits, so
+# that "1e100000000" is refused instead of building 10^(10^8).
+MAX_DIGITS = 4300
+MAX_LITERAL = 2**31 - 1  # larger DIMACS variables are truncated by the SAT libraries
 
 
 class Invalid(Exception):
     """A proof that reads but does not hold (the message is the reason)."""
+
+
+def integer(v, what: str, lo: int | None = None, hi: int | None = None) -> int:
+    """A JSON integer (never a bool, a float or a string) in [lo, hi]."""
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise Invalid(f"{what}: {_show(v)} is not an integer")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise Invalid(f"{what}: {v} is out of range")
+    return v
+
+
+def rational(v, what: str) -> Fraction:
+    """An exact rational from a JSON integer, a finite float or a 'p/q' / decimal string, with at
+    most :data:`MAX_DIGITS` digits (exponent included); anything else is :class:`Invalid`."""
+    if isinstance(v, bool):
+        raise Invalid(f"{what}: {_show(v)} is not a number")
+    if isinstance(v, int):
+        if v.bit_length() > 3.33 * MAX_DIGITS:
+            raise Invalid(f"{what}: a number with more than {MAX_DIGITS} digits")
+        return Fraction(v)
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            raise Invalid(f"{what}: {v} is not a finite number")
+        return Fraction(v)
+    if not isinstance(v, str) or len(v) > 2 * MAX_DIGITS + 8:
+        raise Invalid(f"{what}: {_show(v)} is not an exact rational")
+    mt = _RATIONAL.match(v)
+    if not mt or (mt.group(2) is None and not (mt.group(5) or mt.group(6))):
+        raise Invalid(f"{what}: {_show(v)} is not an exact rational")
+    if mt.group(2) is not None:
+        p, q = int(mt.group(2)), int(mt.group(3))
+        if q == 0:
+            raise Invalid(f"{what}: {_show(v)} divides by zero")
+        return Fraction(-p if mt.group(1) == "-" else p, q)
+    whole, frac, exp = mt.group(5) or "", mt.group(6) or "", int(mt.group(7) or 0)
+    if abs(exp) + len(whole) + len(frac) > MAX_DIGITS:
+        raise Invalid(f"{what}: {_show(v)} has more than {MAX_DIGITS} digits")
+    value = Fraction(int(whole + frac or "0"), 10 ** len(frac)) * Fraction(10) ** exp
+    return -value if mt.group(4) == "-" else value
+
+
+def _show(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def farkas_holds(U: list[list[Fraction]], t: list[int], lam: list[Fraction]) -> str:
@@ -56,12 +107,15 @@ def read_dimacs(text: str) -> tuple[list[str], list[list[int]], list[str]]:
                 tag = " ".join(parts[2:])
             continue
         if parts[0] == "p":
-            if header is not None or len(parts) != 4 or parts[1] != "cnf" or not all(map(_INT.match, parts[2:])):
-                raise Invalid(f"master.cnf line {n}: bad header {line!r}")
+            if (header is not None or len(parts) != 4 or parts[1] != "cnf" or not all(map(_INT.match, parts[2:]))
+                    or not all(len(p) <= 10 for p in parts[2:])):
+                raise Invalid(f"master.cnf line {n}: bad header {_show(line)}")
             header = (int(parts[2]), int(parts[3]))
+            if header[0] > MAX_LITERAL or header[0] < 0 or header[1] < 0:
+                raise Invalid(f"master.cnf line {n}: header out of range")
             continue
-        if header is None or not all(map(_INT.match, parts)) or parts[-1] != "0" or "0" in parts[:-1]:
-            raise Invalid(f"master.cnf line {n}: not a clause line {line!r}")
+        if header is None or parts[-1] != "0" or not all(map(_LITERAL.match, parts[:-1])):
+            raise Invalid(f"master.cnf line {n}: not a clause line {_show(line)}")
         if tag is None:
             raise Invalid(f"master.cnf line {n}: a clause without an origin")
         clauses.append([int(p) for p in parts[:-1]])
@@ -71,7 +125,7 @@ def read_dimacs(text: str) -> tuple[list[str], list[list[int]], list[str]]:
     n_vars, n_clauses = header
     if len(clauses) != n_clauses:
         raise Invalid(f"master.cnf declares {n_clauses} clauses and holds {len(clauses)}")
-    if sorted(names) != list(range(1, n_vars + 1)):
+    if len(names) != n_vars or sorted(names) != list(range(1, n_vars + 1)):
         raise Invalid(f"master.cnf must name each of its {n_vars} variables once")
     if len(set(names.values())) != n_vars:
         raise Invalid("master.cnf gives two variables one name")
@@ -98,11 +152,11 @@ def check_clauses(names, clauses, tags, families, nogoods, Xu, Yu, hidden, short
 
 
 def _record(r, n, m, depth) -> tuple:
-    try:
-        layer, unit, examples = int(r["layer"]), int(r["unit"]), [int(i) for i in r["examples"]]
-        lam = [Fraction(v) for v in r["multipliers"]]
-    except (KeyError, TypeError, ValueError, ZeroDivisionError):
-        raise Invalid(f"no-good {n} is malformed") from None
+    if not isinstance(r, dict) or not all(isinstance(r.get(k), list) for k in ("examples", "multipliers")):
+        raise Invalid(f"no-good {n} is malformed")
+    layer, unit = integer(r.get("layer"), f"no-good {n} layer"), integer(r.get("unit"), f"no-good {n} unit")
+    examples = [integer(i, f"no-good {n} example") for i in r["examples"]]
+    lam = [rational(v, f"no-good {n} multipliers") for v in r["multipliers"]]
     if not 1 <= layer <= depth + 1 or len(set(examples)) != len(examples) or not all(0 <= i < m for i in examples):
         raise Invalid(f"no-good {n}: layer {layer} or examples {examples} out of range")
     return layer, unit, examples, lam
@@ -147,7 +201,7 @@ def _nogood(record, named, X, Yu, hidden, shortcut) -> str:
     return f"Farkas certificate: {why}" if why else ""
 
 
-def check_refutation(clauses: list[list[int]], text: str, jobs: int = 1) -> int:
+def check_refutation(clauses: list[list[int]], text: str, jobs: int = 1, n_vars: int | None = None) -> int:
     """Check the hinted refutation (``id lits 0 hints 0``) lemma by lemma with ``drup``: each
     lemma must follow by unit propagation from its hints (earlier lemmas or clauses of the CNF,
     clause k having id k), the last lemma must be the empty clause. Returns the number of lemmas.
@@ -155,17 +209,22 @@ def check_refutation(clauses: list[list[int]], text: str, jobs: int = 1) -> int:
     (the ids are checked first, in order), and ``drup`` decides the propagation. The lemmas are
     then independent, so ``jobs`` processes may share them."""
     global _SHARED
+    if n_vars is None:
+        n_vars = max((abs(l) for c in clauses for l in c), default=0)
     known: dict[int, list[int]] = {k: c for k, c in enumerate(clauses, 1)}
     last, lemma, steps = len(clauses), None, []
     for n, line in enumerate(text.splitlines(), 1):
         parts = line.split()
         if not parts:
             continue
-        if not all(map(_INT.match, parts)) or parts[-1] != "0" or parts.count("0") != 2 or parts[0] == "0":
-            raise Invalid(f"refutation line {n}: not a step 'id lits 0 hints 0': {line!r}")
+        if (not all(map(_INT.match, parts)) or parts[-1] != "0" or parts.count("0") != 2 or parts[0] == "0"
+                or any(len(p) > 12 for p in parts)):
+            raise Invalid(f"refutation line {n}: not a step 'id lits 0 hints 0': {_show(line)}")
         values = [int(p) for p in parts]
         cid, split = values[0], values.index(0, 1)
         lemma, hints = values[1:split], values[split + 1:-1]
+        if not all(_LITERAL.match(p) for p in parts[1:split]) or any(abs(l) > n_vars for l in lemma):
+            raise Invalid(f"refutation line {n}: a literal that is not a variable of master.cnf")
         if cid <= last:
             raise Invalid(f"refutation line {n}: step id {cid} does not increase")
         missing = [h for h in hints if h not in known]

@@ -28,7 +28,7 @@ import re
 import numpy as np
 
 DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY = "distinct-codes", "monotone-output", "unateness", "equal-inputs", "symmetry"
-_PAIR = re.compile(r"^(diff|above)\[(\d+)\]\[(\d+)\]\[(\d+),(\d+)\]$")
+_PAIR = re.compile(r"^(diff|above)\[(\d+)\]\[(\d+)\]\[(\d+),(\d+)\]$", re.ASCII)
 
 
 def t(l: int, j: int, i: int) -> str:

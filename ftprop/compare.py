@@ -27,9 +27,10 @@ import numpy as np
 
 from combinatorial.problem import Problem
 from combinatorial.separability import check_separable
+from minibatch.rules import RULES
 
 from .errors import InputError
-from .heuristics import RULES, MBConfig, run_ftprop, run_minibatch
+from .heuristics import MBConfig, run_ftprop, run_minibatch
 
 
 @dataclass(frozen=True)

@@ -347,7 +347,7 @@ def _load_csv(path: Path) -> Dataset:
 
 # A cell that is a number: ASCII decimal notation, or inf / nan (rejected later as not finite).
 # Stricter than float(), which also takes '1_000' and non-ASCII digits.
-_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(inf|infinity|nan)\s*", re.IGNORECASE)
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(inf|infinity|nan)\s*", re.IGNORECASE | re.ASCII)
 
 
 def _is_number(cell: str) -> bool:

@@ -34,7 +34,6 @@ import numpy as np
 
 from combinatorial.problem import Problem, standardised
 
-from minibatch.rules import RULES  # noqa: F401 - the rule names, defined once in minibatch
 
 from .errors import InputError
 

@@ -106,6 +106,29 @@ def add_proof_arguments(group) -> None:
     group.add_argument("--check", action="store_true", help="check the proof file right after solving")
 
 
+def require_writable(**paths) -> None:
+    """Refuse output paths that cannot be written (a directory, a file where a folder must be)
+    before any work: ``require_writable(save=args.save, proof=args.proof)``."""
+    from combinatorial.files import check_target
+
+    for flag, path in paths.items():
+        if path:
+            try:
+                check_target(path)
+            except OSError as exc:
+                raise InputError(f"--{flag} {path}: {exc.strerror or exc}") from None
+
+
+def save_json(flag: str, path, obj) -> None:
+    """``--save``: the JSON written atomically; a write that fails is a one-line error."""
+    from ..io import atomic_write_json
+
+    try:
+        atomic_write_json(path, obj)
+    except OSError as exc:
+        raise InputError(f"--{flag} {path}: {exc.strerror or exc}") from None
+
+
 def options_from_args(args, **overrides):
     from combinatorial import SolveOptions
     from combinatorial.backends import resolve

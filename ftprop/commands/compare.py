@@ -13,7 +13,8 @@ import argparse
 import sys
 
 from ..errors import InputError
-from .common import add_data_arguments, dataset_from_args, hidden_widths, nonnegative_int, positive_int, seconds
+from .common import (add_data_arguments, dataset_from_args, hidden_widths, nonnegative_int, positive_int,
+                     require_writable, save_json, seconds)
 
 
 def _batch_size(text: str):
@@ -23,7 +24,7 @@ def _batch_size(text: str):
 
 
 def _rules(text: str) -> tuple[str, ...]:
-    from ..heuristics import RULES
+    from minibatch.rules import RULES
 
     rules = tuple(r.strip() for r in text.split(",") if r.strip())
     if not rules:
@@ -64,10 +65,11 @@ def run(args) -> int:
     import json
 
     from ..compare import CompareConfig, compare, format_table
-    from ..io import atomic_write_json, command_line
+    from ..io import command_line
 
     if not args.lr > 0 or args.lr == float("inf"):
         raise InputError(f"--lr must be a positive number, got {args.lr}")
+    require_writable(save=args.save)
     ds = dataset_from_args(args)
     config = CompareConfig(hidden=tuple(args.hidden), rules=tuple(args.rules), seeds=args.seeds, seed=args.seed,
                            epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, time_limit=args.time_limit,
@@ -81,10 +83,10 @@ def run(args) -> int:
     report = compare(ds.X, ds.y, config)
     report["dataset"] = ds.name
     report["command"] = command_line()
-    if args.save:
-        atomic_write_json(args.save, report)
     if args.json:
-        print(json.dumps(report))
+        print(json.dumps(report), flush=True)
     else:
-        print(format_table(report))
+        print(format_table(report), flush=True)
+    if args.save:  # after printing: a write that fails loses nothing
+        save_json("save", args.save, report)
     return 0

@@ -15,7 +15,7 @@ import time
 from ..errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
 from ..report import certificate_line, describe, exit_code, run_metadata, with_certificate
 from .common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
-                     options_from_args, positive_int, require)
+                     options_from_args, positive_int, require, require_writable)
 
 
 def add_parser(subparsers) -> None:
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from combinatorial import Status, solve
 
     require(not args.check or args.proof, "--check needs --proof FILE")
+    require_writable(proof=args.proof and proof_path(args.proof, 1))
     options = options_from_args(args, time_limit=None)
     ds = dataset_from_args(args)
     start = time.monotonic()

@@ -15,7 +15,7 @@ import sys
 
 from ..report import describe, exit_code, run_metadata, with_certificate
 from .common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
-                     options_from_args, require, widths)
+                     options_from_args, require, require_writable, save_json, widths)
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -41,6 +41,7 @@ def run(args) -> int:
     from combinatorial import solve
 
     require(not args.check or args.proof, "--check needs --proof FILE")
+    require_writable(save=args.save, proof=args.proof)
     options = options_from_args(args)
     ds = dataset_from_args(args)
     warm = None
@@ -57,16 +58,14 @@ def run(args) -> int:
     out["options"] = {"hidden": list(args.hidden), "time_limit": options.time_limit, "workers": options.workers,
                       "symmetry_breaking": options.symmetry_breaking, "heuristic": not args.no_heuristic,
                       "proof": args.proof}
-    if args.save:
-        from ..io import atomic_write_json
-
-        atomic_write_json(args.save, out)
     if args.json:
-        print(json.dumps(out))
+        print(json.dumps(out), flush=True)
     else:
         print(sol.summary())
-        print(describe(sol, ds.label))
-        if args.save:
+        print(describe(sol, ds.label), flush=True)
+    if args.save:  # after printing: a write that fails loses nothing
+        save_json("save", args.save, out)
+        if not args.json:
             print(f"saved: {args.save}")
     return exit_code(sol)
 
