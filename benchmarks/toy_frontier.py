@@ -79,20 +79,16 @@ def instance(name: str, n: int, seed: int):
 
 
 def minwidth(X, y, backend: str, cfg: Config) -> dict:
-    from combinatorial import Status, solve
+    from combinatorial import SolveOptions, min_width
 
-    proof_time, proved_below, widths = None, False, []
-    for width in range(1, cfg.max_width + 1):
-        sol = solve(X, y, hidden=(width,), backend=backend, time_limit=cfg.per_width, seed=cfg.seed,
-                    workers=cfg.workers)
-        widths.append({"width": width, "status": sol.status.value, "time_s": round(sol.wall_time_s, 3)})
-        if sol.status == Status.FEASIBLE:
-            return {"min_width": width, "below_proved": proved_below, "time_to_fit_s": round(sol.wall_time_s, 3),
-                    "time_to_proof_s": proof_time, "widths": widths}
-        proved_below = sol.status == Status.INFEASIBLE
-        proof_time = round(sol.wall_time_s, 3) if proved_below else None
-    return {"min_width": None, "below_proved": proved_below, "time_to_fit_s": None,
-            "time_to_proof_s": proof_time, "widths": widths}
+    search = min_width(X, y, max_width=cfg.max_width, per_width=cfg.per_width, keep_going=True,
+                       options=SolveOptions(backend=backend, seed=cfg.seed, workers=cfg.workers))
+    widths = [{"width": s.architecture[1], "status": s.status.value, "time_s": round(s.wall_time_s, 3)}
+              for s in search.attempts]
+    found, below = search.found, search.below
+    return {"min_width": None if found is None else found.architecture[1], "below_proved": below is not None,
+            "time_to_fit_s": None if found is None else round(found.wall_time_s, 3),
+            "time_to_proof_s": None if below is None else round(below.wall_time_s, 3), "widths": widths}
 
 
 def min_errors(X, y, backend: str, width: int, budget: float, cfg: Config) -> dict:

@@ -15,11 +15,13 @@ from .solution import ALL_REAL_WEIGHTS, BackendResult, Solution, Status, integer
 from .backends import BACKENDS
 from .engine import solve
 from .fitting import fit_network
+from .minwidth import WidthSearch, min_width
 from .options import OBJECTIVES, SolveOptions
 from .solution import VerificationError
 
 __all__ = [
     "ALL_REAL_WEIGHTS", "Architecture", "BACKENDS", "BackendResult", "OBJECTIVES", "Problem",
     "ProblemError", "SeparabilityResult", "Solution", "SolveOptions", "Status", "VerificationError",
-    "check_separable", "fit_network", "forward", "integer_scope", "sign", "solve", "verify_farkas",
+    "WidthSearch", "check_separable", "fit_network", "forward", "integer_scope", "min_width", "sign", "solve",
+    "verify_farkas",
 ]

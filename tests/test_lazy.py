@@ -115,3 +115,16 @@ def test_primal_heuristic_finds_teacher_fit_and_can_be_switched_off():
     assert sol.stats["heuristic_runs"] >= 1 and sol.stats["found_by"].startswith("primal heuristic")
     pure = solve(d.X, d.y, hidden=(4,), backend="lazy", time_limit=1, backend_options=LazyOptions(heuristic=False))
     assert "heuristic_runs" not in pure.stats and "found_by" not in pure.stats
+
+
+def test_min_width_is_a_library_call():
+    from combinatorial import min_width
+    from ftprop.datasets import load_dataset
+
+    ds = load_dataset("parity-3")
+    search = min_width(ds.X, ds.y, options=SolveOptions(workers=1))
+    assert search.min_width == 3 and search.below.status == Status.INFEASIBLE
+    assert [s.architecture[1] for s in search.attempts] == [1, 2, 3]
+    assert search.message() == "minimum width 3; width 2 infeasible (all real weights)"
+    short = min_width(ds.X, ds.y, max_width=2, options=SolveOptions(workers=1))
+    assert short.found is None and short.min_width is None and "max width 2" in short.message()

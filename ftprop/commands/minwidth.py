@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 from ..errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
-from ..report import certificate_line, describe, exit_code, run_metadata, with_certificate
+from ..report import certificate_line, describe, run_metadata, with_certificate
 from .common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
                      options_from_args, positive_int, require, require_writable)
 
@@ -43,71 +42,53 @@ def proof_path(proof: str | None, width: int) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from combinatorial import Status, solve
+    from combinatorial import min_width
 
     require(not args.check or args.proof, "--check needs --proof FILE")
     require_writable(proof=args.proof and proof_path(args.proof, 1))
     options = options_from_args(args, time_limit=None)
     ds = dataset_from_args(args)
-    start = time.monotonic()
-    attempts, proof, found = [], None, None
-    for width in range(1, args.max_width + 1):
-        left = None
-        if args.time_limit is not None:
-            left = args.time_limit - (time.monotonic() - start)
-            if left <= 0:
-                break
-        sol = solve(ds.X, ds.y, hidden=(width,), shortcut=args.shortcut, options=options, time_limit=left,
-                    proof=proof_path(args.proof, width))
+
+    def after_each(sol):
         sol = with_certificate(sol, ds, check=args.check)
-        attempts.append({"width": width, "status": sol.status.value, "proved_for": sol.proved_for,
-                         "wall_time_s": round(sol.wall_time_s, 4),
-                         "certificate": {k: sol.certificate.get(k) for k in ("kind", "file", "checked", "note")}})
         if not args.json:
-            print(f"width {width}: {sol.summary()}", flush=True)
+            print(f"width {sol.architecture[1]}: {sol.summary()}", flush=True)
             if args.proof:  # without --proof, describe() below says it once
                 print(f"  {certificate_line(sol.certificate)}", flush=True)
         if sol.certificate.get("check", "VALID") != "VALID":  # a bug, never an answer
-            print(f"internal error: the proof for width {width} fails its check: {sol.certificate['check']}")
-            return EXIT_INTERNAL
-        if sol.status == Status.INFEASIBLE:
-            proof = sol
-            continue
-        if sol.status == Status.FEASIBLE and exit_code(sol) == EXIT_OK:
-            found = sol
-        break
-    wall = time.monotonic() - start
-    tried = attempts[-1]["width"] if attempts else 0
-    if found is not None:
-        w = found.architecture[1]
-        scope = proof.proved_for if proof is not None else None
-        message = f"minimum width {w}" + (f"; width {w - 1} infeasible ({scope})" if proof else "")
-        code = EXIT_OK
-    elif attempts and attempts[-1]["status"] != "infeasible":
-        message = f"width {tried} is unknown (limit reached); widths below it are infeasible"
-        code = EXIT_UNKNOWN
-    elif tried >= args.max_width:
-        message = f"no width up to --max-width {args.max_width} fits; try a larger --max-width"
-        code = EXIT_UNKNOWN
-    else:
-        message = f"time limit reached before width {tried + 1}; widths up to {tried} are infeasible"
-        code = EXIT_UNKNOWN
+            raise _ProofFailed(f"the proof for width {sol.architecture[1]} fails its check: {sol.certificate['check']}")
+        return sol
+
+    try:
+        search = min_width(ds.X, ds.y, max_width=args.max_width, shortcut=args.shortcut, options=options,
+                           time_limit=args.time_limit, proof=lambda w: proof_path(args.proof, w), after_each=after_each)
+    except _ProofFailed as exc:
+        print(f"internal error: {exc}")
+        return EXIT_INTERNAL
+    message = search.message().replace("max width", "--max-width")
     if args.json:
-        out = {
-            "min_width": None if found is None else found.architecture[1],
-            "proved_for": None if proof is None else proof.proved_for,
+        attempts = [{"width": s.architecture[1], "status": s.status.value, "proved_for": s.proved_for,
+                     "wall_time_s": round(s.wall_time_s, 4),
+                     "certificate": {k: s.certificate.get(k) for k in ("kind", "file", "checked", "note")}}
+                    for s in search.attempts]
+        print(json.dumps({
+            "min_width": search.min_width,
+            "proved_for": None if search.below is None else search.below.proved_for,
             "message": message,
             "backend": options.backend,
             "attempts": attempts,
-            "network": None if found is None else found.to_dict(),
-            "proof": None if proof is None else proof.to_dict(),
-            "wall_time_s": round(wall, 4),
+            "network": None if search.found is None else search.found.to_dict(),
+            "proof": None if search.below is None else search.below.to_dict(),
+            "wall_time_s": round(search.wall_time_s, 4),
             "seed": args.seed,
             **run_metadata(args, ds),
-        }
-        print(json.dumps(out))
+        }))
     else:
-        print(f"{message} ({wall:.2f} s)")
-        if found is not None:
-            print(describe(found, ds.label))
-    return code
+        print(f"{message} ({search.wall_time_s:.2f} s)")
+        if search.found is not None:
+            print(describe(search.found, ds.label))
+    return EXIT_OK if search.found is not None else EXIT_UNKNOWN
+
+
+class _ProofFailed(Exception):
+    """A proof file the independent checker rejects: an internal error, never an answer."""
