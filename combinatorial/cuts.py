@@ -18,7 +18,9 @@ by that network's actual output on every example (kept or not), and the constrai
 * :func:`add_equal_inputs`: examples with identical inputs get identical first-layer targets.
 
 ``t[j][i]`` is the Boolean "unit j has target +1 on merged example i"; ``keep[i]`` (optional) is
-"example i must be fitted" in min-errors searches.
+"example i must be fitted" in min-errors searches. Each function adds its clauses to a
+:class:`~combinatorial.clauses.ClauseModel` under its own family's name, so a proof file knows
+where every clause came from.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import deadline
+from .clauses import DISTINCT, EQUAL, MONOTONE, UNATE, ClauseModel
 
 # Above this many (pair, unit) literals, distinct-code constraints use near neighbours only.
 MAX_DISTINCT_LITERALS = 60_000
@@ -84,7 +87,7 @@ def violated_pairs(H: np.ndarray, a: np.ndarray, b: np.ndarray, *, monotone: boo
     return np.all(H[a] == H[b], axis=1)
 
 
-def add_distinct_codes(model, t, Xu, Yu, *, keep=None, name: str = "", pairs=None) -> int:
+def add_distinct_codes(cm: ClauseModel, t, Xu, Yu, *, keep=None, name: str = "", pairs=None) -> int:
     """Examples with different output rows differ in at least one unit of this layer (all
     differing pairs, near neighbours only when too many, or the given ``pairs``)."""
     width = len(t)
@@ -93,18 +96,18 @@ def add_distinct_codes(model, t, Xu, Yu, *, keep=None, name: str = "", pairs=Non
         deadline.check()
         lits = []
         for j in range(width):
-            d = model.new_bool_var(f"diff{name}[{j}][{a},{b}]")
-            model.add_bool_or([d.Not(), t[j][a], t[j][b]])  # d => t_a != t_b
-            model.add_bool_or([d.Not(), t[j][a].Not(), t[j][b].Not()])
+            d = cm.bool_var(f"diff{name}[{j}][{a},{b}]")
+            cm.clause(DISTINCT, [d.Not(), t[j][a], t[j][b]])  # d => t_a != t_b
+            cm.clause(DISTINCT, [d.Not(), t[j][a].Not(), t[j][b].Not()])
             lits.append(d)
         if keep is not None:
             lits += [keep[a].Not(), keep[b].Not()]
-        model.add_bool_or(lits)
+        cm.clause(DISTINCT, lits)
         added += 1
     return added
 
 
-def add_monotone_output(model, t, Xu, Yu, *, keep=None, name: str = "", pairs=None) -> int:
+def add_monotone_output(cm: ClauseModel, t, Xu, Yu, *, keep=None, name: str = "", pairs=None) -> int:
     """Last hidden layer, one output unit, outgoing weights >= 0: pos code not <= neg code."""
     width = len(t)
     y = Yu[:, 0]
@@ -115,13 +118,13 @@ def add_monotone_output(model, t, Xu, Yu, *, keep=None, name: str = "", pairs=No
             a, b = b, a  # a positive, b negative
         lits = []
         for j in range(width):
-            g = model.new_bool_var(f"above{name}[{j}][{a},{b}]")
-            model.add_implication(g, t[j][a])  # g => t_a = +1 and t_b = -1
-            model.add_implication(g, t[j][b].Not())
+            g = cm.bool_var(f"above{name}[{j}][{a},{b}]")
+            cm.implication(MONOTONE, g, t[j][a])  # g => t_a = +1 and t_b = -1
+            cm.implication(MONOTONE, g, t[j][b].Not())
             lits.append(g)
         if keep is not None:
             lits += [keep[a].Not(), keep[b].Not()]
-        model.add_bool_or(lits)
+        cm.clause(MONOTONE, lits)
         added += 1
     return added
 
@@ -148,24 +151,24 @@ def single_coordinate_chains(Xu: np.ndarray) -> list[tuple[int, int, int]]:
     return out
 
 
-def add_unateness(model, t, Xu, *, name: str = "") -> int:
+def add_unateness(cm: ClauseModel, t, Xu, *, name: str = "") -> int:
     """First layer only: each unit is monotone along every coordinate, in a direction s[j][k]."""
     chains = single_coordinate_chains(Xu)
     if not chains:
         return 0
     width = len(t)
     coords = sorted({k for _, _, k in chains})
-    s = {(j, k): model.new_bool_var(f"s{name}[{j}][{k}]") for j in range(width) for k in coords}
+    s = {(j, k): cm.bool_var(f"s{name}[{j}][{k}]") for j in range(width) for k in coords}
     for j in range(width):
         deadline.check()
         for a, b, k in chains:
             # s => (t_a => t_b);  not s => (t_b => t_a)
-            model.add_bool_or([s[j, k].Not(), t[j][a].Not(), t[j][b]])
-            model.add_bool_or([s[j, k], t[j][b].Not(), t[j][a]])
+            cm.clause(UNATE, [s[j, k].Not(), t[j][a].Not(), t[j][b]])
+            cm.clause(UNATE, [s[j, k], t[j][b].Not(), t[j][a]])
     return 2 * width * len(chains)
 
 
-def add_equal_inputs(model, t, Xu) -> int:
+def add_equal_inputs(cm: ClauseModel, t, Xu) -> int:
     """First layer only: merged examples with identical inputs (conflicts) share their targets."""
     _, first, inv = np.unique(Xu, axis=0, return_index=True, return_inverse=True)
     inv = inv.reshape(-1)
@@ -174,7 +177,7 @@ def add_equal_inputs(model, t, Xu) -> int:
         r = int(first[inv[i]])
         if r != i:
             for j in range(len(t)):
-                model.add(t[j][i] == t[j][r])
+                cm.same(EQUAL, t[j][i], t[j][r])
                 added += 1
     return added
 

@@ -73,7 +73,8 @@ def _search(problem: Problem, options: SolveOptions, name: str, deadline: float 
 def _with_proof(problem: Problem, solution: Solution, options: SolveOptions) -> Solution:
     """Write the proof file and say so in ``certificate``; where the answer has no certificate
     (limits, optimality, backends that keep no log) say that instead, never nothing."""
-    from .proof import NO_CERTIFICATE, ProofError, write
+    from .errors import ProofError
+    from .proof import NO_CERTIFICATE, write
 
     try:
         written = write(options.proof, problem, solution, options)
@@ -160,4 +161,5 @@ def finish(problem: Problem, result: BackendResult, backend: str, options: Solve
         message=result.message,
         versions=versions(),
         trace=result.trace,
+        refutation=result.refutation,
     )

@@ -65,7 +65,8 @@ from fractions import Fraction
 import numpy as np
 
 from .files import write_bytes
-from .proof_cnf import ProofError, master_cnf
+from .clauses import Refutation
+from .errors import ProofError
 from .proof_hints import HintError, cadical_lrat, lrat, renumber, trim
 
 FORMAT = "ftprop-proof"
@@ -124,11 +125,10 @@ def write(path, problem, solution, options) -> dict:
     elif solution.status == Status.INFEASIBLE and cert.get("kind") == "farkas":
         body, members = _header(problem, options, "farkas", "infeasible"), {}
         body.update({k: cert[k] for k in ("unit", "examples", "multipliers")})
-    elif solution.status == Status.INFEASIBLE and solution.backend == "lazy" and solution.trace is not None:
-        try:
-            body, members = _drup(problem, options, solution.trace)
-        except (AttributeError, KeyError, TypeError) as exc:  # the master's log changed shape
-            raise ProofError(f"the lazy master's log cannot be read as a proof ({type(exc).__name__}: {exc})") from None
+    elif solution.status == Status.INFEASIBLE and isinstance(solution.refutation, Refutation):
+        body, members = _drup(problem, options, solution.refutation)
+    elif solution.status == Status.INFEASIBLE and isinstance(solution.refutation, str):
+        raise ProofError(solution.refutation)
     elif solution.status == Status.INFEASIBLE:
         raise ProofError(f"backend {solution.backend} does not log its refutation")
     else:
@@ -155,22 +155,19 @@ def _exact(v) -> str:
     return str(Fraction(float(v)))
 
 
-def _drup(problem, options, master) -> tuple[dict, dict]:
+def _drup(problem, options, refutation: Refutation) -> tuple[dict, dict]:
     """The master's CNF with origins, its no-goods' Farkas certificates and CaDiCaL's refutation."""
-    if getattr(master, "tainted", None):
-        raise ProofError(f"a cut rests on a numerically undecided unit ({master.tainted})")
-    names, clauses, tags = master_cnf(master)
+    cnf = refutation.cnf
+    names, clauses, tags = list(cnf.names), [list(c) for c in cnf.clauses], list(cnf.tags)
     # units last: CaDiCaL assigns a unit as it is added and then rewrites later clauses that
     # hold its negation under new ids; with units last, clause k keeps id k in its LRAT
     order = sorted(range(len(clauses)), key=lambda k: len(clauses[k]) == 1)
     clauses, tags = [clauses[k] for k in order], [tags[k] for k in order]
     body = _header(problem, options, "drup", "infeasible")
-    if body["options"]["monotone_output"] != bool(master.monotone):
+    if body["options"]["monotone_output"] != refutation.monotone:
         raise ProofError("the master's monotone-output setting differs from the proof's")
     body["nogoods"] = []
-    for record in master.nogoods:
-        if record["multipliers"] is None:
-            raise ProofError(f"no-good on layer {record['layer']} has no Farkas certificate")
+    for record in refutation.nogoods:
         body["nogoods"].append({"layer": int(record["layer"]), "unit": int(record["unit"]),
                                 "examples": [int(i) for i in record["examples"]],
                                 "targets": _nogood_targets(problem, record),
@@ -179,7 +176,7 @@ def _drup(problem, options, master) -> tuple[dict, dict]:
     hinted, kept, drup_lemmas, solver = refute(clauses)
     cnf = dimacs(names, clauses, tags)
     body["refutation"] = {"solver": solver, "refute_s": round(time.monotonic() - start, 4),
-                          "cpsat_master_s": round(float(getattr(master, "seconds", 0.0)), 4)}
+                          "cpsat_master_s": refutation.search_s}
     body["sizes"] = {"variables": len(names), "clauses": len(clauses), "nogoods": len(body["nogoods"]),
                      "solver_lemmas": drup_lemmas, "lrat_lemmas": kept}
     return body, {"master.cnf": cnf, "refutation.lrat": "\n".join(hinted) + "\n",

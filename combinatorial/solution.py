@@ -7,6 +7,8 @@ from enum import Enum
 
 import numpy as np
 
+from .clauses import Refutation
+
 
 class Status(str, Enum):
     OPTIMAL = "optimal"  # min-errors (or another objective) proved optimal
@@ -68,6 +70,9 @@ class BackendResult:
     stats: dict = field(default_factory=dict)
     message: str = ""
     trace: object | None = None  # the backend's own record of its run (ftprop: FTPropTrace)
+    # INFEASIBLE from a backend that logs its refutation (lazy, when a proof is asked for): the
+    # record a proof file serialises, or why there is none
+    refutation: Refutation | str | None = None
 
 
 @dataclass
@@ -90,6 +95,7 @@ class Solution:
     message: str = ""
     versions: dict = field(default_factory=dict)
     trace: object | None = None  # the backend's own record of its run (not serialised)
+    refutation: Refutation | str | None = None  # as in BackendResult (not serialised)
 
     @property
     def found_network(self) -> bool:

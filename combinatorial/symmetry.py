@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import deadline
+from .clauses import SYMMETRY, ClauseModel
 
 
 def canonicalize(targets: np.ndarray) -> np.ndarray:
@@ -31,8 +32,8 @@ def canonicalize(targets: np.ndarray) -> np.ndarray:
 
 
 
-def add_cpsat_symmetry_breaking(model, t, *, name: str = "", fix_sign: bool = True) -> int:
-    """Add both symmetry breakings to a CP-SAT ``model`` for one layer.
+def add_cpsat_symmetry_breaking(cm: ClauseModel, t, *, name: str = "", fix_sign: bool = True) -> int:
+    """Add both symmetry breakings for one layer to ``cm`` (clauses of the ``symmetry`` family).
 
     ``fix_sign=False`` adds the order only, for a caller that spends the sign symmetry
     elsewhere (e.g. on non-negative outgoing weights of the last hidden layer).
@@ -48,19 +49,19 @@ def add_cpsat_symmetry_breaking(model, t, *, name: str = "", fix_sign: bool = Tr
         return 0
     m = len(t[0])
     for j in range(width if fix_sign else 0):
-        model.Add(t[j][0] == 1)
+        cm.fix(SYMMETRY, t[j][0], True)
         added += 1
     for j in range(width - 1):
         deadline.check()
         a, b = t[j], t[j + 1]
-        e = [None] + [model.NewBoolVar(f"lex{name}[{j}][{i}]") for i in range(1, m)]
+        e = [None] + [cm.bool_var(f"lex{name}[{j}][{i}]") for i in range(1, m)]
         for i in range(m):
             cond = [] if i == 0 else [e[i].Not()]
-            model.AddBoolOr(cond + [a[i], b[i].Not()])
+            cm.clause(SYMMETRY, cond + [a[i], b[i].Not()])
             added += 1
             if i + 1 < m:
-                model.AddBoolOr(cond + [a[i].Not(), b[i].Not(), e[i + 1]])
-                model.AddBoolOr(cond + [a[i], b[i], e[i + 1]])
+                cm.clause(SYMMETRY, cond + [a[i].Not(), b[i].Not(), e[i + 1]])
+                cm.clause(SYMMETRY, cond + [a[i], b[i], e[i + 1]])
                 added += 2
     return added
 

@@ -140,3 +140,31 @@ print("CODES", codes)
     assert out.returncode == 0, out.stderr
     assert "CODES [0, 0, 0, 0]" in out.stdout, out.stdout + out.stderr
     assert json.loads(saved.read_text())["status"] == "feasible"
+
+
+def _module_imports(path: pathlib.Path, package: str) -> set[str]:
+    """Dotted modules that ``path`` (inside ``package``) imports, relative imports resolved."""
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts[:-1]) if rel.name != "__init__" else list(rel.parts[:-1])
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = parts[: len(parts) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            out.add(module)
+            out |= {f"{module}.{alias.name}" for alias in node.names}
+    return out
+
+
+def test_the_proof_writer_imports_no_backend():
+    for name in ("proof.py", "proof_hints.py", "clauses.py"):
+        imports = _module_imports(ROOT / "combinatorial" / name, "combinatorial")
+        assert not any(m.startswith("combinatorial.backends") for m in imports), name
+
+
+def test_no_frame_inspection_or_object_new_in_the_packages():
+    for path in _python_files("combinatorial", "minibatch", "ftprop"):
+        text = path.read_text(encoding="utf-8")
+        assert "_getframe" not in text and "object.__new__" not in text, path

@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from combinatorial import Status, solve
+from combinatorial import Problem, Status, solve
 from ftprop import cli
 from ftprop.check import check
 
@@ -62,12 +62,13 @@ def test_infeasible_answers_carry_proofs_that_check(tmp_path, name):
     assert "real weights" in verdict.claim
 
 
-def test_no_goods_are_exercised_on_hidden_and_output_layers():
+def test_no_goods_are_exercised_on_hidden_and_output_layers(tmp_path):
     # the cases above would test little if the valid constraints alone refuted them
     for name, layers in (("no-goods on layer 1", {1}), ("no-goods on two layers", {1, 2}), ("shortcut", {2})):
         X, y, hidden, kw = CASES[name]
-        sol = solve(np.asarray(X, float), np.asarray(y), hidden=hidden, backend="lazy", workers=1, **kw)
-        assert layers <= {g["layer"] for g in sol.trace.nogoods}, name
+        sol = solve(np.asarray(X, float), np.asarray(y), hidden=hidden, backend="lazy", workers=1,
+                    proof=str(tmp_path / "p.proof"), **kw)
+        assert layers <= {g["layer"] for g in sol.refutation.nogoods}, name
 
 
 @pytest.mark.parametrize("hidden,shortcut", [((2,), False), ((1,), True), ((2, 2), False), ((), False)])
@@ -293,14 +294,28 @@ def test_a_time_limit_is_the_solvers_word(tmp_path):
 
 
 def test_a_master_constraint_outside_the_known_families_means_no_certificate():
-    from combinatorial.proof_cnf import ProofError, master_cnf
+    from combinatorial import SolveOptions
+    from combinatorial.backends.lazy_master import Master
+    from combinatorial.errors import ProofError
 
     X, y, hidden, kw = CASES["no-goods on layer 1"]
-    sol = solve(np.asarray(X, float), np.asarray(y), hidden=hidden, backend="lazy", workers=1)
-    master_cnf(sol.trace)  # the master as solved: every constraint accounted for
-    sol.trace.model.add_bool_or([sol.trace.t[0][0][1]])  # a constraint no family or no-good explains
-    with pytest.raises(ProofError, match="families changed"):
-        master_cnf(sol.trace)
+    master = Master(Problem.from_data(np.asarray(X, float), np.asarray(y), hidden), SolveOptions(), False)
+    assert master.refutation().cnf.tags  # every constraint accounted for
+    master.model.add_bool_or([master.t[0][0][1]])  # a constraint no family or no-good explains
+    with pytest.raises(ProofError, match="outside the logged families"):
+        master.refutation()
+
+
+def test_every_clause_is_logged_under_the_family_that_added_it():
+    from combinatorial import SolveOptions
+    from combinatorial.backends.lazy_master import Master
+    from combinatorial.clauses import FAMILIES
+
+    X, y = parity(3)
+    master = Master(Problem.from_data(X, y, (2,)), SolveOptions(), False)
+    record = master.refutation().cnf
+    assert set(record.tags) <= set(FAMILIES) and {"monotone-output", "symmetry"} <= set(record.tags)
+    assert len(record.names) == len(master.model.Proto().variables)
 
 
 def test_check_reads_data_files(tmp_path, capsys):
@@ -366,6 +381,6 @@ def test_pair_constraints_added_late_are_in_the_proof(tmp_path, monkeypatch):
     monkeypatch.setattr(cuts, "nearest_pairs", lambda Xu, a, b, k=6: np.zeros(len(a), dtype=bool))  # none up front
     X, y = parity(4)
     path, sol = prove(tmp_path, X, y, (3,), backend_options=LazyOptions(heuristic=False))
-    assert sol.status == Status.INFEASIBLE and sol.trace.late_pairs
+    assert sol.status == Status.INFEASIBLE and sol.stats["late_pairs"] > 0
     verdict = check(path, X, y)
     assert verdict.valid, verdict.reason

@@ -45,6 +45,7 @@ import numpy as np
 from ..problem import Problem, ProblemError
 from ..separability import check_separable
 from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status, integer_scope
+from ..clauses import ClauseModel
 from ..symmetry import add_cpsat_symmetry_breaking, hint_targets
 from ._cpsat import solve_keeping_sigint
 
@@ -204,7 +205,7 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     sym_clauses = 0
     if options.symmetry_breaking:
         for l, t in enumerate(built.t):
-            sym_clauses += add_cpsat_symmetry_breaking(md, t, name=f"[{l + 1}]")
+            sym_clauses += add_cpsat_symmetry_breaking(ClauseModel(md, log=False), t, name=f"[{l + 1}]")
     hints = hint_targets(problem, options.warm_start, canonical=options.symmetry_breaking)
     if hints is not None:
         for l, T in enumerate(hints):

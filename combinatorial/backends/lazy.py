@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..deadline import TimeLimit, stop_now
+from ..errors import ProofError
 from ..problem import Problem
 from ..separability import check_separable
 from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status
@@ -366,8 +367,17 @@ class _Loop:
                 f"numerically undecided at {self.master.tainted}; the search is exhausted only "
                 "if that unit is inseparable, which exact arithmetic could not confirm"))
         cuts, iterations = self.stats["cuts"], self.stats["iterations"]
-        return self.result(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, trace=self.master, certificate={
+        return self.result(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, refutation=self.refutation(), certificate={
             "kind": "no-good cuts", "cuts": cuts, "iterations": iterations, "reason": reason(cuts, self.master)})
+
+    def refutation(self):
+        """The master's record when a proof file is asked for (else None), or why there is none."""
+        if self.options.proof is None:
+            return None
+        try:
+            return self.master.refutation()
+        except ProofError as exc:
+            return str(exc)
 
     def stopped(self, why: str) -> BackendResult:
         """Time limit or Ctrl-C: the best network so far, with a lower bound that is true."""

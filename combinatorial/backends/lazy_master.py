@@ -13,6 +13,8 @@ import time
 import numpy as np
 
 from .. import cuts as pre
+from ..clauses import ClauseModel, Refutation, nogood_tag
+from ..errors import ProofError
 from .. import deadline
 from ..problem import Problem
 from ..separability import check_separable
@@ -24,10 +26,10 @@ from ._cpsat import solve_keeping_sigint
 LAZY_PAIRS_ABOVE = 20_000
 
 
-def _targets(model, l: int, j: int, m: int) -> list:
+def _targets(cm: ClauseModel, l: int, j: int, m: int) -> list:
     """The target variables t[l + 1][j][i] of one unit (wide layers see the deadline here)."""
     deadline.check()
-    return [model.new_bool_var(f"t[{l + 1}][{j}][{i}]") for i in range(m)]
+    return [cm.bool_var(f"t[{l + 1}][{j}][{i}]") for i in range(m)]
 
 
 class Master:
@@ -39,9 +41,10 @@ class Master:
         self.cp = cp_model
         self.problem, self.options = problem, options
         m = problem.n_merged
-        model = self.model = cp_model.CpModel()
-        self.t = [[_targets(model, l, j, m) for j in range(w)] for l, w in enumerate(problem.hidden)]
-        self.keep = [model.new_bool_var(f"keep[{i}]") for i in range(m)] if min_errors else None
+        self.cm = ClauseModel(cp_model.CpModel())  # every clause logged with its family
+        model = self.model = self.cm.model
+        self.t = [[_targets(self.cm, l, j, m) for j in range(w)] for l, w in enumerate(problem.hidden)]
+        self.keep = [self.cm.bool_var(f"keep[{i}]") for i in range(m)] if min_errors else None
         self.clauses: set[frozenset] = set()
         self.nogoods: list[dict] = []  # every add_cut, with its certificate (see add_cut)
         # Set when a cut rests on a unit floats could not settle: the master's INFEASIBLE (or
@@ -60,8 +63,8 @@ class Master:
             for group in pre.identical_input_groups(p.Xu):
                 model.add_at_most_one([self.keep[i] for i in group])
         if p.hidden:
-            self.stats["unateness_clauses"] = pre.add_unateness(model, self.t[0], p.Xu, name="[1]")
-            pre.add_equal_inputs(model, self.t[0], p.Xu)
+            self.stats["unateness_clauses"] = pre.add_unateness(self.cm, self.t[0], p.Xu, name="[1]")
+            pre.add_equal_inputs(self.cm, self.t[0], p.Xu)
         # With one output unit the last layer's sign symmetry goes to non-negative outgoing
         # weights (monotone output) rather than to example 0: a much stronger constraint.
         self.monotone = self.options.symmetry_breaking and p.n_outputs == 1 and not p.shortcut
@@ -69,7 +72,6 @@ class Master:
         # Pair constraints (distinct codes, monotone output) are added all at once while few;
         # beyond that, only those the master's candidates break (add_violated_pairs).
         self.pending: dict[int, tuple[np.ndarray, np.ndarray, bool]] = {}
-        self.late_pairs: list[tuple[int, list]] = []  # (layer index, pairs) added after the start
         if not p.shortcut:  # with the shortcut the output also sees x: codes may coincide
             for l, t in enumerate(self.t):
                 monotone = self.monotone and l == len(self.t) - 1
@@ -79,13 +81,13 @@ class Master:
                     self.pending[l] = (a[~near], b[~near], monotone)
                     a, b = a[near], b[near]
                 add = pre.add_monotone_output if monotone else pre.add_distinct_codes
-                self.stats["distinct_code_pairs"] += add(model, t, p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]",
+                self.stats["distinct_code_pairs"] += add(self.cm, t, p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]",
                                                          pairs=list(zip(a.tolist(), b.tolist())))
         if self.options.symmetry_breaking:
             for l, t in enumerate(self.t):
                 fix_sign = not (self.monotone and l == len(self.t) - 1)
                 self.stats["symmetry_clauses"] += add_cpsat_symmetry_breaking(
-                    model, t, name=f"[{l + 1}]", fix_sign=fix_sign
+                    self.cm, t, name=f"[{l + 1}]", fix_sign=fix_sign
                 )
 
     def add_violated_pairs(self, targets: list[np.ndarray], keep) -> int:
@@ -101,8 +103,8 @@ class Master:
             add = pre.add_monotone_output if monotone else pre.add_distinct_codes
             p = self.problem
             pairs = list(zip(a[bad].tolist(), b[bad].tolist()))
-            added += add(self.model, self.t[l], p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]", pairs=pairs)
-            self.late_pairs.append((l, pairs))
+            added += add(self.cm, self.t[l], p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]", pairs=pairs)
+            self.stats["late_pairs"] = self.stats.get("late_pairs", 0) + len(pairs)  # added after the start
             self.pending[l] = (a[~bad], b[~bad], monotone)
         self.stats["distinct_code_pairs"] += added
         return added
@@ -131,18 +133,32 @@ class Master:
                 for j in range(len(self.t[layer - 1]))
                 for s in (1, -1)
             ]
-        added, clauses = 0, []
+        added, clauses, tag = 0, [], nogood_tag(len(self.nogoods))
         for lits in variants:
             key = frozenset((var.index, v) for var, v in lits)
             if key in self.clauses:
                 continue
             self.clauses.add(key)
-            self.model.add_bool_or([var.Not() if v > 0 else var for var, v in lits])
+            self.cm.clause(tag, [var.Not() if v > 0 else var for var, v in lits])
             clauses.append([(var.name, v) for var, v in lits])
             added += 1
         self.nogoods.append({"layer": layer, "unit": unit, "examples": [int(i) for i in subset],
                              "multipliers": multipliers, "clauses": clauses})
         return added
+
+    def refutation(self) -> Refutation:
+        """The record of an exhausted master, for a proof file (:class:`ProofError` when its
+        INFEASIBLE cannot be certified)."""
+        if self.keep is not None:
+            raise ProofError("min-errors masters are not certified")
+        if self.tainted:
+            raise ProofError(f"a cut rests on a numerically undecided unit ({self.tainted})")
+        if not self.cm.complete():
+            raise ProofError("the master holds a constraint outside the logged families")
+        for record in self.nogoods:
+            if record["multipliers"] is None:
+                raise ProofError(f"no-good on layer {record['layer']} has no Farkas certificate")
+        return Refutation(self.cm.record(), tuple(self.nogoods), bool(self.monotone), round(self.seconds, 4))
 
     def require_more_than(self, kept: int) -> None:
         """min-errors: only candidates that keep more than ``kept`` (the incumbent's count). The

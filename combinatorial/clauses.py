@@ -1,0 +1,111 @@
+"""A CP-SAT model that keeps a log of its clauses, each with the family it belongs to.
+
+The valid constraints (:mod:`combinatorial.cuts`, :mod:`combinatorial.symmetry`) and the lazy
+master's no-goods add their clauses through :class:`ClauseModel`, naming their family
+explicitly. The model forwards each to CP-SAT and, when logging, records it in DIMACS form (the
+CP-SAT variable with index k is DIMACS variable k + 1). A refutation is then read off this record
+(:meth:`ClauseModel.record`), never off the live solver, and a proof file serialises the record
+(:mod:`combinatorial.proof`). Every constraint added here is one constraint of the CP-SAT
+model, so :meth:`ClauseModel.complete` can confirm that nothing entered the model unlogged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The families of valid constraints, as proof files and the checker (ftprop.check_families) spell them.
+DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY = "distinct-codes", "monotone-output", "unateness", "equal-inputs", "symmetry"
+FAMILIES = (DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY)
+
+
+def nogood_tag(n: int) -> str:
+    """The tag of the clauses of no-good n (its Farkas record is n-th in the refutation)."""
+    return f"nogood {n}"
+
+
+@dataclass(frozen=True)
+class CNF:
+    """Variable names (DIMACS variable v is ``names[v - 1]``), clauses and each clause's tag."""
+
+    names: tuple[str, ...]
+    clauses: tuple[tuple[int, ...], ...]
+    tags: tuple[str, ...]
+
+
+def _dimacs(lit) -> int:
+    k = lit.index
+    return k + 1 if k >= 0 else k  # CP-SAT's negation of variable k has index -k - 1
+
+
+class ClauseModel:
+    """``cm = ClauseModel(cp_model.CpModel())``: ``cm.bool_var``, then ``cm.clause(family,
+    literals)`` and friends; ``cm.model`` is the CP-SAT model. ``log=False`` keeps no record (the
+    joint cpsat backend, which writes no proofs)."""
+
+    def __init__(self, model, *, log: bool = True):
+        self.model = model
+        self.names: list[str] | None = [] if log else None
+        self.clauses: list[tuple[int, ...]] = []
+        self.tags: list[str] = []
+        self.calls = 0  # constraints added through this object
+
+    def bool_var(self, name: str):
+        var = self.model.new_bool_var(name)
+        if self.names is not None:
+            if var.index != len(self.names):
+                raise RuntimeError("a variable entered the model outside this ClauseModel")
+            self.names.append(name)
+        return var
+
+    def clause(self, family: str, lits) -> None:
+        """At least one of ``lits`` holds."""
+        self.calls += 1
+        self.model.add_bool_or(lits)
+        self._log(family, [_dimacs(l) for l in lits])
+
+    def implication(self, family: str, a, b) -> None:
+        """a implies b."""
+        self.calls += 1
+        self.model.add_implication(a, b)
+        self._log(family, [-_dimacs(a), _dimacs(b)])
+
+    def fix(self, family: str, lit, value: bool) -> None:
+        self.calls += 1
+        self.model.add(lit == int(value))
+        self._log(family, [_dimacs(lit) if value else -_dimacs(lit)])
+
+    def same(self, family: str, a, b) -> None:
+        """a and b take one value."""
+        self.calls += 1
+        self.model.add(a == b)
+        self._log(family, [-_dimacs(a), _dimacs(b)])
+        self._log(family, [_dimacs(a), -_dimacs(b)])
+
+    def _log(self, family: str, lits: list[int]) -> None:
+        if self.names is not None:
+            self.clauses.append(tuple(lits))
+            self.tags.append(family)
+
+    def complete(self) -> bool:
+        """Is every constraint and variable of the CP-SAT model in the log?"""
+        proto = self.model.Proto()
+        return (self.names is not None and len(proto.constraints) == self.calls
+                and len(proto.variables) == len(self.names))
+
+    def record(self) -> CNF:
+        if self.names is None:
+            raise RuntimeError("this ClauseModel keeps no log")
+        return CNF(tuple(self.names), tuple(self.clauses), tuple(self.tags))
+
+
+@dataclass(frozen=True)
+class Refutation:
+    """What a backend proved UNSAT, as a record: the CNF with every clause's family or no-good,
+    one Farkas record per no-good (layer, unit, merged examples, exact multipliers, and its
+    clauses as (variable name, value) pairs), whether the last layer used monotone output, and
+    the search's seconds. :mod:`combinatorial.proof` serialises it; nothing in it is live."""
+
+    cnf: CNF
+    nogoods: tuple[dict, ...]
+    monotone: bool
+    search_s: float = 0.0
