@@ -51,7 +51,7 @@ class Config:
     heuristic_time_limit: float = 20.0  # safety cap in seconds on each heuristic run
     workers: int = 1  # CP-SAT threads (the study machine has 2 shared cores)
     rules: tuple = RULES  # FTPROP-MB target rules
-    warm_sources: tuple = ("ftprop", "minibatch")  # warm starts measured where a fit exists
+    warm_sources: tuple = ("fullbatch", "minibatch")  # warm starts measured where a fit exists
     quick: bool = False  # CI smoke test: 5 tiny instances, 1 seed, one rule
 
 
@@ -306,7 +306,7 @@ def main(argv=None) -> int:
     cfg = Config()
     if args.quick:
         cfg = replace(cfg, seeds=1, epochs=50, exact_time_limit=5.0, heuristic_time_limit=2.0, ftprop_restarts=2,
-                      rules=("soft-hinge",), warm_sources=("ftprop",), quick=True)
+                      rules=("soft-hinge",), warm_sources=("fullbatch",), quick=True)
     if args.seeds:
         cfg = replace(cfg, seeds=args.seeds)
     path = args.out / f"{NAME}.jsonl"

@@ -3,11 +3,11 @@
 Exact methods (every network an exact fit of its training set, status and proof scope recorded):
 
   exact-real       [d, 16, C] sign network, real weights, max-margin (||w||_inf <= 1) per unit;
-                   hidden targets from an FTPROP-MB network of the same shape (``init="ftprop"``),
+                   hidden targets from an FTPROP-MB network of the same shape (``init="minibatch"``),
                    refitted and verified unit by unit: what a new user gets
   exact-ternary    the same with weights in {-1, 0, 1} (Icarte et al.'s protocol)
   exact-l2         exact-real on L2-normalised images, every unit then refitted for its L2 margin
-                   (``ExactEnsembleClassifier((16,), scheme="seeds", n_members=1, init="ftprop")``)
+                   (``ExactEnsembleClassifier((16,), scheme="seeds", n_members=1, init="minibatch")``)
   exact-l2-raw     ablation: exact-l2 on unnormalised pixels (the L2 refit alone)
   exact-linf-l2n   ablation: exact-l2 keeping the engine's ||w||_inf units (the normalisation alone)
   exact-l2-shift   exact-l2 on the images and their four one-pixel shifts (``shifts=1``)
@@ -54,18 +54,18 @@ def build(method: str, cfg, seed: int, time_limit: float | None):
     if method in ("exact-real", "exact-ternary"):
         weights = "real" if method == "exact-real" else "ternary"
         return ThresholdNetworkClassifier((16,), objective="max-margin", weights=weights, time_limit=single,
-                                          random_state=seed, init="ftprop", init_epochs=cfg.epochs)
+                                          random_state=seed, init="minibatch", init_epochs=cfg.epochs)
     if method in SINGLE[2:] + ("seeds-l2",):
         n = 1 if method != "seeds-l2" else cfg.seeds_members
         options = {"exact-l2-raw": {"normalize": "none"}, "exact-linf-l2n": {"unit_margin": "linf"},
                    "exact-l2-shift": {"shifts": 1}}.get(method, {})
-        return ExactEnsembleClassifier((16,), scheme="seeds", n_members=n, init="ftprop", init_epochs=cfg.epochs,
+        return ExactEnsembleClassifier((16,), scheme="seeds", n_members=n, init="minibatch", init_epochs=cfg.epochs,
                                        time_limit=single if n == 1 else total, member_time_limit=single,
                                        n_jobs=cfg.n_jobs, random_state=seed, **options)
     if method.startswith("ovo-"):
         options = {"ovo-l2": {}, "ovo-l2-shift": {"shifts": 1}, "ovo-linf": {"unit_margin": "linf"},
                    "ovo-raw": {"normalize": "none"},
-                   "ovo-h4": {"hidden": (4,), "init": "ftprop", "init_epochs": cfg.epochs}}[method]
+                   "ovo-h4": {"hidden": (4,), "init": "minibatch", "init_epochs": cfg.epochs}}[method]
         return ExactEnsembleClassifier(time_limit=total, member_time_limit=member, n_jobs=cfg.n_jobs,
                                        random_state=seed, **options)
     if method == "bemi-ternary":

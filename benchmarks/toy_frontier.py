@@ -44,7 +44,7 @@ from ftprop.io import append_jsonl, atomic_write_text, read_jsonl, versions  # n
 NAME = "toy_frontier"
 DATASETS = ("moons", "circles", "blobs", "iris", "wine", "breast-cancer", "digits-4v9")
 SIZES = (50, 100, 200, 500, 1000)
-BACKENDS = ("auto", "ftprop")
+BACKENDS = ("auto", "fullbatch")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def minwidth(X, y, backend: str, cfg: Config) -> dict:
 def min_errors(X, y, backend: str, width: int, budget: float, cfg: Config) -> dict:
     from combinatorial import solve
 
-    objective = "feasibility" if backend == "ftprop" else "min-errors"  # ftprop: its best network
+    objective = "feasibility" if backend == "fullbatch" else "min-errors"  # fullbatch: its best network
     sol = solve(X, y, hidden=(width,), backend=backend, objective=objective, time_limit=budget,
                 seed=cfg.seed, workers=cfg.workers)
     return {"width": width, "budget_s": budget, "status": sol.status.value, "errors": sol.train_errors,
@@ -156,7 +156,7 @@ def report(rows: list[dict]) -> str:
     lines += ["", f"Bounds above incumbents: {bad}."]
     ratios = []
     for ds, n in inst:
-        a, f = latest.get((ds, n, "auto", "minwidth")), latest.get((ds, n, "ftprop", "minwidth"))
+        a, f = latest.get((ds, n, "auto", "minwidth")), latest.get((ds, n, "fullbatch", "minwidth"))
         if a and f and a["time_to_fit_s"] and f["time_to_fit_s"] and a["min_width"] == f["min_width"]:
             ratios.append(a["time_to_fit_s"] / f["time_to_fit_s"])
     if ratios:
@@ -218,7 +218,7 @@ def main(argv=None) -> None:
     jsonl, md, png = args.out / f"{NAME}.jsonl", args.out / f"{NAME}.md", args.out / f"{NAME}.png"
     if not args.report_only:
         print(f"config: {asdict(cfg)}", flush=True)
-        rows = read_jsonl(jsonl) if jsonl.exists() else []
+        rows = _rows(jsonl)
         done = {(r["dataset"], r["n"], r["backend"], r["task"]) for r in rows if r.get("seed") == cfg.seed}
         for name in cfg.datasets:
             for n in cfg.sizes:
@@ -231,11 +231,17 @@ def main(argv=None) -> None:
                         print(f"{name:14s} n={n:5d} {backend:7s} "
                               + (f"min width {mw['min_width']} (below proved: {mw['below_proved']}) " if mw else "")
                               + f"[{time.monotonic() - start:.1f} s]", flush=True)
-    rows = read_jsonl(jsonl) if jsonl.exists() else []
+    rows = _rows(jsonl)
     atomic_write_text(md, report(rows))
     if rows:
         plot(rows, png)
     print(f"wrote {md}")
+
+
+def _rows(jsonl: Path) -> list[dict]:
+    """The rows so far; rows written before full-batch FTPROP was renamed say "ftprop"."""
+    rows = read_jsonl(jsonl) if jsonl.exists() else []
+    return [{**r, "backend": "fullbatch"} if r.get("backend") == "ftprop" else r for r in rows]
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from combinatorial.separability import check_separable
 from minibatch.rules import RULES
 
 from .errors import InputError
-from .heuristics import MBConfig, run_ftprop, run_minibatch
+from .heuristics import MBConfig, run_fullbatch, run_minibatch
 
 
 @dataclass(frozen=True)
@@ -129,11 +129,11 @@ def compare(X, y, config: CompareConfig, *, progress=None, exact_solution=None) 
     if config.ftprop:
         for seed in seeds:
             say(f"full-batch FTPROP, seed {seed}")
-            s, trace = run_ftprop(problem, seed=seed, time_limit=config.time_limit, max_restarts=config.ftprop_restarts)
+            s, trace = run_fullbatch(problem, seed=seed, time_limit=config.time_limit, max_restarts=config.ftprop_restarts)
             last = [trace.last_sign_targets.get(l + 1) for l in range(len(problem.hidden))]
             last = [None if T is None else np.asarray(T)[problem.index] for T in last]
             capped = not trace.found and (config.ftprop_restarts is None or trace.restarts < config.ftprop_restarts)
-            row = {"method": "ftprop", "rule": None, "seed": seed, "status": s.status.value,
+            row = {"method": "fullbatch", "rule": None, "seed": seed, "status": s.status.value,
                    "restarts": trace.restarts, "hit_time_limit": capped, "time_s": round(s.wall_time_s, 4)}
             runs.append(_measure(row, problem, s.train_errors, s.hidden_targets, last, exact, exact_targets))
     for rule in config.rules:
@@ -142,7 +142,7 @@ def compare(X, y, config: CompareConfig, *, progress=None, exact_solution=None) 
         for seed in seeds:
             say(f"FTPROP-MB {rule}, seed {seed}")
             r = run_minibatch(problem, config=cfg, seed=seed)
-            row = {"method": "ftprop-mb", "rule": rule, "seed": seed, "epochs": r.epochs,
+            row = {"method": "minibatch", "rule": rule, "seed": seed, "epochs": r.epochs,
                    "hit_time_limit": r.epochs < config.epochs and r.train_errors > 0,
                    "best_epoch": r.best_epoch, "final_errors": r.final_errors, "time_s": round(r.wall_time_s, 4)}
             runs.append(_measure(row, problem, r.train_errors, r.hidden_activations, r.sign_targets,

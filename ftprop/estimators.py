@@ -27,7 +27,19 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 # every check passes. ``fit`` takes no sample_weight (an exact fit reproduces every label or
 # proves it cannot; there is nothing to weight), so the sample-weight checks do not apply.
 EXPECTED_FAILED_CHECKS: dict[str, str] = {}
-INITS = ("linear-code", "ftprop")
+INITS = ("linear-code", "minibatch")
+OLD_INITS = {"ftprop": "minibatch"}  # the old name of the FTPROP-MB init, accepted with a DeprecationWarning
+
+
+def _init(init: str) -> str:
+    if init in OLD_INITS:
+        import warnings
+
+        warnings.warn(f"init={init!r} is now init={OLD_INITS[init]!r}", DeprecationWarning, stacklevel=3)
+        return OLD_INITS[init]
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+    return init
 
 
 def _seed(random_state) -> int:
@@ -85,13 +97,14 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
     backend      ``auto`` (staged: the stage-1 targets of ``init``, then ``lazy``/``cpsat`` search
                  warm-started from them) or any backend of :func:`combinatorial.solve`
     init         where stage 1's hidden targets come from: ``linear-code`` (every hidden unit copies
-                 a one-vs-rest output column) or ``ftprop`` (the hidden sign activations, on the
+                 a one-vs-rest output column) or ``minibatch`` (the hidden sign activations, on the
                  training set, of a network of the same shape trained by FTPROP-MB, soft hinge,
                  batch norm; ``init_epochs`` epochs). Either way the exact engine refits every unit
                  and verifies the result; the targets only choose *which* exact network is found.
+                 (The old name ``ftprop`` for ``minibatch`` still works, with a DeprecationWarning.)
     objective    feasibility, min-errors, max-margin, min-weight or lexicographic
     weights      real, ternary or integer:P (the bias stays real; see combinatorial.domains)
-    time_limit   seconds for the exact solve (None: no limit; an ``ftprop`` init trains before it)
+    time_limit   seconds for the exact solve (None: no limit; a ``minibatch`` init trains before it)
     random_state seed of the solvers
 
     k > 2 classes get k one-vs-rest output units. Learned state: ``coefs_`` (per layer, inputs x
@@ -125,9 +138,8 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         domain = parse_weights(self.weights)
         if self.time_limit is not None and not (isinstance(self.time_limit, (int, float)) and self.time_limit > 0):
             raise ValueError(f"time_limit must be a positive number of seconds or None, got {self.time_limit!r}")
-        if self.init not in INITS:
-            raise ValueError(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
-        self.init_targets_ = _ftprop_targets(X, y_idx, hidden, self) if self.init == "ftprop" else None
+        init = _init(self.init)
+        self.init_targets_ = _minibatch_targets(X, y_idx, hidden, self) if init == "minibatch" else None
         sol, problem = _solve(X, y_idx, hidden, self, domain, self.objective, self.init_targets_)
         layers, note, self.fallback_ = sol.layers, None, None
         self.status_ = sol.status.value
@@ -162,7 +174,7 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         return z[:, 0] if z.shape[1] == 1 else z
 
 
-def _ftprop_targets(X, y_idx, hidden, est) -> list[np.ndarray] | None:
+def _minibatch_targets(X, y_idx, hidden, est) -> list[np.ndarray] | None:
     """Hidden sign codes of an FTPROP-MB network of the same shape, on the training set."""
     if not hidden:
         return None

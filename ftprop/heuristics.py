@@ -37,7 +37,8 @@ from combinatorial.problem import Problem, standardised
 
 from .errors import InputError
 
-WARM_SOURCES = ("ftprop", "minibatch")
+WARM_SOURCES = ("fullbatch", "minibatch")
+OLD_SOURCES = {"ftprop": "fullbatch"}  # accepted with a note: "ftprop" also meant FTPROP-MB elsewhere
 
 
 @dataclass(frozen=True)
@@ -146,18 +147,18 @@ def _activations_and_targets(model, Xt, Yt, acts):
     return H, T
 
 
-def run_ftprop(problem: Problem, *, seed: int = 0, time_limit: float | None = None,
+def run_fullbatch(problem: Problem, *, seed: int = 0, time_limit: float | None = None,
                max_restarts: int | None = None):
-    """Full-batch FTPROP (the ``ftprop`` backend) with the solver's refit-and-verify step.
+    """Full-batch FTPROP (the ``fullbatch`` backend) with the solver's refit-and-verify step.
 
     ``max_restarts`` (None: until ``time_limit``) makes the run's outcome independent of machine
     load unless the time limit cuts it short. Returns (Solution, trace): the trace adds the last
     sign-rule targets (merged examples).
     """
     from combinatorial import solve
-    from combinatorial.backends.ftprop import FTPropConfig
+    from combinatorial.backends.fullbatch import FTPropConfig
 
-    solution = solve(problem, backend="ftprop", seed=seed, time_limit=time_limit,
+    solution = solve(problem, backend="fullbatch", seed=seed, time_limit=time_limit,
                      backend_options=FTPropConfig(max_restarts=max_restarts))
     return solution, solution.trace
 
@@ -166,7 +167,8 @@ def warm_start_targets(source: str, problem: Problem, *, seed: int = 0, time_lim
                        mb_config: MBConfig | None = None, ftprop_restarts: int | None = None) -> tuple[tuple[np.ndarray, ...], dict]:
     """Hidden targets (per layer, n x width ±1 on the original examples) to hint an exact solve.
 
-    ``source`` is ``ftprop`` (full-batch FTPROP; its best targets even when it fails),
+    ``source`` is ``fullbatch`` (full-batch FTPROP; its best targets even when it fails; the old
+    name ``ftprop`` is accepted),
     ``minibatch`` (FTPROP-MB's hidden activations) or a path to a JSON file with
     ``hidden_targets``. Returns (targets, info) where info says what produced them and how long
     it took.
@@ -174,13 +176,14 @@ def warm_start_targets(source: str, problem: Problem, *, seed: int = 0, time_lim
     start = time.monotonic()
     if not problem.hidden:
         raise InputError("a warm start needs at least one hidden layer")
-    if source == "ftprop":
-        solution, _ = run_ftprop(problem, seed=seed, time_limit=time_limit if time_limit else 5.0,
+    source = OLD_SOURCES.get(source, source)
+    if source == "fullbatch":
+        solution, _ = run_fullbatch(problem, seed=seed, time_limit=time_limit if time_limit else 5.0,
                                  max_restarts=ftprop_restarts)
         if solution.hidden_targets is None:
             raise InputError("warm start: full-batch FTPROP produced no targets")
         targets = tuple(np.asarray(T, dtype=np.int8) for T in solution.hidden_targets)
-        info = {"source": "ftprop", "status": solution.status.value, "train_errors": solution.train_errors}
+        info = {"source": "fullbatch", "status": solution.status.value, "train_errors": solution.train_errors}
     elif source == "minibatch":
         cfg = mb_config or MBConfig(time_limit=time_limit)
         run = run_minibatch(problem, config=cfg, seed=seed)

@@ -13,7 +13,7 @@ from instances import INSTANCES
 
 EXACT = {"lazy", "enumerate"}  # must always decide these instances
 # A heuristic never proves infeasibility and searches until its limit: keep its runs short.
-TIME_LIMIT = {"ftprop": 0.5}
+TIME_LIMIT = {"fullbatch": 0.5}
 
 
 def _importable(name):

@@ -52,7 +52,7 @@ def test_compare_report_has_the_fields():
         assert r["activations_separable_share"] == 1.0  # a network's own activations always are
         assert 0.0 <= r["target_distance"] <= 0.5
         assert len(r["units"]) == 2
-    assert [s["method"] for s in rep["summary"]] == ["ftprop", "ftprop-mb", "ftprop-mb"]
+    assert [s["method"] for s in rep["summary"]] == ["fullbatch", "minibatch", "minibatch"]
 
 
 def test_compare_config_rejects_bad_input():
@@ -72,7 +72,7 @@ def test_cli_json_and_errors(capsys, tmp_path):
     rc = main(["compare", "--dataset", "xor", "--hidden", "2", "--rules", "sste", "--seeds", "1", "--epochs", "30",
                "--time-limit", "10", "--workers", "1", "--no-ftprop"])
     out = capsys.readouterr().out
-    assert rc == 0 and "ftprop-mb sste" in out and "exact: feasible" in out
+    assert rc == 0 and "minibatch sste" in out and "exact: feasible" in out
     assert main(["compare", "--dataset", "xor", "--hidden", "none"]) == 2
     assert "error: compare needs at least one hidden layer" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:

@@ -62,7 +62,7 @@ def test_exact_state_and_domain():
 
 def test_exact_init_from_ftprop_codes():
     X, y = _data()
-    est = ThresholdNetworkClassifier((4,), objective="max-margin", init="ftprop", init_epochs=30,
+    est = ThresholdNetworkClassifier((4,), objective="max-margin", init="minibatch", init_epochs=30,
                                      random_state=0).fit(X, y)
     assert est.score(X, y) == 1.0 and est.fallback_ is None
     assert est.solution_.stats["stages"][0]["method"] in ("given targets", "linear code")
@@ -112,3 +112,12 @@ def test_bad_options_raise_in_fit(bad, match):
     est = ThresholdNetworkClassifier(**bad)  # __init__ stores, never validates
     with pytest.raises(ValueError, match=match):
         est.fit(X, y)
+
+
+def test_the_old_init_name_is_minibatch_with_a_warning():
+    from ftprop.estimators import _init
+
+    with pytest.warns(DeprecationWarning, match="init='minibatch'"):
+        assert _init("ftprop") == "minibatch"
+    with pytest.raises(ValueError, match="init must be one of linear-code, minibatch"):
+        _init("fullbatch")

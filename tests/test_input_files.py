@@ -85,7 +85,7 @@ def test_complex_npz_arrays_are_refused(tmp_path):
 def test_inputs_near_the_float_range_neither_overflow_nor_warn(tmp_path, capsys):
     path = tmp_path / "big.npz"
     np.savez(path, X=np.array([[1e308, -1e308], [-1.7e308, 1e308], [1e300, 1e308]]), y=np.array([0, 1, 0]))
-    for backend in ("lazy", "cpsat", "ftprop"):
+    for backend in ("lazy", "cpsat", "fullbatch"):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             code, out, err = run(capsys, "solve", "--data", path, "--hidden", "1", "--backend", backend,

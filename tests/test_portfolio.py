@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from combinatorial import Status, solve
-from combinatorial.backends import ftprop
+from combinatorial.backends import fullbatch as ftprop
 from combinatorial.backends import lazy_master
 from combinatorial.backends.lazy import LazyOptions
 from combinatorial.problem import Problem
@@ -91,7 +91,7 @@ def test_frontier_benchmark_smoke(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in (tmp_path / "toy_frontier.jsonl").read_text().splitlines()]
-    assert {r["backend"] for r in rows} == {"auto", "ftprop"}
+    assert {r["backend"] for r in rows} == {"auto", "fullbatch"}
     assert {r["task"] for r in rows} == {"minwidth", "min-errors/1/1"}
     assert all(r["seed"] == 0 and "versions" in r for r in rows)
     report = (tmp_path / "toy_frontier.md").read_text()

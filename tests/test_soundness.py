@@ -127,7 +127,7 @@ def test_lazy_proof_lists_the_families_in_its_model():
 
 def test_ftprop_backend_conflict_proof_comes_from_the_front_end():
     X, y = np.array([[0.0], [0.0], [1.0]]), np.array([0, 1, 1])
-    sol = solve(X, y, hidden=(1,), backend="ftprop")
+    sol = solve(X, y, hidden=(1,), backend="fullbatch")
     assert sol.status == Status.INFEASIBLE and sol.certificate["kind"] == "conflict"
 
 

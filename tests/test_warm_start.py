@@ -51,13 +51,13 @@ def test_bad_warm_start_files_are_input_errors(tmp_path):
         load_targets(bad, problem)
 
 
-@pytest.mark.parametrize("source", ["ftprop", "minibatch"])
+@pytest.mark.parametrize("source", ["fullbatch", "ftprop", "minibatch"])
 def test_heuristic_sources_give_hints_the_exact_engine_accepts(source):
     X, y = _teacher()
     problem = Problem.from_data(X, y, (2,))
     targets, info = warm_start_targets(source, problem, seed=0, time_limit=10,
                                        mb_config=MBConfig(epochs=50) if source == "minibatch" else None)
-    assert info["source"] == source and info["time_s"] >= 0
+    assert info["source"] == {"ftprop": "fullbatch"}.get(source, source) and info["time_s"] >= 0
     assert targets[0].shape == (len(y), 2) and set(np.unique(targets[0])) <= {-1, 1}
     sol = solve(problem, time_limit=30, workers=1, warm_start=targets)
     assert sol.status is Status.FEASIBLE

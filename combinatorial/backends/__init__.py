@@ -1,32 +1,54 @@
 """Search backends: the one registry. Each module defines ``run(problem, options, deadline) -> BackendResult``.
 
-lazy       CP-SAT master over hidden targets + per-unit LP checks with no-good cuts (default)
-cpsat      one joint CP-SAT model with integer weights
-mip        big-M MIP with continuous weights (SCIP / HiGHS through OR-Tools)
-enumerate  brute force over separable dichotomies (tiny instances; the reference)
-ftprop     full-batch FTPROP, the paper's recursive heuristic (never proves anything)
-staged     per-unit objectives after a stage-1 target search (max-margin, min-weight, ...)
+Every backend is a :class:`Backend` record: what it is, what its INFEASIBLE (or OPTIMAL) answer
+proves, the objectives and weight domains it searches natively, and whether it logs a
+refutation a proof file can carry. The CLI's ``--backend`` help and the README's table come
+from these records (a test holds the README equal to them).
 
 Backends are imported only when used (:func:`load`), so importing the package loads no solver;
-a backend that needs another one (staged -> lazy, lazy -> ftprop) gets it here too.
+a backend that needs another one (staged -> lazy, lazy -> fullbatch) gets it here too.
 """
 
 from __future__ import annotations
 
 import importlib
+import warnings
+from dataclasses import dataclass
 
+from ..options import STAGED_OBJECTIVES
 from ..problem import ProblemError
 
-# name -> one line for help texts; ``auto`` resolves to DEFAULT
-BACKENDS = {
-    "lazy": "CP-SAT master over targets, exact LP checks, no-good cuts (proofs: all real weights)",
-    "cpsat": "one joint CP-SAT model with integer weights",
-    "mip": "big-M MIP, continuous weights (SCIP or HiGHS)",
-    "enumerate": "brute force over separable dichotomies (at most 12 distinct examples)",
-    "ftprop": "full-batch FTPROP heuristic (feasible or unknown)",
-    "staged": "fit, then per-unit margin / sparsity stages (chosen for those objectives)",
-}
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    summary: str  # one line for help texts
+    proves: str  # what an INFEASIBLE / OPTIMAL answer covers
+    objectives: tuple[str, ...]  # objectives searched natively (others go through the stages)
+    weights: tuple[str, ...]  # weight domains searched natively: "real", "integer"
+    writes_refutation: bool  # an INFEASIBLE comes with a proof file (--proof)
+
+
+_SEARCH = ("feasibility", "min-errors")
+BACKENDS = {b.name: b for b in (
+    Backend("lazy", "CP-SAT master over hidden targets, exact LP checks per unit, no-good cuts (the default)",
+            "all real weights", _SEARCH, ("real",), True),
+    Backend("cpsat", "one joint CP-SAT model: Boolean targets and integer weights",
+            "all real weights on ±1 inputs with the sufficient bound K, else integer weights |w| <= K",
+            _SEARCH, ("real", "integer"), False),
+    Backend("mip", "big-M MIP with continuous weights (SCIP or HiGHS)",
+            "weights |w| <= M and biases in [-M-1, M] on inputs scaled to [-1, 1], in the MIP solver's floats",
+            _SEARCH, ("real",), False),
+    Backend("enumerate", "brute force over separable dichotomies (at most 12 distinct examples; the reference)",
+            "all real weights", _SEARCH, ("real",), False),
+    Backend("fullbatch", "full-batch FTPROP, the paper's recursive heuristic",
+            "nothing: FEASIBLE or UNKNOWN", ("feasibility",), ("real",), False),
+    Backend("staged", "fit, then per-unit margin / sparsity stages (chosen for those objectives and integer domains)",
+            "as its stage-1 search backend", tuple(STAGED_OBJECTIVES), ("real", "integer"), False),
+)}
 DEFAULT = "lazy"
+# old names, accepted with a one-line note: full-batch FTPROP was "ftprop", which elsewhere meant FTPROP-MB
+ALIASES = {"ftprop": "fullbatch"}
 
 
 class UnknownBackend(ProblemError):
@@ -34,12 +56,20 @@ class UnknownBackend(ProblemError):
 
 
 def resolve(name: str) -> str:
-    """``auto`` -> the default backend; an unknown name lists the valid ones."""
+    """``auto`` -> the default backend, an old name -> its new one (with a DeprecationWarning);
+    an unknown name lists the valid ones."""
     if name == "auto":
         return DEFAULT
+    if name in ALIASES:
+        warnings.warn(deprecation(name), DeprecationWarning, stacklevel=2)
+        return ALIASES[name]
     if name not in BACKENDS:
         raise UnknownBackend(f"unknown backend {name!r}; valid: auto, {', '.join(BACKENDS)}")
     return name
+
+
+def deprecation(name: str) -> str:
+    return f"backend {name!r} is now called {ALIASES[name]!r}; the old name will go"
 
 
 def load(name: str):

@@ -20,7 +20,7 @@ breaking per hidden layer.
 Two shortcuts to a FEASIBLE, neither of which can produce an INFEASIBLE: a complete warm start
 is LP-checked before the first master solve and returned if every unit fits; and (unless
 ``LazyOptions.heuristic`` is off) a portfolio: slices of full-batch FTPROP
-(:mod:`combinatorial.backends.ftprop`) take turns with master solves from the start, holding a
+(:mod:`combinatorial.backends.fullbatch`) take turns with master solves from the start, holding a
 fixed share of the elapsed time: 75 % on real-valued inputs (90 % for min-errors), where a slice
 opens the search and finds fits long before the master has cut away enough candidates; 20 % on
 ±1 inputs, where the master goes first. On real-valued inputs a master solve is a turn that
@@ -253,7 +253,7 @@ class _Loop:
         if self.slices is None:
             from . import load
 
-            self.slices = load("ftprop").Slices(self.problem, seed=int(self.options.seed), deadline=self.deadline)
+            self.slices = load("fullbatch").Slices(self.problem, seed=int(self.options.seed), deadline=self.deadline)
         trace = self.slices.next(HEURISTIC_RESTARTS)
         targets, found = trace.hidden_targets, trace.found
         finals = self.slices.finals()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from combinatorial.backends import BACKENDS
+from combinatorial.backends import ALIASES, BACKENDS, deprecation
 from combinatorial.backends import DEFAULT as DEFAULT_BACKEND
 from combinatorial.options import OBJECTIVES
 
@@ -134,6 +134,11 @@ def options_from_args(args, **overrides):
     from combinatorial.backends import resolve
     from combinatorial.backends.lazy import LazyOptions
 
+    if args.backend in ALIASES:  # an old name: one line on stderr, then the new one
+        import sys
+
+        print(f"note: {deprecation(args.backend)}", file=sys.stderr)
+        args.backend = ALIASES[args.backend]
     backend = resolve(args.backend)  # an unknown name fails here, before any work
     kw = dict(
         backend_options=LazyOptions(heuristic=not args.no_heuristic) if backend == "lazy" else None,

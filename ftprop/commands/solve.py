@@ -27,7 +27,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--hidden", type=widths, required=True, metavar="W[,W...]",
                    help="hidden widths, input side first, e.g. 3 or 3,2 ('none': a single perceptron layer)")
     add_solver_arguments(p)
-    p.add_argument("--warm-start", metavar="ftprop|minibatch|FILE",
+    p.add_argument("--warm-start", metavar="fullbatch|minibatch|FILE",
                    help="hint the search with hidden targets from full-batch FTPROP, FTPROP-MB (soft-hinge), "
                         "or a JSON file with hidden_targets (as --save writes)")
     out = p.add_argument_group("output")

@@ -1,10 +1,10 @@
-"""The ``ftprop`` backend (full-batch FTPROP): finds easy fits, never claims infeasibility."""
+"""The ``fullbatch`` backend (full-batch FTPROP): finds easy fits, never claims infeasibility."""
 
 import numpy as np
 import pytest
 
 from combinatorial import Problem, Status, solve
-from combinatorial.backends import ftprop as backend
+from combinatorial.backends import fullbatch as backend
 from ftprop.datasets import DataOptions, load_dataset
 
 
@@ -15,7 +15,7 @@ def _xor():
 
 def test_xor_width_two_is_found_and_verified():
     X, y = _xor()
-    sol = solve(X, y, hidden=(2,), backend="ftprop", seed=0, time_limit=20)
+    sol = solve(X, y, hidden=(2,), backend="fullbatch", seed=0, time_limit=20)
     assert sol.status is Status.FEASIBLE  # solve() refitted the targets and verified every label
     assert sol.train_errors == 0
     assert sol.proved_for is None
@@ -25,14 +25,14 @@ def test_xor_width_two_is_found_and_verified():
 @pytest.mark.parametrize("seed", [0, 1])
 def test_teacher_data_is_fitted(seed):
     ds = load_dataset("teacher", DataOptions(inputs=4, teacher_hidden=(3,), samples=30, seed=seed))
-    sol = solve(ds.X, ds.y, hidden=(3,), backend="ftprop", seed=seed, time_limit=20)
+    sol = solve(ds.X, ds.y, hidden=(3,), backend="fullbatch", seed=seed, time_limit=20)
     assert sol.status is Status.FEASIBLE
     assert sol.train_errors == 0
 
 
 def test_two_hidden_layers():
     ds = load_dataset("teacher", DataOptions(inputs=3, teacher_hidden=(2,), samples=16, seed=0))
-    sol = solve(ds.X, ds.y, hidden=(3, 2), backend="ftprop", seed=0, time_limit=20)
+    sol = solve(ds.X, ds.y, hidden=(3, 2), backend="fullbatch", seed=0, time_limit=20)
     assert sol.status is Status.FEASIBLE
     assert sol.train_errors == 0
 
@@ -40,7 +40,7 @@ def test_two_hidden_layers():
 def test_infeasible_instance_is_unknown_never_infeasible():
     # parity-3 needs more than one hidden sign unit: no 3-1-1 network exists.
     ds = load_dataset("parity-3")
-    sol = solve(ds.X, ds.y, hidden=(1,), backend="ftprop", seed=0, time_limit=1.0)
+    sol = solve(ds.X, ds.y, hidden=(1,), backend="fullbatch", seed=0, time_limit=1.0)
     assert sol.status is Status.UNKNOWN
     assert sol.proved_for is None
     assert sol.hidden_targets is not None and sol.train_errors > 0  # best effort is reported
@@ -61,3 +61,17 @@ def test_seeded_runs_repeat():
     a, b = backend.search(p, seed=4, config=cfg), backend.search(p, seed=4, config=cfg)
     assert a.found == b.found and a.steps == b.steps
     assert all(np.array_equal(s, t) for s, t in zip(a.hidden_targets, b.hidden_targets))
+
+
+def test_the_old_backend_name_still_works_with_one_note(capsys):
+    import warnings
+
+    from ftprop import cli
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sol = solve(*_xor(), hidden=(2,), backend="ftprop", seed=0, time_limit=20)
+    assert sol.backend == "fullbatch" and any(issubclass(w.category, DeprecationWarning) for w in caught)
+    assert cli.main(["solve", "--dataset", "xor", "--hidden", "2", "--backend", "ftprop"]) == 0
+    out, err = capsys.readouterr()
+    assert "[fullbatch]" in out and err.strip() == "note: backend 'ftprop' is now called 'fullbatch'; the old name will go"

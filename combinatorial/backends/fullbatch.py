@@ -9,7 +9,7 @@ a restart budget makes a run independent of machine load unless the deadline cut
 
 The answer is FEASIBLE (hidden targets that make every unit separable; :func:`solve` refits and
 verifies them) or UNKNOWN with the best targets seen. This backend never answers INFEASIBLE: a
-heuristic that fails has proved nothing. (``solve(..., backend="ftprop")`` can still return
+heuristic that fails has proved nothing. (``solve(..., backend="fullbatch")`` can still return
 INFEASIBLE on conflicting data, the same input with two labels: that proof comes from the front
 end in :mod:`combinatorial.solve`, before any backend runs, with certificate kind "conflict".)
 
@@ -96,7 +96,7 @@ class FTPropTrace:
 
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
-    config = options.own(FTPropConfig, "ftprop")
+    config = options.own(FTPropConfig, "fullbatch")
     return result_from_trace(search(problem, seed=options.seed, deadline=deadline, config=config))
 
 
