@@ -149,8 +149,8 @@ class _Builder:
         self.problem, self.Ks, self.Xs = problem, Ks, Xs
         m = problem.n_merged
         md = self.model
-        self.keep = [md.NewBoolVar(f"keep[{i}]") for i in range(m)] if min_errors else None
-        self.t = [[[md.NewBoolVar(f"t[{l + 1}][{j}][{i}]") for i in range(m)] for j in range(width)]
+        self.keep = [md.new_bool_var(f"keep[{i}]") for i in range(m)] if min_errors else None
+        self.t = [[[md.new_bool_var(f"t[{l + 1}][{j}][{i}]") for i in range(m)] for j in range(width)]
                   for l, width in enumerate(problem.hidden)]
         self.w, self.b = [], []
         for layer in range(1, len(problem.hidden) + 2):
@@ -166,26 +166,26 @@ class _Builder:
         n_units = p.n_outputs if last else p.hidden[layer - 1]
         W, B = [], []
         for j in range(n_units):
-            w = [md.NewIntVar(-K, K, f"w[{layer}][{j}][{k}]") for k in range(len(lits) + consts.shape[1])]
-            b = md.NewIntVar(-bound - 1, bound, f"b[{layer}][{j}]")
+            w = [md.new_int_var(-K, K, f"w[{layer}][{j}][{k}]") for k in range(len(lits) + consts.shape[1])]
+            b = md.new_int_var(-bound - 1, bound, f"b[{layer}][{j}]")
             W.append(w)
             B.append(b)
             for i in range(m):
                 terms = []
                 for k, col in enumerate(lits):
-                    prod = md.NewIntVar(-K, K, f"p[{layer}][{j}][{k}][{i}]")
-                    md.Add(prod == w[k]).OnlyEnforceIf(col[i])
-                    md.Add(prod == -w[k]).OnlyEnforceIf(col[i].Not())
+                    prod = md.new_int_var(-K, K, f"p[{layer}][{j}][{k}][{i}]")
+                    md.add(prod == w[k]).only_enforce_if(col[i])
+                    md.add(prod == -w[k]).only_enforce_if(col[i].Not())
                     terms.append(prod)
                 z = sum(terms) + sum(int(c) * w[len(lits) + k] for k, c in enumerate(consts[i]) if c) + b
                 guard = [] if self.keep is None else [self.keep[i]]
                 if last:
                     target_up = p.Yu[i, j] > 0
-                    md.Add(z >= 0 if target_up else z <= -1).OnlyEnforceIf(guard)
+                    md.add(z >= 0 if target_up else z <= -1).only_enforce_if(guard)
                 else:
                     tl = self.t[layer - 1][j][i]
-                    md.Add(z >= 0).OnlyEnforceIf([tl] + guard)
-                    md.Add(z <= -1).OnlyEnforceIf([tl.Not()] + guard)
+                    md.add(z >= 0).only_enforce_if([tl] + guard)
+                    md.add(z <= -1).only_enforce_if([tl.Not()] + guard)
         self.w.append(W)
         self.b.append(B)
 
@@ -211,9 +211,9 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         for l, T in enumerate(hints):
             for j in range(T.shape[1]):
                 for i in range(T.shape[0]):
-                    md.AddHint(built.t[l][j][i], bool(T[i, j] > 0))
+                    md.add_hint(built.t[l][j][i], bool(T[i, j] > 0))
     if min_errors:
-        md.Minimize(sum(int(c) * (1 - k) for c, k in zip(problem.counts, built.keep)))
+        md.minimize(sum(int(c) * (1 - k) for c, k in zip(problem.counts, built.keep)))
 
     solver = cp_model.CpSolver()
     prm = solver.parameters
@@ -233,9 +233,9 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         "weight_bound": max(Ks), "weight_bounds": Ks, "feature_scale": S, "feature_scale_exact": exact,
         "constraint_form": CONSTRAINT_FORM, "symmetry_clauses": sym_clauses,
         "workers": prm.num_workers, "solutions_seen": best.count,
-        "model_seconds": round(time.monotonic() - start - solver.WallTime(), 4),
-        "solver_seconds": round(solver.WallTime(), 4), "cpsat_status": solver.StatusName(code),
-        "booleans": solver.NumBooleans(), "conflicts": solver.NumConflicts(), "branches": solver.NumBranches(),
+        "model_seconds": round(time.monotonic() - start - solver.wall_time, 4),
+        "solver_seconds": round(solver.wall_time, 4), "cpsat_status": solver.status_name(code),
+        "booleans": solver.num_booleans, "conflicts": solver.num_conflicts, "branches": solver.num_branches,
     }
     return _translate(problem, options, built, best, solver, code, scope, exact, stats, interrupted)
 
@@ -252,7 +252,7 @@ def _Best(built):
 
         def on_solution_callback(self):
             self.count += 1
-            self.values = _read(built, self.Value)
+            self.values = _read(built, self.value)
 
     return Callback()
 
@@ -272,7 +272,7 @@ def _translate(problem, options, built, best, solver, code, scope, exact, stats,
 
     min_errors = built.keep is not None
     if code == cp_model.MODEL_INVALID:
-        raise RuntimeError(f"cpsat built an invalid model: {built.model.Validate()}")
+        raise RuntimeError(f"cpsat built an invalid model: {built.model.validate()}")
     if code == cp_model.INFEASIBLE:
         if not exact:
             return BackendResult(Status.UNKNOWN, stats=stats, message=(
@@ -314,7 +314,7 @@ def _bound(solver, min_errors: bool, code) -> float | None:
 
     if not min_errors or code not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
         return None
-    return float(solver.BestObjectiveBound())
+    return float(solver.best_objective_bound)
 
 
 def _integer_layers(problem: Problem, layers: list[dict], S: float) -> list[dict]:
