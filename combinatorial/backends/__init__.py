@@ -68,6 +68,17 @@ def resolve(name: str) -> str:
     return name
 
 
+def markdown_table() -> str:
+    """The backends as the documentation's table shows them (docs/exact.md; a test holds it equal)."""
+    rows = ["| backend | what it is | INFEASIBLE / OPTIMAL proves | objectives searched | weights | proof file |",
+            "|---|---|---|---|---|---|"]
+    for b in BACKENDS.values():
+        cells = [f"`{b.name}`", b.summary, b.proves, ", ".join(b.objectives), ", ".join(b.weights),
+                 "refutation" if b.writes_refutation else "network only"]
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows)
+
+
 def deprecation(name: str) -> str:
     return f"backend {name!r} is now called {ALIASES[name]!r}; the old name will go"
 
