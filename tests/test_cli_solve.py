@@ -46,10 +46,11 @@ def test_min_errors_and_enumerate(capsys):
 
 
 def test_unknown_exit_code(capsys, monkeypatch):
+    from combinatorial import BackendResult, Status
     from combinatorial.backends import lazy
 
     def give_up(problem, options, deadline):
-        return lazy.BackendResult(lazy.Status.UNKNOWN, message="time limit reached")
+        return BackendResult(Status.UNKNOWN, message="time limit reached")
 
     monkeypatch.setattr(lazy, "run", give_up)
     code, out, _ = run(capsys, "solve", "--dataset", "xor", "--hidden", "2", "--time-limit", "1")

@@ -142,25 +142,9 @@ print("CODES", codes)
     assert json.loads(saved.read_text())["status"] == "feasible"
 
 
-def _module_imports(path: pathlib.Path, package: str) -> set[str]:
-    """Dotted modules that ``path`` (inside ``package``) imports, relative imports resolved."""
-    rel = path.relative_to(ROOT).with_suffix("")
-    parts = list(rel.parts[:-1]) if rel.name != "__init__" else list(rel.parts[:-1])
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            out |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = parts[: len(parts) - node.level + 1] if node.level else []
-            module = ".".join([*base, node.module] if node.module else base)
-            out.add(module)
-            out |= {f"{module}.{alias.name}" for alias in node.names}
-    return out
-
-
 def test_the_proof_writer_imports_no_backend():
     for name in ("proof.py", "proof_hints.py", "clauses.py"):
-        imports = _module_imports(ROOT / "combinatorial" / name, "combinatorial")
+        imports = _imports(ROOT / "combinatorial" / name)
         assert not any(m.startswith("combinatorial.backends") for m in imports), name
 
 

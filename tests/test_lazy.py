@@ -74,7 +74,7 @@ def test_expired_deadline_is_unknown():
 def test_ctrl_c_returns_best_so_far(monkeypatch):
     X, y = parity(4)
     calls = {"n": 0}
-    real = lazy._Checker.failures
+    real = lazy.Checker.failures
 
     def interrupted(self, *a, **kw):
         calls["n"] += 1
@@ -82,7 +82,7 @@ def test_ctrl_c_returns_best_so_far(monkeypatch):
             raise KeyboardInterrupt
         return real(self, *a, **kw)
 
-    monkeypatch.setattr(lazy._Checker, "failures", interrupted)
+    monkeypatch.setattr(lazy.Checker, "failures", interrupted)
     sol = solve(X, y, hidden=(4,), backend="lazy", symmetry_breaking=False)
     assert sol.status in (Status.UNKNOWN, Status.FEASIBLE)
     if sol.status == Status.UNKNOWN:

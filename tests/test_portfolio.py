@@ -6,7 +6,7 @@ import pytest
 
 from combinatorial import Status, solve
 from combinatorial.backends import fullbatch as ftprop
-from combinatorial.backends import lazy_master
+from combinatorial.backends.lazy import master as lazy_master
 from combinatorial.backends.lazy import LazyOptions
 from combinatorial.problem import Problem
 from ftprop.datasets import DataOptions, load_dataset

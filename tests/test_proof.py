@@ -295,7 +295,7 @@ def test_a_time_limit_is_the_solvers_word(tmp_path):
 
 def test_a_master_constraint_outside_the_known_families_means_no_certificate():
     from combinatorial import SolveOptions
-    from combinatorial.backends.lazy_master import Master
+    from combinatorial.backends.lazy.master import Master
     from combinatorial.errors import ProofError
 
     X, y, hidden, kw = CASES["no-goods on layer 1"]
@@ -308,7 +308,7 @@ def test_a_master_constraint_outside_the_known_families_means_no_certificate():
 
 def test_every_clause_is_logged_under_the_family_that_added_it():
     from combinatorial import SolveOptions
-    from combinatorial.backends.lazy_master import Master
+    from combinatorial.backends.lazy.master import Master
     from combinatorial.clauses import FAMILIES
 
     X, y = parity(3)
@@ -374,7 +374,7 @@ def test_a_proof_that_fails_its_check_is_an_internal_error(tmp_path, monkeypatch
 
 def test_pair_constraints_added_late_are_in_the_proof(tmp_path, monkeypatch):
     from combinatorial import cuts
-    from combinatorial.backends import lazy_master
+    from combinatorial.backends.lazy import master as lazy_master
     from combinatorial.backends.lazy import LazyOptions
 
     monkeypatch.setattr(lazy_master, "LAZY_PAIRS_ABOVE", 0)  # every pair constraint on demand,

@@ -9,17 +9,18 @@ the no-good cuts the loop in :mod:`combinatorial.backends.lazy` hands it. ``solv
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from .. import cuts as pre
-from ..clauses import ClauseModel, Refutation, nogood_tag
-from ..errors import ProofError
-from .. import deadline
-from ..problem import Problem
-from ..separability import check_separable
-from ..symmetry import add_cpsat_symmetry_breaking, canonicalize
-from ._cpsat import solve_keeping_sigint
+from ... import cuts as pre
+from ...clauses import ClauseModel, Refutation, nogood_tag
+from ...errors import ProofError
+from ... import deadline
+from ...problem import Problem
+from ...separability import check_separable
+from ...symmetry import add_cpsat_symmetry_breaking, canonicalize
+from .._cpsat import solve_keeping_sigint
 
 
 # Above this many (pair, unit) literals in a layer, pair constraints are added lazily.
@@ -30,6 +31,22 @@ def _targets(cm: ClauseModel, l: int, j: int, m: int) -> list:
     """The target variables t[l + 1][j][i] of one unit (wide layers see the deadline here)."""
     deadline.check()
     return [cm.bool_var(f"t[{l + 1}][{j}][{i}]") for i in range(m)]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One master solve: ``state`` is "optimal" / "feasible" (a candidate: ``targets``, and
+    ``keep`` for min-errors), "infeasible" (no candidate left), "unknown" (none in the time
+    given) or "interrupted" (Ctrl-C). ``bound``: min-errors' CP-SAT bound on what can be kept."""
+
+    state: str
+    targets: list[np.ndarray] | None = None
+    keep: np.ndarray | None = None
+    bound: float | None = None
+
+    @property
+    def candidate(self) -> bool:
+        return self.state in ("optimal", "feasible")
 
 
 class Master:
@@ -188,16 +205,16 @@ class Master:
             prm.max_time_in_seconds = max(0.01, deadline - time.monotonic())
         status, interrupted = solve_keeping_sigint(solver, model, deadline=deadline)
         if interrupted and status != self.cp.OPTIMAL:
-            return "interrupted", None, None, None
+            return Answer("interrupted")
         self.conflicts += solver.num_conflicts
         self.seconds += solver.wall_time
         cp = self.cp
         if status == cp.MODEL_INVALID:
             raise RuntimeError(f"lazy master model invalid: {model.validate()}")
         if status == cp.INFEASIBLE:
-            return "infeasible", None, None, None
+            return Answer("infeasible")
         if status not in (cp.OPTIMAL, cp.FEASIBLE):  # no solution: CP-SAT's bound means nothing here
-            return "unknown", None, None, None
+            return Answer("unknown")
         targets = [
             np.array([[1 if solver.boolean_value(v) else -1 for v in col] for col in t], dtype=np.int8).T.reshape(
                 self.problem.n_merged, len(t)
@@ -205,7 +222,7 @@ class Master:
             for t in self.t
         ]
         keep = None if self.keep is None else np.array([solver.boolean_value(k) for k in self.keep])
-        return ("optimal" if status == cp.OPTIMAL else "feasible"), targets, keep, _bound(solver, self.keep)
+        return Answer("optimal" if status == cp.OPTIMAL else "feasible", targets, keep, _bound(solver, self.keep))
 
 
 def _bound(solver, keep):

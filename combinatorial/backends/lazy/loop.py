@@ -1,143 +1,19 @@
-"""Lazy backend: a CP-SAT master over hidden targets, LP checks per unit, no-good cuts.
-
-The paper's split of the problem, made exact. The master holds only Boolean targets
-t[l][j][i] ("unit j of hidden layer l is +1 on merged example i"). Each candidate is checked
-unit by unit by LP; an inseparable unit has a Farkas certificate on at most d + 2 examples S,
-and the cut
-
-    not (targets of the unit on S == current  and  the unit's inputs on S == current)
-
-is valid for every network with real weights. It is added for every unit of the same layer
-(they share inputs) and for negated targets (negate w, b). For first-layer units the inputs are
-the fixed X, so the cut mentions targets only; from layer 2 up it also mentions the upstream
-hidden targets of S (the shortcut's raw inputs are constants). When the master runs out of
-candidates, no real-weight network exists (``ALL_REAL_WEIGHTS``).
-
-The master (:mod:`combinatorial.backends.lazy_master`) gets constraints from :mod:`combinatorial.cuts` (distinct codes,
-monotone output, unateness on the first layer, equal inputs) and, unless switched off, symmetry
-breaking per hidden layer.
-
-Two shortcuts to a FEASIBLE, neither of which can produce an INFEASIBLE: a complete warm start
-is LP-checked before the first master solve and returned if every unit fits; and (unless
-``LazyOptions.heuristic`` is off) a portfolio: slices of full-batch FTPROP
-(:mod:`combinatorial.backends.fullbatch`) take turns with master solves from the start, holding a
-fixed share of the elapsed time: 75 % on real-valued inputs (90 % for min-errors), where a slice
-opens the search and finds fits long before the master has cut away enough candidates; 20 % on
-±1 inputs, where the master goes first. On real-valued inputs a master solve is a turn that
-stops after max(0.5 s * 2^k, a quarter of the time so far), k the turns cut short before, so one
-long solve never starves the heuristic; the master is built only when its first turn comes. A
-slice that fits ends the search; otherwise its targets hint the master.
-
-min-errors: Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
-binds when every example of its subset is kept. The incumbent is the best verified network so
-far: every heuristic restart's network (ranked by the examples it gets right, which FTPROP's own
-loss does not rank), or a master candidate repaired by dropping examples. The master only looks
-for networks that keep more than the incumbent; when it has none left, the incumbent is optimal.
-Its bound with all cuts is an upper bound on what can be kept; a lower bound on errors is
-reported only from a solved master, and never above the incumbent's errors.
-"""
+"""The cut loop of the lazy search: master solve -> exact unit checks -> cuts, with the portfolio."""
 
 from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
-from ..deadline import TimeLimit, stop_now
-from ..errors import ProofError
-from ..problem import Problem
-from ..separability import check_separable
-from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status
-from ..symmetry import hint_targets
-from .lazy_master import Master, normalise_hint, reason
-
-# A failing unit is re-checked with its certificate's examples removed, for up to this many
-# further disjoint certificates: more cuts per master solve, fewer master solves.
-EXTRA_CERTIFICATES = 2
-# The portfolio: full-batch FTPROP slices of this many restarts are interleaved with master
-# solves so that the heuristic's share of the elapsed time stays near HEURISTIC_SHARE (real-valued
-# inputs, where it finds fits long before the master has cut enough) or HEURISTIC_SHARE_PM1
-# (±1 inputs, where the master's valid constraints usually settle the answer first).
-HEURISTIC_RESTARTS = 2
-HEURISTIC_SHARE = 0.75
-HEURISTIC_SHARE_PM1 = 0.2
-# min-errors on real-valued inputs: the incumbent comes from the heuristic's restarts (ranked by
-# errors); the master's turns give the bound and repair candidates.
-HEURISTIC_SHARE_MIN_ERRORS = 0.9
-# On real-valued inputs a master solve is one turn of the portfolio: it stops after
-# MASTER_TURN * 2**k seconds (k: earlier turns the cap cut short) or a quarter of the time so far,
-# whichever is longer. One long solve never starves the heuristic, and a master that needs a
-# long solve still gets it (geometric turns cost at most twice the uncut solve). On ±1 inputs the
-# master is not cut: its solves are what settle those instances.
-MASTER_TURN = 0.5
-# min-errors: rounds of greedy repair (drop one example per failing unit) per candidate.
-REPAIR_ROUNDS = 40
-
-
-@dataclass(frozen=True)
-class LazyOptions:
-    heuristic: bool = True  # interleave full-batch FTPROP restarts as a primal heuristic (feasibility)
-
-
-class _Checker:
-    """Per-unit LP checks with a cache keyed by (inputs, targets) bytes."""
-
-    def __init__(self, problem: Problem):
-        self.problem = problem
-        self.cache: dict[tuple[bytes, bytes], list[np.ndarray]] = {}
-        self.lp_checks = 0
-        self.cache_hits = 0
-        self.seconds = 0.0
-
-    def certificates(self, U: np.ndarray, t: np.ndarray) -> tuple[list[np.ndarray], str | None]:
-        """Disjoint inseparable subsets (row indices of U, with their exactly verified Farkas
-        multipliers); empty when the unit is separable. The second item is the reason when floats
-        could not settle the unit (then no subset is proved and the caller may not cut soundly)."""
-        key = (U.tobytes(), t.tobytes())
-        hit = self.cache.get(key)
-        if hit is not None:
-            self.cache_hits += 1
-            return hit
-        start = time.monotonic()
-        found: list[tuple[np.ndarray, list]] = []
-        undecided = None
-        rows = np.arange(len(t))
-        while len(found) <= EXTRA_CERTIFICATES and len(rows):
-            self.lp_checks += 1
-            r = check_separable(U[rows], t[rows])
-            if r.separable is True:
-                break
-            if r.separable is None:
-                undecided = None if found else r.reason
-                break
-            subset = rows[r.subset]
-            found.append((subset, r.multipliers))
-            rows = np.setdiff1d(rows, subset)
-        self.seconds += time.monotonic() - start
-        self.cache[key] = (found, undecided)
-        return found, undecided
-
-    def failures(self, targets: list[np.ndarray], kept: np.ndarray | None, *, first_only: bool = False):
-        """(layer, unit, [(subset over merged examples, multipliers)], undecided reason) for every
-        unit that is not proved separable; an undecided unit's one subset is all of its rows,
-        without multipliers."""
-        p = self.problem
-        rows = np.arange(p.n_merged) if kept is None else np.flatnonzero(kept)
-        out = []
-        for layer in range(1, len(p.hidden) + 2):
-            U = p.unit_inputs(targets, layer)[rows]
-            T = p.unit_targets(targets, layer)[rows]
-            for j in range(T.shape[1]):
-                subsets, undecided = self.certificates(U, np.ascontiguousarray(T[:, j]))
-                if undecided:
-                    subsets = [(np.arange(len(rows)), None)]
-                if subsets:
-                    out.append((layer, j, [(rows[s], lam) for s, lam in subsets], undecided))
-                    if first_only:
-                        return out
-        return out
+from ...errors import ProofError
+from ...problem import Problem
+from ...solution import ALL_REAL_WEIGHTS, BackendResult, Status
+from ...symmetry import hint_targets
+from .checks import Checker, repair
+from .master import Master, normalise_hint, reason
+from .portfolio import HEURISTIC_RESTARTS, LazyOptions, heuristic_share, master_turn
 
 
 def _trivial(problem: Problem):
@@ -151,25 +27,14 @@ def _trivial(problem: Problem):
     return targets, keep
 
 
-def run(problem: Problem, options, deadline: float | None) -> BackendResult:
-    search = _Loop(problem, options, deadline)
-    try:
-        return search.warm_start() or search.loop()
-    except KeyboardInterrupt:  # Ctrl-C during an LP check: the best found so far
-        stop_now()  # and the engine's final fit does no slow exact work
-        return search.stopped("interrupted")
-    except TimeLimit:  # inside model building or a long loop
-        return search.stopped("time limit reached")
-
-
-class _Loop:
+class Loop:
     """Master solve -> exact unit checks -> cuts, until an answer, the deadline or Ctrl-C."""
 
     def __init__(self, problem: Problem, options, deadline):
         self.problem, self.options, self.deadline = problem, options, deadline
         self.min_errors = options.objective == "min-errors"
         self.own = options.own(LazyOptions, "lazy")
-        self.checker = _Checker(problem)
+        self.checker = Checker(problem)
         self._master = None  # built on first use: a first slice that fits never pays for it
         self.total = int(problem.counts.sum())
         self.stats = {"iterations": 0, "cuts": 0}
@@ -183,7 +48,7 @@ class _Loop:
         self.start = time.monotonic()
         pm1 = bool(np.all(np.abs(problem.Xu) == 1))
         self.real_valued = not pm1
-        self.share = HEURISTIC_SHARE_PM1 if pm1 else HEURISTIC_SHARE_MIN_ERRORS if self.min_errors else HEURISTIC_SHARE
+        self.share = heuristic_share(pm1, self.min_errors)
         self.slices = None  # the FTPROP search of the portfolio, resumed slice by slice
         self.seen = None  # the last targets it handed over
         self.turns_cut = 0  # master solves the portfolio's turn limit stopped
@@ -251,7 +116,7 @@ class _Loop:
 
     def _heuristic(self) -> BackendResult | None:
         if self.slices is None:
-            from . import load
+            from .. import load
 
             self.slices = load("fullbatch").Slices(self.problem, seed=int(self.options.seed), deadline=self.deadline)
         trace = self.slices.next(HEURISTIC_RESTARTS)
@@ -289,7 +154,8 @@ class _Loop:
                 master.require_more_than(kept)
                 self.floor = kept
         cap = self.turn()
-        state, targets, keep, bound = master.solve(self.deadline, self.hint, self.hint_keep, cap=cap)
+        answer = master.solve(self.deadline, self.hint, self.hint_keep, cap=cap)
+        state, targets, keep, bound = answer.state, answer.targets, answer.keep, answer.bound
         stats["iterations"] += 1
         if bound is not None:
             self.bound = bound if self.bound is None else min(self.bound, bound)
@@ -335,7 +201,7 @@ class _Loop:
         """The master's time for this solve: None (to the deadline) unless a real-valued portfolio."""
         if not self.portfolio() or not self.real_valued:
             return None
-        return max(MASTER_TURN * 2 ** self.turns_cut, (1 - self.share) * (time.monotonic() - self.start))
+        return master_turn(self.turns_cut, self.share, time.monotonic() - self.start)
 
     def remember(self, targets, keep, fails) -> None:
         """Keep the best candidate so far and hint the next master solve with this one."""
@@ -343,7 +209,7 @@ class _Loop:
             stop, turn = self.deadline, self.turn()  # repairs belong to the master's turn
             if turn is not None:
                 stop = time.monotonic() + turn if stop is None else min(stop, time.monotonic() + turn)
-            repaired = _repair(self.checker, targets, keep.copy(), self.problem.counts, stop)
+            repaired = repair(self.checker, targets, keep.copy(), self.problem.counts, stop)
             if repaired is not None:
                 fixed, repaired = _realise(self.problem, targets, repaired)
                 if self.errors(repaired) < self.errors(self.best_keep):
@@ -406,8 +272,8 @@ def _realise(problem: Problem, targets, keep):
     """Fit the kept examples (None: all, least slack where a unit does not fit), then take the
     network's own outputs as targets and keep every example it gets right: every unit is then
     separable on the kept examples (its targets are its outputs), often more are kept."""
-    from ..fitting import fit_network
-    from ..network import forward
+    from ...fitting import fit_network
+    from ...network import forward
 
     layers, _, _ = fit_network(problem, targets, keep, strict=keep is not None)
     acts = forward(layers, problem.Xu, shortcut=problem.shortcut)
@@ -415,16 +281,3 @@ def _realise(problem: Problem, targets, keep):
     return [np.asarray(a, dtype=np.int8) for a in acts[:-1]], right if keep is None else right | keep
 
 
-def _repair(checker: _Checker, targets, keep, counts, deadline):
-    """Drop the lightest example of each failing unit's certificate until every unit passes."""
-    for _ in range(REPAIR_ROUNDS):
-        if deadline is not None and time.monotonic() >= deadline:
-            return None
-        fails = checker.failures(targets, keep)
-        if not fails:
-            return keep
-        for _, _, subsets, _ in fails:
-            s = subsets[0][0]
-            if keep[s].all():
-                keep[s[np.argmin(counts[s])]] = False
-    return None

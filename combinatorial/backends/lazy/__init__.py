@@ -1,0 +1,62 @@
+"""Lazy backend: a CP-SAT master over hidden targets, LP checks per unit, no-good cuts.
+
+The paper's split of the problem, made exact. The master holds only Boolean targets
+t[l][j][i] ("unit j of hidden layer l is +1 on merged example i"). Each candidate is checked
+unit by unit by LP; an inseparable unit has a Farkas certificate on at most d + 2 examples S,
+and the cut
+
+    not (targets of the unit on S == current  and  the unit's inputs on S == current)
+
+is valid for every network with real weights. It is added for every unit of the same layer
+(they share inputs) and for negated targets (negate w, b). For first-layer units the inputs are
+the fixed X, so the cut mentions targets only; from layer 2 up it also mentions the upstream
+hidden targets of S (the shortcut's raw inputs are constants). When the master runs out of
+candidates, no real-weight network exists (``ALL_REAL_WEIGHTS``).
+
+The master (:mod:`combinatorial.backends.lazy.master`) gets constraints from :mod:`combinatorial.cuts` (distinct codes,
+monotone output, unateness on the first layer, equal inputs) and, unless switched off, symmetry
+breaking per hidden layer.
+
+Two shortcuts to a FEASIBLE, neither of which can produce an INFEASIBLE: a complete warm start
+is LP-checked before the first master solve and returned if every unit fits; and (unless
+``LazyOptions.heuristic`` is off) a portfolio: slices of full-batch FTPROP
+(:mod:`combinatorial.backends.fullbatch`) take turns with master solves from the start, holding a
+fixed share of the elapsed time: 75 % on real-valued inputs (90 % for min-errors), where a slice
+opens the search and finds fits long before the master has cut away enough candidates; 20 % on
+±1 inputs, where the master goes first. On real-valued inputs a master solve is a turn that
+stops after max(0.5 s * 2^k, a quarter of the time so far), k the turns cut short before, so one
+long solve never starves the heuristic; the master is built only when its first turn comes. A
+slice that fits ends the search; otherwise its targets hint the master.
+
+min-errors: Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
+binds when every example of its subset is kept. The incumbent is the best verified network so
+far: every heuristic restart's network (ranked by the examples it gets right, which FTPROP's own
+loss does not rank), or a master candidate repaired by dropping examples. The master only looks
+for networks that keep more than the incumbent; when it has none left, the incumbent is optimal.
+Its bound with all cuts is an upper bound on what can be kept; a lower bound on errors is
+reported only from a solved master, and never above the incumbent's errors.
+"""
+
+from __future__ import annotations
+
+from ...deadline import TimeLimit, stop_now
+from ...problem import Problem
+from ...solution import BackendResult
+from .checks import Checker
+from .loop import Loop, _realise
+from .portfolio import HEURISTIC_RESTARTS, LazyOptions
+
+__all__ = ["Checker", "HEURISTIC_RESTARTS", "LazyOptions", "Loop", "run", "_realise"]
+
+
+def run(problem: Problem, options, deadline: float | None) -> BackendResult:
+    search = Loop(problem, options, deadline)
+    try:
+        return search.warm_start() or search.loop()
+    except KeyboardInterrupt:  # Ctrl-C during an LP check: the best found so far
+        stop_now()  # and the engine's final fit does no slow exact work
+        return search.stopped("interrupted")
+    except TimeLimit:  # inside model building or a long loop
+        return search.stopped("time limit reached")
+
+

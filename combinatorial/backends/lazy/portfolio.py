@@ -1,0 +1,43 @@
+"""The portfolio of the lazy search: full-batch FTPROP slices take turns with master solves.
+
+Each constant carries the reason for its value. The loop (:mod:`.loop`) asks
+:func:`heuristic_share` for the heuristic's target share of the elapsed time and
+:func:`master_turn` for how long one master solve may run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LazyOptions:
+    heuristic: bool = True  # interleave full-batch FTPROP restarts as a primal heuristic
+
+# Full-batch FTPROP slices of this many restarts are interleaved with master solves.
+HEURISTIC_RESTARTS = 2
+# Real-valued inputs: the heuristic finds fits long before the master has cut enough candidates.
+HEURISTIC_SHARE = 0.75
+# ±1 inputs: the master's valid constraints usually settle the answer first.
+HEURISTIC_SHARE_PM1 = 0.2
+# min-errors on real-valued inputs: the incumbent comes from the heuristic's restarts (ranked by
+# errors); the master's turns give the bound and repair candidates.
+HEURISTIC_SHARE_MIN_ERRORS = 0.9
+# On real-valued inputs a master solve is one turn of the portfolio: it stops after
+# MASTER_TURN * 2**k seconds (k: earlier turns the cap cut short) or its share of the time so far,
+# whichever is longer. One long solve never starves the heuristic, and a master that needs a
+# long solve still gets it (geometric turns cost at most twice the uncut solve). On ±1 inputs the
+# master is not cut: its solves are what settle those instances.
+MASTER_TURN = 0.5
+
+
+def heuristic_share(pm1: bool, min_errors: bool) -> float:
+    """The heuristic's target share of the elapsed time."""
+    if pm1:
+        return HEURISTIC_SHARE_PM1
+    return HEURISTIC_SHARE_MIN_ERRORS if min_errors else HEURISTIC_SHARE
+
+
+def master_turn(turns_cut: int, share: float, elapsed: float) -> float:
+    """Seconds for the next master solve on real-valued inputs."""
+    return max(MASTER_TURN * 2**turns_cut, (1 - share) * elapsed)
