@@ -229,16 +229,7 @@ def trim(lines: list[str]) -> tuple[list[str], int]:
         steps.append((values[0], values[1:split], values[split + 1:-1]))
         if split == 1:
             break  # the empty clause
-    if not steps or steps[-1][1]:
-        raise HintError("the refutation has no empty clause")
-    needed = set(steps[-1][2])
-    kept = [steps[-1]]
-    for cid, lemma, hints in reversed(steps[:-1]):
-        if cid in needed:
-            needed.update(hints)
-            kept.append((cid, lemma, hints))
-    kept.reverse()
-    return [" ".join(map(str, [cid, *lemma, 0, *hints, 0])) for cid, lemma, hints in kept], len(kept)
+    return _needed(steps)
 
 
 def lrat(clauses: list[list[int]], drup_lines: list[str]) -> tuple[list[str], int]:
@@ -261,14 +252,19 @@ def lrat(clauses: list[list[int]], drup_lines: list[str]) -> tuple[list[str], in
         lemmas.append((cid, lemma, hints))
         if not lemma:
             break
-    if not lemmas or lemmas[-1][1]:
+    return _needed(lemmas)
+
+
+def _needed(steps: list[tuple[int, list[int], list[int]]]) -> tuple[list[str], int]:
+    """The steps the final empty clause needs, back through their hints, as LRAT lines
+    (``id lits 0 hints 0``), and how many."""
+    if not steps or steps[-1][1]:
         raise HintError("the refutation has no empty clause")
-    needed = set(lemmas[-1][2])
-    kept = [lemmas[-1]]
-    for cid, lemma, hints in reversed(lemmas[:-1]):
+    needed = set(steps[-1][2])
+    kept = [steps[-1]]
+    for cid, lemma, hints in reversed(steps[:-1]):
         if cid in needed:
             needed.update(hints)
             kept.append((cid, lemma, hints))
     kept.reverse()
-    lines = [" ".join(map(str, [cid, *lemma, 0, *hints, 0])) for cid, lemma, hints in kept]
-    return lines, len(kept)
+    return [" ".join(map(str, [cid, *lemma, 0, *hints, 0])) for cid, lemma, hints in kept], len(kept)

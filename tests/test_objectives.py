@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from combinatorial.domains import REAL, TERNARY, parse_weights
-from combinatorial.objectives import fit_unit, integer_infeasible_subset
-from combinatorial.separability import check_separable, verify_farkas
+from combinatorial.objectives import fit_unit
+from combinatorial.separability import check_separable
 
 
 def _points(seed=0, n=16, d=3):
@@ -71,22 +71,6 @@ def test_ternary_infeasible_integer_feasible():
     assert tern.scope == "integer weights |w| <= 1"  # never "all real weights"
     three = fit_unit(U, t, domain=parse_weights("integer:3"), objective="max-margin")
     assert three.ok and _forward_ok(U, t, three) and parse_weights("integer:3").contains(three.w)
-
-
-def test_integer_no_good_subset():
-    U, t = _needs_slope_three()
-    extra = np.array([[5, 20.0], [6, 10.0]])  # far away, easy examples
-    U2, t2 = np.concatenate([U, extra]), np.concatenate([t, [1, -1]])
-    sub = integer_infeasible_subset(U2, t2, TERNARY)
-    assert sub is not None and len(sub) <= 4
-    assert fit_unit(U2[sub], t2[sub], domain=TERNARY).status == "infeasible"
-    # real-infeasible units come back with their Farkas subset, checked by numpy alone
-    X = np.array([[0.0], [1], [2]])
-    y = np.array([1, -1, 1])
-    s = integer_infeasible_subset(X, y, TERNARY)
-    r = check_separable(X[s], y[s])
-    assert not r.separable and verify_farkas(X[s], y[s], r.subset, r.multipliers)
-    assert integer_infeasible_subset(*_points(0), TERNARY) is None  # separable: no subset
 
 
 def test_dead_inputs_get_zero_weight():
