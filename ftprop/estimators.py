@@ -22,6 +22,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from combinatorial.solution import Status
+
 # Checks of sklearn.utils.estimator_checks (scikit-learn 1.9) that these classifiers do not meet,
 # with the reason, for ``check_estimator(..., expected_failed_checks=...)``. None at present:
 # every check passes. ``fit`` takes no sample_weight (an exact fit reproduces every label or
@@ -145,12 +147,12 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         self.status_ = sol.status.value
         self.proved_for_ = sol.proved_for
         first = f"{sol.status.value} ({sol.proved_for})" if sol.proved_for else sol.status.value
-        if sol.status.value == "infeasible" and self.objective == "feasibility":
+        if sol.status is Status.INFEASIBLE and self.objective == "feasibility":
             fallback, _ = _solve(X, y_idx, hidden, self, domain, "min-errors", self.init_targets_)  # own time_limit
-            if fallback.layers is not None and fallback.status.value == "optimal":  # proved: else best effort
+            if fallback.layers is not None and fallback.status is Status.OPTIMAL:  # proved: else best effort
                 sol, layers, self.fallback_ = fallback, fallback.layers, "min-errors"
                 note = f"using the min-errors fit ({fallback.train_errors} training errors, {fallback.status.value})"
-        if note is None and (layers is None or sol.status.value in ("unknown", "infeasible")):
+        if note is None and (layers is None or sol.status in (Status.UNKNOWN, Status.INFEASIBLE)):
             # Deterministic on purpose: a time-limited search's partial answer depends on the
             # machine's speed (it stays in ``solution_``); the fallback must not.
             layers, self.fallback_ = _best_effort(problem, domain), "best-effort"
