@@ -25,6 +25,15 @@ STAGED_OBJECTIVES = tuple(name for name, stages in OBJECTIVES.items() if len(sta
 COUNTING_OBJECTIVES = ("min-errors", "lexicographic")
 
 
+def check_seconds(name: str, value, error: type[Exception] = ProblemError) -> None:
+    """A time limit is None or a finite positive number of seconds (never a bool); the one check
+    of it, for the engine and the application layer (which passes its own exception type)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise error(f"{name} must be a positive number of seconds or None, got {value!r}")
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     backend: str = "auto"  # auto = lazy: its INFEASIBLE covers all real weights
@@ -45,10 +54,7 @@ class SolveOptions:
 
     def __post_init__(self):
         object.__setattr__(self, "weights", parse_weights(self.weights))
-        if self.time_limit is not None and not (
-            isinstance(self.time_limit, (int, float)) and not isinstance(self.time_limit, bool) and self.time_limit > 0
-        ):
-            raise ProblemError(f"time_limit must be a positive number of seconds, got {self.time_limit!r}")
+        check_seconds("time_limit", self.time_limit)
         if self.objective not in OBJECTIVES:
             raise ProblemError(f"unknown objective {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from combinatorial.options import check_seconds
 from combinatorial.problem import Problem
 from combinatorial.separability import check_separable
 from minibatch.rules import RULES
@@ -56,8 +57,9 @@ class CompareConfig:
             raise InputError(f"unknown rule {bad[0]!r}; valid: {', '.join(RULES)}")
         if self.seeds <= 0:
             raise InputError(f"seeds must be a positive integer, got {self.seeds}")
-        if not self.time_limit > 0:
-            raise InputError(f"time_limit must be a positive number of seconds, got {self.time_limit}")
+        check_seconds("time_limit", self.time_limit, InputError)
+        if self.time_limit is None:  # every heuristic run is bounded here
+            raise InputError("time_limit must be a positive number of seconds, got None")
 
 
 def symmetric_distance(A, B) -> float:

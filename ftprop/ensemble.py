@@ -41,6 +41,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from combinatorial.options import check_seconds
+
 from .estimators import ThresholdNetworkClassifier, _seed, validate_labels
 
 SCHEMES = ("ovo", "seeds")
@@ -184,9 +186,7 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
             if getattr(self, name) not in valid:
                 raise ValueError(f"{name} must be one of {', '.join(valid)}, got {getattr(self, name)!r}")
         for name in ("time_limit", "member_time_limit"):
-            v = getattr(self, name)
-            if v is not None and not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < np.inf):
-                raise ValueError(f"{name} must be a positive number of seconds or None, got {v!r}")
+            check_seconds(name, getattr(self, name), ValueError)
         if self.shifts not in (0, 1) or isinstance(self.shifts, bool):
             raise ValueError(f"shifts must be 0 (no augmentation) or 1 (one-pixel shifts), got {self.shifts!r}")
         if self.scheme == "seeds" and not (isinstance(self.n_members, (int, np.integer)) and self.n_members >= 1):

@@ -22,6 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from combinatorial.options import check_seconds
 from combinatorial.solution import Status
 
 # Checks of sklearn.utils.estimator_checks (scikit-learn 1.9) that these classifiers do not meet,
@@ -138,8 +139,7 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         X, y_idx = self._labels(X, y)
         hidden = _hidden(self.hidden)
         domain = parse_weights(self.weights)
-        if self.time_limit is not None and not (isinstance(self.time_limit, (int, float)) and self.time_limit > 0):
-            raise ValueError(f"time_limit must be a positive number of seconds or None, got {self.time_limit!r}")
+        check_seconds("time_limit", self.time_limit, ValueError)
         init = _init(self.init)
         self.init_targets_ = _minibatch_targets(X, y_idx, hidden, self) if init == "minibatch" else None
         sol, problem = _solve(X, y_idx, hidden, self, domain, self.objective, self.init_targets_)
