@@ -250,7 +250,7 @@ def test_the_checker_shares_no_code_with_the_solver():
     import ast
     import pathlib
 
-    root = pathlib.Path(__file__).resolve().parents[1] / "ftprop"
+    root = pathlib.Path(__file__).resolve().parents[2] / "ftprop"
     for name in ("check.py", "check_cnf.py", "check_families.py"):
         tree = ast.parse((root / name).read_text(encoding="utf-8"))
         for node in ast.walk(tree):

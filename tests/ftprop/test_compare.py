@@ -12,7 +12,7 @@ from ftprop.cli import main
 from ftprop.compare import CompareConfig, compare, symmetric_distance, target_distance
 from ftprop.errors import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_distance_is_zero_for_a_permuted_and_flipped_copy():

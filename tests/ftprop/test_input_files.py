@@ -17,42 +17,36 @@ from ftprop.errors import InputError
 XOR_ROWS = "0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
 
 
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_a_byte_order_mark_does_not_drop_the_first_row(tmp_path, capsys):
+def test_a_byte_order_mark_does_not_drop_the_first_row(tmp_path, cli_run):
     path = tmp_path / "b.csv"
     path.write_bytes(b"\xef\xbb\xbf" + XOR_ROWS.encode())
     ds = load_file(path)
     assert len(ds.y) == 4 and ds.meta["header"] is None
     proof = tmp_path / "p"
-    code, out, _ = run(capsys, "solve", "--data", path, "--hidden", "none", "--proof", proof, "--check")
+    code, out, _ = cli_run("solve", "--data", path, "--hidden", "none", "--proof", proof, "--check")
     assert code == 0 and out.startswith("status: infeasible") and "4 examples" in out
-    code, out, _ = run(capsys, "check", proof, "--data", path)
+    code, out, _ = cli_run("check", proof, "--data", path)
     assert code == 0 and "data: b.csv, 4 examples" in out
 
 
-def test_a_first_row_with_a_typo_is_an_error_not_a_header(tmp_path, capsys):
+def test_a_first_row_with_a_typo_is_an_error_not_a_header(tmp_path, cli_run):
     path = tmp_path / "m.csv"
     path.write_text("\u22121,0,1\n0,1,1\n1,0,0\n", encoding="utf-8")  # U+2212 MINUS SIGN
     with pytest.raises(InputError, match=r"row 1: '\u22121' is not a number"):
         load_file(path)
-    code, out, err = run(capsys, "solve", "--data", path, "--hidden", "none")
+    code, out, err = cli_run("solve", "--data", path, "--hidden", "none")
     assert code == 2 and out == "" and err.count("\n") == 1 and "row 1" in err
 
 
-def test_a_header_is_named_in_the_summary(tmp_path, capsys):
+def test_a_header_is_named_in_the_summary(tmp_path, cli_run):
     path = tmp_path / "h.csv"
     path.write_text("x1,x2,label\n" + XOR_ROWS)
     ds = load_file(path)
     assert len(ds.y) == 4 and ds.meta["header"] == ["x1", "x2", "label"]
-    code, out, _ = run(capsys, "solve", "--data", path, "--hidden", "2", "--json")
+    code, out, _ = cli_run("solve", "--data", path, "--hidden", "2", "--json")
     record = json.loads(out)
     assert record["rows_read"] == 4 and record["header_skipped"] == ["x1", "x2", "label"]
-    code, out, _ = run(capsys, "solve", "--data", path, "--hidden", "2")
+    code, out, _ = cli_run("solve", "--data", path, "--hidden", "2")
     assert "data: h.csv (header row skipped: x1,x2,label), 4 examples" in out
 
 
@@ -64,13 +58,13 @@ def test_only_plain_decimal_numbers_are_numbers(tmp_path, cell):
         load_file(path)
 
 
-def test_minus_zero_and_zero_fingerprint_alike(tmp_path, capsys):
+def test_minus_zero_and_zero_fingerprint_alike(tmp_path, cli_run):
     neg, pos = tmp_path / "neg.csv", tmp_path / "pos.csv"
     neg.write_text("-0.0,0,0\n0,1,1\n1,0,1\n1,1,0\n")
     pos.write_text(XOR_ROWS)
     proof = tmp_path / "p"
-    assert run(capsys, "solve", "--data", neg, "--hidden", "2", "--proof", proof)[0] == 0
-    assert run(capsys, "check", proof, "--data", pos)[0] == 0
+    assert cli_run("solve", "--data", neg, "--hidden", "2", "--proof", proof)[0] == 0
+    assert cli_run("check", proof, "--data", pos)[0] == 0
     X = np.array([[-0.0, 1.0]])
     assert fingerprint(*merge(X, [1])) == fingerprint(*merge(np.array([[0.0, 1.0]]), [1]))
 
@@ -82,13 +76,13 @@ def test_complex_npz_arrays_are_refused(tmp_path):
         load_file(path)
 
 
-def test_inputs_near_the_float_range_neither_overflow_nor_warn(tmp_path, capsys):
+def test_inputs_near_the_float_range_neither_overflow_nor_warn(tmp_path, cli_run):
     path = tmp_path / "big.npz"
     np.savez(path, X=np.array([[1e308, -1e308], [-1.7e308, 1e308], [1e300, 1e308]]), y=np.array([0, 1, 0]))
     for backend in ("lazy", "cpsat", "fullbatch"):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            code, out, err = run(capsys, "solve", "--data", path, "--hidden", "1", "--backend", backend,
+            code, out, err = cli_run("solve", "--data", path, "--hidden", "1", "--backend", backend,
                                  "--time-limit", "20")
         assert code in (0, 3) and "internal error" not in err and "Warning" not in err, (backend, err)
 
@@ -96,22 +90,22 @@ def test_inputs_near_the_float_range_neither_overflow_nor_warn(tmp_path, capsys)
 # --- output files ---------------------------------------------------------------------------
 
 
-def test_save_into_a_directory_is_bad_input_before_any_work(tmp_path, capsys):
+def test_save_into_a_directory_is_bad_input_before_any_work(tmp_path, cli_run):
     (tmp_path / "d").mkdir()
     for flag in ("--save", "--proof"):
-        code, out, err = run(capsys, "solve", "--dataset", "xor", "--hidden", "2", flag, tmp_path / "d")
+        code, out, err = cli_run("solve", "--dataset", "xor", "--hidden", "2", flag, tmp_path / "d")
         assert code == 2 and out == "" and err.strip().splitlines() == [f"error: {flag} {tmp_path / 'd'}: is a directory"]
 
 
-def test_save_follows_a_symlink_and_keeps_it(tmp_path, capsys):
+def test_save_follows_a_symlink_and_keeps_it(tmp_path, cli_run):
     target, link = tmp_path / "real.json", tmp_path / "link.json"
     target.write_text("old")
     link.symlink_to(target)
-    assert run(capsys, "solve", "--dataset", "xor", "--hidden", "2", "--save", link)[0] == 0
+    assert cli_run("solve", "--dataset", "xor", "--hidden", "2", "--save", link)[0] == 0
     assert link.is_symlink() and json.loads(target.read_text())["status"] == "feasible"
 
 
-def test_save_writes_into_a_fifo_without_replacing_it(tmp_path, capsys):
+def test_save_writes_into_a_fifo_without_replacing_it(tmp_path, cli_run):
     import threading
 
     fifo = tmp_path / "out.fifo"
@@ -119,7 +113,7 @@ def test_save_writes_into_a_fifo_without_replacing_it(tmp_path, capsys):
     got = []
     reader = threading.Thread(target=lambda: got.append(open(fifo).read()))
     reader.start()
-    assert run(capsys, "solve", "--dataset", "xor", "--hidden", "2", "--save", fifo)[0] == 0
+    assert cli_run("solve", "--dataset", "xor", "--hidden", "2", "--save", fifo)[0] == 0
     reader.join(30)
     assert json.loads(got[0])["status"] == "feasible"
     import stat

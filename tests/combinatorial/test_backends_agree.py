@@ -8,24 +8,11 @@ import numpy as np
 import pytest
 
 from combinatorial import ALL_REAL_WEIGHTS, BACKENDS, Status, solve
-from combinatorial.backends import load
 from instances import INSTANCES
 
 EXACT = {"lazy", "enumerate"}  # must always decide these instances
 # A heuristic never proves infeasibility and searches until its limit: keep its runs short.
 TIME_LIMIT = {"fullbatch": 0.5}
-
-
-def _importable(name):
-    try:
-        load(name)
-        return True
-    except ImportError:  # an optional solver missing from this build
-        return False
-
-
-OTHERS = [pytest.param(b, marks=pytest.mark.skipif(not _importable(b), reason=f"backend {b} not importable"))
-          for b in BACKENDS if b != "enumerate"]
 
 
 def _targets(y):
@@ -59,7 +46,6 @@ def reference(inst, objective):
     return _REF[key]
 
 
-@pytest.mark.parametrize("backend", OTHERS)
 @pytest.mark.parametrize("inst", INSTANCES, ids=lambda i: i.id)
 def test_feasibility_agrees(inst, backend):
     ref = reference(inst, "feasibility")
@@ -87,7 +73,6 @@ MIN_ERR = [i for i in INSTANCES
            or i.name.startswith("rand1")]
 
 
-@pytest.mark.parametrize("backend", OTHERS)
 @pytest.mark.parametrize("inst", MIN_ERR, ids=lambda i: i.id)
 def test_min_errors_agrees(inst, backend):
     ref = reference(inst, "min-errors")

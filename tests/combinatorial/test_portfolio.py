@@ -86,7 +86,7 @@ def test_frontier_benchmark_smoke(tmp_path):
     import sys
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "toy_frontier.py"
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "toy_frontier.py"
     proc = subprocess.run([sys.executable, str(script), "--quick", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
