@@ -77,12 +77,12 @@ def check(path, X, y, *, jobs: int = 1) -> Verdict:
     """Check the proof file ``path`` against the data (X, y); ``jobs`` processes share the
     refutation's lemmas."""
     start = time.monotonic()
-    body, members = _read(path)
+    body, members, extra = _read(path)
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or len(X) != len(y) or not np.isfinite(X).all():
         raise InputError("the data must be a finite 2-D X with one label per row")
     Xu, Yu = merge(X, y)
-    ignored = {"ignored_members": body.pop("_ignored_members")} if "_ignored_members" in body else {}
+    ignored = {"ignored_members": extra} if extra else {}
     try:
         claim, stats = _check(body, members, X, np.asarray(y), Xu, Yu, jobs)
     except _Invalid as exc:
@@ -100,7 +100,8 @@ MEMBER_LIMITS = {"certificate.json": 64 << 20, "master.cnf": 1 << 30, "refutatio
 UNREAD_MEMBERS = {"refutation.drup"}  # for other DRAT checkers; this one checks the LRAT hints
 
 
-def _read(path) -> tuple[dict, dict]:
+def _read(path) -> tuple[dict, dict, list[str]]:
+    """The certificate, the named members' texts, and the names of members that were not read."""
     try:
         with zipfile.ZipFile(path) as z:
             infos = {i.filename: i for i in z.infolist()}
@@ -120,9 +121,7 @@ def _read(path) -> tuple[dict, dict]:
         raise InputError(f"{path}: not an ftprop proof file (format {body.get('format') if isinstance(body, dict) else None!r})")
     if body.get("version") != VERSION:
         raise InputError(f"{path}: proof format version {body.get('version')!r}, this checker reads {VERSION}")
-    if extra:
-        body["_ignored_members"] = extra
-    return body, members
+    return body, members, extra
 
 
 def _member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path) -> str:
