@@ -83,7 +83,7 @@ def _check_proof(sol, X, y) -> dict:
     """Check the proof file (independently of the solver) and keep its sizes and times."""
     from ftprop.check import check
 
-    cert = sol.certificate or {}
+    cert = sol.proof_file.to_dict() if sol.proof_file is not None else {}
     if not cert.get("file"):
         return {"kind": "none", "note": cert.get("note")}
     verdict = check(cert["file"], X, y)

@@ -44,7 +44,7 @@ def run_one(inst, time_limit: float, workers: int) -> dict:
     start = time.monotonic()
     sol = solve(X, y, hidden=tuple(inst["hidden"]), time_limit=time_limit, workers=workers, proof=path)
     solved = time.monotonic() - start
-    cert = sol.certificate or {}
+    cert = sol.proof_file.to_dict() if sol.proof_file is not None else {}
     row = {"bench": NAME, "instance": label(inst), "status": sol.status.value, "proved_for": sol.proved_for,
            "solve_and_write_s": round(solved, 3), "kind": cert.get("kind"), "note": cert.get("note"),
            "bytes": cert.get("bytes"), "write_s": cert.get("write_s"), "lrat_lemmas": cert.get("lrat_lemmas"),

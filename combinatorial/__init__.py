@@ -8,7 +8,9 @@ OR-Tools nor any backend: each backend is imported when a solve asks for it.
     >>> sol.status, sol.proved_for, sol.layers  # doctest: +SKIP
 """
 
-from .network import forward, sign
+from .certificates import Conflict, Farkas, ProofFile, SolverWord
+from .clauses import Refutation
+from .network import LayerWeights, forward, sign
 from .problem import Architecture, Problem, ProblemError
 from .separability import SeparabilityResult, check_separable, verify_farkas
 from .solution import ALL_REAL_WEIGHTS, BackendResult, Solution, Status, integer_scope
@@ -20,8 +22,8 @@ from .options import OBJECTIVES, SolveOptions
 from .solution import VerificationError
 
 __all__ = [
-    "ALL_REAL_WEIGHTS", "Architecture", "BACKENDS", "BackendResult", "OBJECTIVES", "Problem",
-    "ProblemError", "SeparabilityResult", "Solution", "SolveOptions", "Status", "VerificationError",
+    "ALL_REAL_WEIGHTS", "Architecture", "BACKENDS", "BackendResult", "Conflict", "Farkas", "LayerWeights",
+    "OBJECTIVES", "Problem", "ProblemError", "ProofFile", "Refutation", "SeparabilityResult", "SolverWord", "Solution", "SolveOptions", "Status", "VerificationError",
     "WidthSearch", "check_separable", "fit_network", "forward", "integer_scope", "min_width", "sign", "solve",
     "verify_farkas",
 ]

@@ -1,8 +1,11 @@
-"""`solve`: validate -> run one backend -> fit and verify every unit -> :class:`Solution`.
+"""`solve`: validate -> search (the backend named) -> refine (stages) -> fit and verify -> :class:`Solution`.
 
 A backend (``combinatorial.backends.<name>``, from the registry, imported only when used)
-searches hidden targets over the merged examples and returns a :class:`BackendResult`. This
-module then fits each unit's weights from those targets (:mod:`combinatorial.fitting`: LP,
+searches hidden targets over the merged examples and returns a :class:`BackendResult`; ``auto``
+is ``lazy`` for real weights and ``cpsat`` for integer ones, after two cheap codes (the given
+targets, the linear code) have been tried. Objectives beyond fitting (max-margin, min-weight,
+lexicographic) and weight domains the backend does not search natively go through the
+per-unit refinement stages (:mod:`combinatorial.stages`) after the search. This module then fits each unit's weights from those targets (:mod:`combinatorial.fitting`: LP,
 margin 1, minimal L1 norm, every unit checked exactly), re-checks the whole network with the
 exact forward pass against every training label, and raises :class:`VerificationError` on a
 mismatch: a FEASIBLE that does not verify is a bug, never an answer. A unit that floats cannot
@@ -16,9 +19,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import backends
+from . import backends, stages
 from . import deadline as limits
-from .options import COUNTING_OBJECTIVES, STAGED_OBJECTIVES, SolveOptions
+from .certificates import Conflict, Farkas, ProofFile
+from .options import COUNTING_OBJECTIVES, SolveOptions
 from .fitting import fit_network, training_errors
 from .problem import Problem, ProblemError
 from .separability import check_separable, verify_farkas
@@ -33,7 +37,8 @@ def solve(X, y=None, hidden=(), *, shortcut: bool = False, options: SolveOptions
     start = time.monotonic()
     problem = X if isinstance(X, Problem) else Problem.from_data(X, y, hidden, shortcut=shortcut)
     options = replace(options or SolveOptions(), **kw)
-    name = "staged" if _route(options) else backends.resolve(options.backend)
+    options = replace(options, backend=backends.canonical(options.backend))  # old names -> new, with a note
+    name = backends.resolve(options.backend, options.weights)
     deadline = None if options.time_limit is None else start + options.time_limit
 
     with limits.time_limit(deadline):  # model building, the unit LPs and the exact LPs see it too
@@ -56,22 +61,34 @@ def _search(problem: Problem, options: SolveOptions, name: str, deadline: float 
     """The conflict short-cut, one LP per output unit at depth 0, or the backend's search."""
     if problem.conflict is not None and options.objective not in COUNTING_OBJECTIVES:
         i, j = problem.conflict
-        return BackendResult(
-            Status.INFEASIBLE,
-            proved_for=ALL_REAL_WEIGHTS,
-            certificate={"kind": "conflict", "examples": [i, j],
-                         "reason": f"examples {i} and {j} have the same input but different labels"},
-        )
-    if not problem.hidden and options.objective == "feasibility" and name != "staged":
+        return BackendResult(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, certificate=Conflict((int(i), int(j))))
+    staged = stages.needed(options, backends.BACKENDS[name].weights)
+    if not problem.hidden and options.objective == "feasibility" and not options.weights.is_integer:
         return _single_layer(problem)
     try:
-        return backends.load(name).run(problem, options, deadline)
+        return _staged(problem, options, name, deadline) if staged else backends.load(name).run(problem, options, deadline)
     except limits.TimeLimit:  # a backend that keeps nothing partial met the deadline in a long loop
         return BackendResult(Status.UNKNOWN, message="time limit reached")
 
 
+def _staged(problem: Problem, options: SolveOptions, name: str, deadline: float | None) -> BackendResult:
+    """The codes first, else the search; then the refinement stages. ``auto`` with real weights and
+    a fitting objective hands the search's targets straight to the final fit (nothing to refine)."""
+    run = stages.Stages(problem, options, deadline)
+    found = run.from_codes()
+    if found is None:
+        explicit = options.backend != "auto"
+        if not explicit and not options.weights.is_integer and options.objective in ("feasibility", "min-errors"):
+            return backends.load(name).run(problem, options, deadline)
+        found = backends.load(name).run(problem, run.search_options(name, explicit), deadline)
+        ended = run.after_search(found, name)
+        if ended is not None:
+            return ended
+    return run.refine(found)
+
+
 def _with_proof(problem: Problem, solution: Solution, options: SolveOptions) -> Solution:
-    """Write the proof file and say so in ``certificate``; where the answer has no certificate
+    """Write the proof file and say so in ``proof_file``; where the answer has no certificate
     (limits, optimality, backends that keep no log) say that instead, never nothing."""
     from .errors import ProofError
     from .proof import NO_CERTIFICATE, write
@@ -79,18 +96,10 @@ def _with_proof(problem: Problem, solution: Solution, options: SolveOptions) -> 
     try:
         written = write(options.proof, problem, solution, options)
     except ProofError as exc:
-        written = {"kind": "none", "file": None, "checked": False, "note": f"{NO_CERTIFICATE}: {exc}"}
+        written = ProofFile("none", note=f"{NO_CERTIFICATE}: {exc}")
     except OSError as exc:  # the answer stands, but the file asked for cannot be written
         raise ProblemError(f"cannot write the proof file {options.proof}: {exc.strerror or exc}") from None
-    return replace(solution, certificate={**(solution.certificate or {}), **written})
-
-
-def _route(options: SolveOptions) -> bool:
-    """Does the staged backend run this solve? Staged objectives and integer domains go to it,
-    except that cpsat solves an integer domain natively for feasibility and min-errors."""
-    native = options.backend == "cpsat" and options.objective not in STAGED_OBJECTIVES
-    return (options.objective in STAGED_OBJECTIVES or options.backend == "staged"
-            or (options.weights.is_integer and not native))
+    return replace(solution, proof_file=written)
 
 
 def _single_layer(problem: Problem) -> BackendResult:
@@ -108,13 +117,12 @@ def _single_layer(problem: Problem) -> BackendResult:
     return BackendResult(Status.FEASIBLE, hidden_targets=[])
 
 
-def _farkas_certificate(problem, U, t, r, *, layer, unit) -> dict:
+def _farkas_certificate(problem, U, t, r, *, layer, unit) -> Farkas:
     """The certificate as a reader gets it: original example indices, exact multipliers."""
     if not verify_farkas(U, t, r.subset, r.multipliers):
         raise VerificationError("Farkas certificate failed its exact re-check")
-    originals = [int(np.flatnonzero(problem.index == m)[0]) for m in r.subset]
-    return {"kind": "farkas", "layer": layer, "unit": unit, "examples": originals,
-            "multipliers": [str(v) for v in r.multipliers], "checked": "exact rational arithmetic"}
+    originals = tuple(int(np.flatnonzero(problem.index == m)[0]) for m in r.subset)
+    return Farkas(layer, unit, originals, tuple(r.multipliers))
 
 
 def finish(problem: Problem, result: BackendResult, backend: str, options: SolveOptions, start: float) -> Solution:

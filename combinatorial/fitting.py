@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import deadline
-from .network import forward
+from .network import LayerWeights, forward
 from .problem import Problem
 from .separability import check_separable, highs_limits
 from .solution import VerificationError
@@ -48,7 +48,7 @@ def fit_network(problem: Problem, hidden_targets, kept=None, *, strict: bool = T
                 undecided = f"layer {layer} unit {j}: {r.reason}"
             unfit += 1
             W[j], b[j], _ = min_slack(U, T[:, j])
-        layers.append({"W": W, "b": b})
+        layers.append(LayerWeights(W, b))
     return layers, unfit, undecided
 
 

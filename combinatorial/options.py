@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from .domains import WeightDomain, parse_weights
 from .problem import ProblemError
 
-# stage of the staged backend -> the per-unit objective it fits (combinatorial.objectives)
+# refinement stage (combinatorial.stages) -> the per-unit objective it fits (combinatorial.objectives)
 STAGES = {"fit": "feasibility", "margin": "max-margin", "sparse": "min-weight"}
-# objective -> the stages the staged backend runs for it: fit (hidden targets that fit every
+# objective -> the stages the engine runs for it: fit (hidden targets that fit every
 # example, or the most for min-errors), margin (per-unit max-margin), sparse (fewest weights)
 OBJECTIVES = {
     "feasibility": ("fit",),
@@ -19,7 +19,7 @@ OBJECTIVES = {
     "min-weight": ("fit", "sparse"),
     "lexicographic": ("fit", "margin", "sparse"),
 }
-# objectives refined per unit after the target search (combinatorial.objectives), run by ``staged``
+# objectives refined per unit after the target search (combinatorial.objectives), by combinatorial.stages
 STAGED_OBJECTIVES = tuple(name for name, stages in OBJECTIVES.items() if len(stages) > 1)
 # objectives whose search fits as many examples as possible rather than all of them
 COUNTING_OBJECTIVES = ("min-errors", "lexicographic")

@@ -64,6 +64,7 @@ from fractions import Fraction
 import numpy as np
 
 from .files import write_bytes
+from .certificates import Conflict, Farkas, ProofFile
 from .clauses import Refutation
 from .errors import ProofError
 from .proof_hints import HintError, cadical_lrat, lrat, renumber, trim
@@ -108,22 +109,22 @@ def _engine_distributions():
 
 def write(path, problem, solution, options) -> dict:
     """Write the proof of ``solution`` to ``path`` (atomically); returns what the answer's
-    ``certificate`` gains: kind, file, checked (False: nobody has checked it yet), sizes, times.
+    :class:`ProofFile` says: kind, file, checked (False: nobody has checked it yet), sizes, times.
     Raises :class:`ProofError` when the answer has no certificate (the message says why)."""
     from .solution import Status
 
     start = time.monotonic()
     if options.objective != "feasibility":
         raise ProofError(f"objective {options.objective}: optimality is not certified")
-    cert = solution.certificate or {}
+    cert = solution.certificate
     if solution.status == Status.FEASIBLE and solution.layers is not None and solution.train_errors == 0:
         body, members = _weights(problem, options, solution.layers), {}
-    elif solution.status == Status.INFEASIBLE and cert.get("kind") == "conflict":
+    elif solution.status == Status.INFEASIBLE and isinstance(cert, Conflict):
         body, members = _header(problem, options, "conflict", "infeasible"), {}
-        body["examples"] = [int(i) for i in cert["examples"]]
-    elif solution.status == Status.INFEASIBLE and cert.get("kind") == "farkas":
+        body["examples"] = list(cert.examples)
+    elif solution.status == Status.INFEASIBLE and isinstance(cert, Farkas):
         body, members = _header(problem, options, "farkas", "infeasible"), {}
-        body.update({k: cert[k] for k in ("unit", "examples", "multipliers")})
+        body.update({k: cert.to_dict()[k] for k in ("unit", "examples", "multipliers")})
     elif solution.status == Status.INFEASIBLE and isinstance(solution.refutation, Refutation):
         body, members = _drup(problem, options, solution.refutation)
     elif solution.status == Status.INFEASIBLE and isinstance(solution.refutation, str):
@@ -136,15 +137,14 @@ def write(path, problem, solution, options) -> dict:
     data = _archive(body, members)
     write_bytes(path, data)
     body["times"]["write_s"] = round(time.monotonic() - start, 4)
-    return {"kind": body["kind"], "file": str(path), "checked": False, "bytes": len(data), "write_s": body["times"]["write_s"],
-            **{k: v for k, v in body.get("sizes", {}).items()}}
+    return ProofFile(body["kind"], str(path), sizes={"bytes": len(data), "write_s": body["times"]["write_s"],
+                                                     **body.get("sizes", {})})
 
 
 def _weights(problem, options, layers) -> dict:
     body = _header(problem, options, "weights", "feasible")
     body["layers"] = [
-        {"W": [[_exact(v) for v in row] for row in np.atleast_2d(np.asarray(L["W"], dtype=float))],
-         "b": [_exact(v) for v in np.asarray(L["b"], dtype=float).reshape(-1)]}
+        {"W": [[_exact(v) for v in row] for row in L.W], "b": [_exact(v) for v in L.b]}
         for L in layers
     ]
     return body

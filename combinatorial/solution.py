@@ -7,7 +7,9 @@ from enum import Enum
 
 import numpy as np
 
+from .certificates import Certificate, ProofFile
 from .clauses import Refutation
+from .network import LayerWeights
 
 
 class Status(str, Enum):
@@ -64,9 +66,9 @@ class BackendResult:
     hidden_targets: list[np.ndarray] | None = None
     kept: np.ndarray | None = None
     proved_for: str | None = None
-    layers: list[dict] | None = None
+    layers: list[LayerWeights] | None = None
     lower_bound: float | None = None  # min-errors: proved lower bound on the error count
-    certificate: dict | None = None  # INFEASIBLE: what the proof rests on, for a reader
+    certificate: Certificate | None = None  # INFEASIBLE: what the proof rests on, for a reader
     stats: dict = field(default_factory=dict)
     message: str = ""
     trace: object | None = None  # the backend's own record of its run (ftprop: FTPropTrace)
@@ -83,14 +85,15 @@ class Solution:
     objective: str
     architecture: list[int]  # [n_inputs, h1, ..., n_outputs]
     shortcut: bool
-    layers: list[dict] | None  # [{"W": out x in, "b": out}], for the original, unscaled inputs
+    layers: list[LayerWeights] | None  # W (out x in) and b (out) per layer, for the original, unscaled inputs
     hidden_targets: list[np.ndarray] | None  # per hidden layer, n x width, on the original examples
     train_errors: int | None  # examples whose predicted label differs from the given one
     n_examples: int
     wall_time_s: float
     seed: int
     stats: dict = field(default_factory=dict)
-    certificate: dict | None = None
+    certificate: Certificate | None = None  # what an INFEASIBLE rests on (combinatorial.certificates)
+    proof_file: ProofFile | None = None  # the proof file written (SolveOptions.proof), or why none
     lower_bound: float | None = None
     message: str = ""
     versions: dict = field(default_factory=dict)
@@ -107,7 +110,12 @@ class Solution:
         errs = ""
         if self.train_errors is not None:
             errs = f", {self.train_errors}/{self.n_examples} training errors"
-        return f"status: {self.status.value}{scope}{errs} in {self.wall_time_s:.2f} s [{self.backend}]"
+        return f"status: {self.status.value}{scope}{errs} in {self.wall_time_s:.2f} s [{self.method}]"
+
+    @property
+    def method(self) -> str:
+        """What found the answer: the search backend, or the code stage 1 tried without a search."""
+        return self.stats.get("stage1") or self.backend
 
     def to_dict(self) -> dict:
         out = {
@@ -123,14 +131,14 @@ class Solution:
             "seed": self.seed,
             "lower_bound": self.lower_bound,
             "stats": _plain(self.stats),
-            "certificate": _plain(self.certificate),
+            "certificate": None if self.certificate is None else _plain(self.certificate.to_dict()),
+            "proof_file": None if self.proof_file is None else _plain(self.proof_file.to_dict()),
             "message": self.message,
             "versions": self.versions,
         }
         if self.layers is not None:
             out["layers"] = [
-                {"W": np.asarray(L["W"], dtype=float).tolist(), "b": np.asarray(L["b"], dtype=float).tolist()}
-                for L in self.layers
+                L.to_dict() for L in self.layers
             ]
         out["hidden_targets"] = (
             None if self.hidden_targets is None else [np.asarray(T).astype(int).tolist() for T in self.hidden_targets]

@@ -242,12 +242,3 @@ def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
     lemmas = check_refutation(clauses, members["refutation.lrat"], jobs, n_vars=len(names))
     return {"variables": len(names), "clauses": len(clauses), "nogoods": len(body.get("nogoods") or []),
             "refutation_lemmas": lemmas, "drup_s": round(time.monotonic() - start, 4)}
-
-
-def confirm(certificate: dict | None, X, y) -> dict | None:
-    """``certificate`` (a solve's) with ``checked`` set by checking its file now, and the verdict."""
-    if not certificate or not certificate.get("file"):
-        return certificate
-    verdict = check(certificate["file"], X, y)
-    return {**certificate, "checked": verdict.valid, "check": verdict.line(),
-            "check_s": verdict.stats.get("check_s")}

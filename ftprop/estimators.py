@@ -22,6 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from combinatorial.network import LayerWeights
 from combinatorial.options import check_seconds
 from combinatorial.solution import Status
 
@@ -97,8 +98,8 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
     Parameters (all stored as given; ``fit`` validates them):
 
     hidden       hidden widths, e.g. ``(16,)``; ``()`` is a single layer of perceptrons
-    backend      ``auto`` (staged: the stage-1 targets of ``init``, then ``lazy``/``cpsat`` search
-                 warm-started from them) or any backend of :func:`combinatorial.solve`
+    backend      ``auto`` (as in :func:`combinatorial.solve`: the targets of ``init`` and the linear
+                 code, then ``lazy``/``cpsat`` search) or any backend of :func:`combinatorial.solve`
     init         where stage 1's hidden targets come from: ``linear-code`` (every hidden unit copies
                  a one-vs-rest output column) or ``minibatch`` (the hidden sign activations, on the
                  training set, of a network of the same shape trained by FTPROP-MB, soft hinge,
@@ -160,8 +161,8 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         if note is not None:
             warnings.warn(f"no exact {self.objective} fit: the solve ended as {first}; {note}",
                           ConvergenceWarning, stacklevel=2)
-        self.coefs_ = [np.asarray(L["W"], dtype=float).T.copy() for L in layers]  # (in, out), like MLPClassifier
-        self.intercepts_ = [np.asarray(L["b"], dtype=float).copy() for L in layers]
+        self.coefs_ = [L.W.T.copy() for L in layers]  # (in, out), like MLPClassifier
+        self.intercepts_ = [L.b.copy() for L in layers]
         self.solution_ = sol
         self.dead_inputs_ = np.asarray(sol.stats.get("dead_inputs", []), dtype=int)
         return self
@@ -171,7 +172,7 @@ class ThresholdNetworkClassifier(_ArgmaxClassifier):
         from combinatorial.network import output_scores
 
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        layers = [{"W": W.T, "b": b} for W, b in zip(self.coefs_, self.intercepts_)]
+        layers = [LayerWeights(W.T, b) for W, b in zip(self.coefs_, self.intercepts_)]
         z = output_scores(layers, X, shortcut=bool(self.shortcut))
         return z[:, 0] if z.shape[1] == 1 else z
 
@@ -187,13 +188,12 @@ def _minibatch_targets(X, y_idx, hidden, est) -> list[np.ndarray] | None:
 
 
 def _solve(X, y_idx, hidden, est, domain, objective, warm_start=None):
-    """One exact solve through :func:`combinatorial.solve`: ``auto`` means the staged backend
-    (stage-1 targets from ``init``, then search), any other name that backend."""
+    """One exact solve through :func:`combinatorial.solve` (``auto`` as there: the ``init`` targets
+    and the linear code first, then the search)."""
     from combinatorial import Problem, solve
 
     problem = Problem.from_data(X, y_idx, hidden, shortcut=bool(est.shortcut))
-    backend = "staged" if est.backend == "auto" else est.backend
-    sol = solve(problem, backend=backend, objective=objective, time_limit=est.time_limit,
+    sol = solve(problem, backend=est.backend, objective=objective, time_limit=est.time_limit,
                 seed=_seed(est.random_state), weights=domain, workers=1, warm_start=warm_start)
     return sol, problem
 
@@ -206,10 +206,9 @@ def _best_effort(problem, domain) -> list[dict]:
     layers, _, _ = fit_network(problem, linear_code(problem, narrow=True), strict=False)
     if domain.is_integer:  # scale each unit to the bound, round, re-centre nothing: best effort only
         P = domain.bound
-        for L in layers:
-            top = np.maximum(np.abs(L["W"]).max(axis=1, keepdims=True), 1e-300)
-            L["b"] = L["b"] / top[:, 0] * P
-            L["W"] = np.clip(np.round(L["W"] / top * P), -P, P)
+        tops = [np.maximum(np.abs(L.W).max(axis=1, keepdims=True), 1e-300) for L in layers]
+        layers = [LayerWeights(np.clip(np.round(L.W / top * P), -P, P), L.b / top[:, 0] * P)
+                  for L, top in zip(layers, tops)]
     return layers
 
 

@@ -20,7 +20,7 @@ def exit_code(sol) -> int:
     from combinatorial import Status
     from combinatorial.options import STAGED_OBJECTIVES
 
-    if (sol.certificate or {}).get("check", "VALID") != "VALID":
+    if sol.proof_file is not None and sol.proof_file.rejected:
         return EXIT_INTERNAL  # a proof the checker rejects: a bug, never an answer
     if sol.status in (Status.INFEASIBLE, Status.OPTIMAL):
         return EXIT_OK
@@ -34,36 +34,37 @@ def exit_code(sol) -> int:
 
 
 def with_certificate(sol, ds, *, check: bool):
-    """``sol`` with a ``certificate`` that always says what the answer rests on: the proof file
+    """``sol`` with a ``proof_file`` that always says what the answer rests on: the proof file
     (checked now when ``check``), or that there is none and why."""
     from dataclasses import replace
 
     from combinatorial import Status
+    from combinatorial.certificates import ProofFile
     from combinatorial.proof import NO_CERTIFICATE
 
-    cert = dict(sol.certificate or {})
-    if cert.get("file") and check:
-        from .check import confirm
+    pf = sol.proof_file
+    if pf is not None and pf.file and check:
+        from .check import check as check_file
 
-        cert = confirm(cert, ds.X, ds.y)
-    elif "file" not in cert:
-        cert.setdefault("kind", "none")
-        cert.update(file=None, checked=False)
+        verdict = check_file(pf.file, ds.X, ds.y)
+        pf = replace(pf, checked=verdict.valid, check=verdict.line(), check_s=verdict.stats.get("check_s"))
+    elif pf is None:
         if sol.status not in (Status.FEASIBLE, Status.INFEASIBLE) or sol.objective != "feasibility":
-            cert["note"] = f"{NO_CERTIFICATE}: {sol.status.value} {sol.objective} answers are not certified"
+            note = f"{NO_CERTIFICATE}: {sol.status.value} {sol.objective} answers are not certified"
         else:
-            cert["note"] = "no proof file written (--proof FILE writes one that `ftprop check` verifies)"
-    return replace(sol, certificate=cert)
+            note = "no proof file written (--proof FILE writes one that `ftprop check` verifies)"
+        pf = ProofFile("none", note=note)
+    return replace(sol, proof_file=pf)
 
 
-def certificate_line(cert: dict | None) -> str:
-    """One line: where the proof is and whether it was checked, or that there is none."""
-    if not cert or not cert.get("file"):
-        return f"certificate: {(cert or {}).get('note', 'none')}"
-    size = f", {cert['bytes']} bytes" if cert.get("bytes") else ""
-    checked = (f"checked by ftprop check: {cert.get('check', 'VALID')} in {cert.get('check_s') or 0:.2f} s"
-               if "check" in cert else "not checked (run ftprop check on it with the same data)")
-    return f"certificate: {cert['kind']} in {cert['file']}{size}, written in {cert.get('write_s') or 0:.2f} s; {checked}"
+def certificate_line(pf) -> str:
+    """One line: where the proof file is and whether it was checked, or that there is none."""
+    if pf is None or not pf.file:
+        return f"certificate: {pf.note if pf is not None else 'none'}"
+    size = f", {pf.sizes['bytes']} bytes" if pf.sizes.get("bytes") else ""
+    checked = (f"checked by ftprop check: {pf.check} in {pf.check_s or 0:.2f} s"
+               if pf.check is not None else "not checked (run ftprop check on it with the same data)")
+    return f"certificate: {pf.kind} in {pf.file}{size}, written in {pf.sizes.get('write_s') or 0:.2f} s; {checked}"
 
 
 MAX_WEIGHTS_SHOWN = 16  # wider units are summarised in the human output
@@ -76,26 +77,25 @@ def describe(sol, name: str) -> str:
     if sol.message:
         lines.append(f"note: {sol.message}")
     cert = sol.certificate
-    if cert:
-        if cert.get("kind") == "farkas":
-            from fractions import Fraction
-
-            lam = ", ".join(f"{float(Fraction(v)):.3g}" for v in cert["multipliers"])
+    if cert is not None:
+        if cert.kind == "farkas":
+            lam = ", ".join(f"{float(v):.3g}" for v in cert.multipliers)
             lines.append(
-                f"proof: output unit {cert['unit']} has no weights: examples {cert['examples']} with "
+                f"proof: output unit {cert.unit} has no weights: examples {list(cert.examples)} with "
                 f"multipliers [{lam}] sum to zero in [input, 1] space, each signed by its target "
                 "(a Farkas certificate, checked in exact rational arithmetic; exact values in --json)"
             )
-        elif cert.get("reason"):
-            lines.append(f"proof: {cert['reason']}")
-        lines.append(certificate_line(cert))
+        elif cert.reason:
+            lines.append(f"proof: {cert.reason}")
+    if cert is not None or sol.proof_file is not None:
+        lines.append(certificate_line(sol.proof_file))
     if sol.lower_bound is not None and sol.objective == "min-errors":
         lines.append(f"lower bound on training errors: {sol.lower_bound:g}")
     if sol.layers is not None:
         lines.append("network (unit = sign(W . input + b), sign(0) = +1):")
         for l, layer in enumerate(sol.layers, 1):
             kind = "output" if l == len(sol.layers) else "hidden"
-            for j, (w, b) in enumerate(zip(layer["W"], layer["b"])):
+            for j, (w, b) in enumerate(zip(layer.W, layer.b)):
                 if len(w) > MAX_WEIGHTS_SHOWN:  # wide units: a summary (--json has every weight)
                     nz = int(sum(1 for v in w if abs(v) > 1e-12))
                     ws = f"{len(w)} weights, {nz} non-zero, max |w| {max(abs(_r(v)) for v in w):.3g}"

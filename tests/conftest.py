@@ -1,6 +1,6 @@
 """Fixtures shared by every test folder. The tests mirror the packages (combinatorial/,
 minibatch/, ftprop/; each folder has its own conftest where it needs fixtures of its own);
-tests/instances.py and tests/checks.py are helpers they import."""
+tests/instances.py, tests/checks.py and tests/fakes.py are helpers they import."""
 
 from __future__ import annotations
 

@@ -6,7 +6,9 @@ refutation a proof file can carry. The CLI's ``--backend`` help and the README's
 from these records (a test holds the README equal to them).
 
 Backends are imported only when used (:func:`load`), so importing the package loads no solver;
-a backend that needs another one (staged -> lazy, lazy -> fullbatch) gets it here too.
+a backend that needs another one (lazy -> fullbatch) gets it here too. The refinement after a
+search (max-margin, min-weight, lexicographic; integer domains a backend does not search) is the
+engine's step, :mod:`combinatorial.stages`, not a backend.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import importlib
 import warnings
 from dataclasses import dataclass
 
-from ..options import STAGED_OBJECTIVES
 from ..problem import ProblemError
 
 
@@ -43,28 +44,33 @@ BACKENDS = {b.name: b for b in (
             "all real weights", _SEARCH, ("real",), False),
     Backend("fullbatch", "full-batch FTPROP, the paper's recursive heuristic",
             "nothing: FEASIBLE or UNKNOWN", ("feasibility",), ("real",), False),
-    Backend("staged", "fit, then per-unit margin / sparsity stages (chosen for those objectives and integer domains)",
-            "as its stage-1 search backend", tuple(STAGED_OBJECTIVES), ("real", "integer"), False),
 )}
-DEFAULT = "lazy"
-# old names, accepted with a one-line note: full-batch FTPROP was "ftprop", which elsewhere meant FTPROP-MB
-ALIASES = {"ftprop": "fullbatch"}
+DEFAULT = "lazy"  # auto with real weights
+DEFAULT_INTEGER = "cpsat"  # auto with an integer weight domain
+# old names, accepted with a one-line note: full-batch FTPROP was "ftprop", which elsewhere meant
+# FTPROP-MB; "staged" was a backend before refinement became the engine's step (auto does it)
+ALIASES = {"ftprop": "fullbatch", "staged": "auto"}
 
 
 class UnknownBackend(ProblemError):
     """A backend name that is not in the registry (bad input: the CLI exits 2)."""
 
 
-def resolve(name: str) -> str:
-    """``auto`` -> the default backend, an old name -> its new one (with a DeprecationWarning);
-    an unknown name lists the valid ones."""
-    if name == "auto":
-        return DEFAULT
+def canonical(name: str) -> str:
+    """An old name -> its new one (with a DeprecationWarning); an unknown name lists the valid ones."""
     if name in ALIASES:
-        warnings.warn(deprecation(name), DeprecationWarning, stacklevel=2)
-        return ALIASES[name]
-    if name not in BACKENDS:
+        warnings.warn(deprecation(name), DeprecationWarning, stacklevel=3)
+        name = ALIASES[name]
+    if name != "auto" and name not in BACKENDS:
         raise UnknownBackend(f"unknown backend {name!r}; valid: auto, {', '.join(BACKENDS)}")
+    return name
+
+
+def resolve(name: str, weights=None) -> str:
+    """The backend that searches: ``auto`` -> lazy (real weights) or cpsat (an integer domain)."""
+    name = canonical(name)
+    if name == "auto":
+        return DEFAULT_INTEGER if weights is not None and weights.is_integer else DEFAULT
     return name
 
 

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..certificates import SolverWord
+from ..network import LayerWeights
 from ..problem import Problem, ProblemError
 from ..separability import check_separable
 from ..solution import ALL_REAL_WEIGHTS, BackendResult, Status, integer_scope
@@ -261,8 +263,8 @@ def _read(built, value) -> dict:
     targets = [np.array([[1 if value(v) else -1 for v in col] for col in layer], dtype=np.int8).T
                for layer in built.t]
     kept = None if built.keep is None else np.array([bool(value(k)) for k in built.keep])
-    layers = [{"W": np.array([[value(v) for v in row] for row in W], dtype=float),
-               "b": np.array([value(v) for v in B], dtype=float)} for W, B in zip(built.w, built.b)]
+    layers = [LayerWeights([[value(v) for v in row] for row in W], [value(v) for v in B])
+              for W, B in zip(built.w, built.b)]
     return {"targets": targets, "kept": kept, "layers": layers}
 
 
@@ -278,11 +280,11 @@ def _translate(problem, options, built, best, solver, code, scope, exact, stats,
             return BackendResult(Status.UNKNOWN, stats=stats, message=(
                 f"infeasible on features rounded to integers (scale {stats['feature_scale']:.4g}); "
                 "that proves nothing about the given data"))
-        return BackendResult(Status.INFEASIBLE, proved_for=scope, stats=stats, certificate={
-            "kind": "cpsat", "weight_bound": stats["weight_bound"], "constraint_form": CONSTRAINT_FORM,
-            "feature_scale": stats["feature_scale"], "inputs_pm1": is_pm1(problem.Xu),
-            "sufficient_weight_bounds": SUFFICIENT_WEIGHT_BOUND,
-            "reason": f"CP-SAT proved the joint model infeasible ({scope})"})
+        return BackendResult(Status.INFEASIBLE, proved_for=scope, stats=stats, certificate=SolverWord(
+            "cpsat", f"CP-SAT proved the joint model infeasible ({scope})", {
+                "weight_bound": stats["weight_bound"], "constraint_form": CONSTRAINT_FORM,
+                "feature_scale": stats["feature_scale"], "inputs_pm1": is_pm1(problem.Xu),
+                "sufficient_weight_bounds": SUFFICIENT_WEIGHT_BOUND}))
     if best.values is None:
         why = "interrupted" if interrupted else "time limit reached"
         return BackendResult(Status.UNKNOWN, stats=stats, message=f"{why} before any solution",
@@ -317,7 +319,7 @@ def _bound(solver, min_errors: bool, code) -> float | None:
     return float(solver.best_objective_bound)
 
 
-def _integer_layers(problem: Problem, layers: list[dict], S: float) -> list[dict]:
+def _integer_layers(problem: Problem, layers: list[LayerWeights], S: float) -> list[LayerWeights]:
     """The model's own integer weights, for the given (unscaled) inputs.
 
     A unit fed only scaled features computes sign(w . (S x) + b) = sign(w . x + b / S): its
@@ -326,12 +328,12 @@ def _integer_layers(problem: Problem, layers: list[dict], S: float) -> list[dict
     get S * w instead (out of the integer domain, and reported as such by the scale in stats)."""
     out = []
     for layer, L in enumerate(layers, start=1):
-        W, b = L["W"].copy(), L["b"].copy()
+        W, b = L.W.copy(), L.b.copy()
         n_hidden_in = 0 if layer == 1 else problem.hidden[layer - 2]
         if W.shape[1] > n_hidden_in and S != 1.0:
             if n_hidden_in == 0:
                 b = b / S
             else:
                 W[:, n_hidden_in:] *= S
-        out.append({"W": W, "b": b})
+        out.append(LayerWeights(W, b))
     return out

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 from ..deadline import TimeLimit, stop_now
+from ..certificates import SolverWord
 from ..problem import Problem, ProblemError
 from ..exact import separates
 from ..separability import check_separable
@@ -190,7 +191,6 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         return BackendResult(Status.FEASIBLE, hidden_targets=s.best[0], stats=stats)
     return BackendResult(
         Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, stats=stats,
-        certificate={"kind": "exhaustive", "combinations": s.combinations,
-                     "reason": f"all {s.combinations} combinations of separable hidden dichotomies "
-                               "were tried and none makes the output units separable"},
+        certificate=SolverWord("exhaustive", f"all {s.combinations} combinations of separable hidden dichotomies "
+                               "were tried and none makes the output units separable", {"combinations": s.combinations}),
     )

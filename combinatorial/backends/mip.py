@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..certificates import SolverWord
 from ..problem import Problem, ProblemError
 from ..solution import BackendResult, Status
 
@@ -217,10 +218,10 @@ def _translate(problem, solver, built, code, M, stats, interrupted, deadline) ->
     if code in (pywraplp.Solver.MODEL_INVALID, pywraplp.Solver.UNBOUNDED):
         raise RuntimeError(f"mip built an invalid model (status {stats['mip_status']})")
     if code == pywraplp.Solver.INFEASIBLE:
-        return BackendResult(Status.INFEASIBLE, proved_for=scope(M), stats=stats, certificate={
-            "kind": "mip", "solver": stats["mip_solver"], "big_m": M, "input_scale": stats["input_scale"],
-            "constraint_form": "t=+1 => z >= 0; t=-1 => z <= -1; |w| <= M, -M-1 <= b <= M on inputs scaled to [-1, 1]",
-            "reason": f"{stats['mip_solver']} proved the big-M model infeasible ({scope(M)})"})
+        return BackendResult(Status.INFEASIBLE, proved_for=scope(M), stats=stats, certificate=SolverWord(
+            "mip", f"{stats['mip_solver']} proved the big-M model infeasible ({scope(M)})", {
+                "solver": stats["mip_solver"], "big_m": M, "input_scale": stats["input_scale"],
+                "constraint_form": "t=+1 => z >= 0; t=-1 => z <= -1; |w| <= M, -M-1 <= b <= M on inputs scaled to [-1, 1]"}))
     early = deadline is None or time.monotonic() < deadline - 0.05
     has_solution = code in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE)
     bound = None

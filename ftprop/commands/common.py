@@ -79,7 +79,8 @@ def widths(text: str) -> tuple[int, ...]:
 def add_solver_arguments(p: argparse.ArgumentParser, *, objective: bool = True) -> None:
     g = p.add_argument_group("solver")
     g.add_argument("--backend", default="auto", metavar="NAME",
-                   help=f"search backend: auto, {', '.join(BACKENDS)} (default auto = {DEFAULT_BACKEND})")
+                   help=f"search backend: auto, {', '.join(BACKENDS)} (default auto: the given targets and the "
+                        f"linear code, then {DEFAULT_BACKEND}; cpsat for integer weights)")
     if objective:
         g.add_argument("--objective", default="feasibility", choices=list(OBJECTIVES),
                        help="feasibility: fit every example; min-errors: fit as many as possible; "

@@ -54,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"width {sol.architecture[1]}: {sol.summary()}", flush=True)
             if args.proof:  # without --proof, describe() below says it once
-                print(f"  {certificate_line(sol.certificate)}", flush=True)
-        if sol.certificate.get("check", "VALID") != "VALID":  # a bug, never an answer
-            raise _ProofFailed(f"the proof for width {sol.architecture[1]} fails its check: {sol.certificate['check']}")
+                print(f"  {certificate_line(sol.proof_file)}", flush=True)
+        if sol.proof_file.rejected:  # a bug, never an answer
+            raise _ProofFailed(f"the proof for width {sol.architecture[1]} fails its check: {sol.proof_file.check}")
         return sol
 
     try:
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         attempts = [{"width": s.architecture[1], "status": s.status.value, "proved_for": s.proved_for,
                      "wall_time_s": round(s.wall_time_s, 4),
-                     "certificate": {k: s.certificate.get(k) for k in ("kind", "file", "checked", "note")}}
+                     "proof_file": {k: s.proof_file.to_dict().get(k) for k in ("kind", "file", "checked", "note")}}
                     for s in search.attempts]
         print(json.dumps({
             "min_width": search.min_width,

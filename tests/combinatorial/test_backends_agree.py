@@ -26,7 +26,7 @@ def _forward(layers, X, shortcut):
     h = np.asarray(X, float)
     for l, layer in enumerate(layers):
         inp = np.concatenate([h, X], axis=1) if shortcut and l == len(layers) - 1 else h
-        h = np.where(inp @ np.asarray(layer["W"], float).T + np.asarray(layer["b"], float) >= 0, 1, -1)
+        h = np.where(inp @ layer.W.T + layer.b >= 0, 1, -1)
     return h
 
 

@@ -48,7 +48,7 @@ def test_known_answers(name, symmetry):
     else:
         assert sol.status == Status.INFEASIBLE
         assert sol.proved_for == ALL_REAL_WEIGHTS  # ±1 data, default K covers every fan-in here
-        assert sol.certificate["kind"] == "cpsat"
+        assert sol.certificate.kind == "cpsat"
 
 
 def test_small_bound_narrows_scope():
@@ -64,7 +64,7 @@ def test_integer_weights_returned_and_verified():
     assert sol.status == Status.FEASIBLE and fits(sol, X, y)
     K = sol.stats["weight_bound"]
     for layer in sol.layers:
-        W = np.asarray(layer["W"])
+        W = layer.W
         assert np.array_equal(W, np.round(W)) and np.abs(W).max() <= K
 
 

@@ -56,7 +56,7 @@ def test_solve_scopes_for_integer_domains():
     assert "all real weights" not in tern.summary()
     three = solve(X, y, (), weights="integer:3", objective="max-margin", time_limit=30)
     assert three.status == Status.FEASIBLE and three.train_errors == 0
-    assert parse_weights("integer:3").contains(three.layers[0]["W"])
+    assert parse_weights("integer:3").contains(three.layers[0].W)
     assert solve(X, y, ()).status == Status.FEASIBLE  # real weights: fine
     with pytest.raises(ProblemError, match="weights must be"):
         solve(X, y, (), weights="ternery")

@@ -97,7 +97,7 @@ def test_min_errors_with_conflicting_inputs():
     assert sol.status == ref.status == Status.OPTIMAL
     assert sol.train_errors == ref.train_errors == sol.lower_bound
     # feasibility on conflicting data is refused before any backend runs
-    assert solve(X, y, hidden=(3,), backend="lazy").certificate["kind"] == "conflict"
+    assert solve(X, y, hidden=(3,), backend="lazy").certificate.kind == "conflict"
 
 
 def test_min_errors_timeout_keeps_verified_network():

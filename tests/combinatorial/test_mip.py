@@ -32,7 +32,7 @@ def test_known_answers(name, symmetry):
     else:
         assert sol.status == Status.INFEASIBLE
         assert sol.proved_for == scope(DEFAULT_BIG_M) != ALL_REAL_WEIGHTS
-        assert sol.certificate["kind"] == "mip"
+        assert sol.certificate.kind == "mip"
 
 
 def test_big_m_sets_scope_and_scaling():

@@ -89,12 +89,12 @@ def test_constant_targets():
     assert np.all(U @ fit.w + fit.b < 0)
 
 
-# --- the staged backend: stage reports, domains and dead inputs over a whole network ---------
+# --- the refinement stages: stage reports, domains and dead inputs over a whole network ---------
 
-def _staged(X, y, hidden, **kw):
+def _refined(X, y, hidden, **kw):
     from combinatorial import solve
 
-    return solve(X, y, hidden, backend="staged", **kw)
+    return solve(X, y, hidden, **kw)
 
 
 def _three_clusters():
@@ -110,24 +110,24 @@ def test_staged_lexicographic(weights):
     from combinatorial.network import forward
 
     X, y = _three_clusters()
-    sol = _staged(X, y, (4,), objective="lexicographic", weights=weights, time_limit=30)
+    sol = _refined(X, y, (4,), objective="lexicographic", weights=weights, time_limit=30)
     assert sol.status.value == "feasible" and sol.train_errors == 0
     stages = sol.stats["stages"]
     assert [s["stage"] for s in stages] == ["fit", "margin", "sparse"]
     assert all(s["optimal_for"] == "each unit, for the stage-1 targets" for s in stages)
     assert stages[2]["margin_sum"] >= stages[2]["margin_sum"] * 0 and stages[2]["nonzero_weights"] <= stages[1]["nonzero_weights"]
-    assert sol.stats["dead_inputs"] == [2] and all(L["W"][:, 2].tolist() == [0] * len(L["W"]) for L in sol.layers[:1])
+    assert sol.stats["dead_inputs"] == [2] and all(L.W[:, 2].tolist() == [0] * len(L.W) for L in sol.layers[:1])
     out = forward(sol.layers, X)[-1]
     assert np.array_equal(out, np.where(y[:, None] == np.arange(3)[None, :], 1, -1))
     if weights == "ternary":
-        assert all(TERNARY.contains(L["W"]) for L in sol.layers)
+        assert all(TERNARY.contains(L.W) for L in sol.layers)
         assert "integer weights |w| <= 1" in stages[0]["scope"]
 
 
 def test_staged_max_margin_not_below_feasibility():
     X, y = _three_clusters()
-    feas = _staged(X, y, (3,), objective="feasibility")
-    mm = _staged(X, y, (3,), objective="max-margin")
+    feas = _refined(X, y, (3,), objective="feasibility")
+    mm = _refined(X, y, (3,), objective="max-margin")
     assert mm.stats["stages"][-1]["margin_sum"] >= feas.stats["stages"][0]["margin_sum"] - 1e-9
 
 
@@ -135,7 +135,7 @@ def test_staged_given_targets_first_then_linear_code():
     """Targets handed in as warm_start are tried first; targets that do not fit fall back."""
     X, y = _three_clusters()
     onehot = np.where(y[:, None] == np.arange(3)[None, :], 1, -1)
-    sol = _staged(X, y, (3,), objective="max-margin", warm_start=[-onehot[:, [1, 2, 0]]])
+    sol = _refined(X, y, (3,), objective="max-margin", warm_start=[-onehot[:, [1, 2, 0]]])
     fit = sol.stats["stages"][0]
     assert fit["method"] == "given targets" and "not_separable" not in fit and sol.train_errors == 0
     assert np.array_equal(sol.hidden_targets[0], -onehot[:, [1, 2, 0]])
@@ -143,12 +143,39 @@ def test_staged_given_targets_first_then_linear_code():
 
     merged = Problem.from_data(X, y, (3,)).index  # equal inputs must get equal targets
     bad = np.tile(np.where(merged % 2 == 0, 1, -1)[:, None], (1, 3))  # splits every cluster
-    sol = _staged(X, y, (3,), objective="max-margin", warm_start=[bad])
+    sol = _refined(X, y, (3,), objective="max-margin", warm_start=[bad])
     fit = sol.stats["stages"][0]
     assert fit["method"] == "linear code" and fit["not_separable"][0].startswith("given targets")
     assert sol.train_errors == 0
     with pytest.raises(ValueError, match="warm_start layer 1 has shape"):
-        _staged(X, y, (3,), objective="max-margin", warm_start=[np.ones((15, 2))])
+        _refined(X, y, (3,), objective="max-margin", warm_start=[np.ones((15, 2))])
+
+
+def test_a_named_backend_searches_and_the_stages_follow():
+    """``backend="lazy"`` with an integer domain: lazy searches (real weights), the stages fit
+    its targets in the domain; the answer names lazy, and an INFEASIBLE keeps lazy's scope."""
+    from combinatorial import solve
+    from ftprop.datasets import load_dataset
+
+    d = load_dataset("xor")
+    sol = solve(d.X, d.y, (2,), backend="lazy", weights="ternary")
+    assert sol.backend == "lazy" and sol.summary().endswith("[lazy]") and sol.train_errors == 0
+    assert sol.stats["stages"][0]["method"] == "search (lazy)" and all(TERNARY.contains(L.W) for L in sol.layers)
+    d = load_dataset("parity-4")
+    sol = solve(d.X, d.y, (2,), backend="lazy", weights="ternary")
+    assert sol.status.value == "infeasible" and sol.proved_for == "all real weights" and sol.backend == "lazy"
+    auto = solve(d.X, d.y, (2,), weights="ternary")  # auto: cpsat for an integer domain
+    assert auto.backend == "cpsat" and auto.status.value == "infeasible"
+
+
+def test_the_old_staged_name_means_auto():
+    from combinatorial import solve
+
+    X, y = _three_clusters()
+    with pytest.warns(DeprecationWarning, match="'staged' is now called 'auto'"):
+        sol = solve(X, y, (3,), backend="staged", objective="max-margin")
+    assert sol.backend == "lazy" and sol.summary().endswith("[linear code]")
+    assert [s["stage"] for s in sol.stats["stages"]] == ["fit", "margin"]
 
 
 def test_quieting_highs_in_two_threads_gives_stdout_back(tmp_path, monkeypatch):

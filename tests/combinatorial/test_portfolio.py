@@ -109,7 +109,7 @@ def test_a_first_slice_that_fits_never_builds_the_master():
 def test_min_errors_keeps_the_best_restart_by_errors_not_by_loss():
     # The slices replay one FTPROP search: recompute every restart the portfolio ran, realise
     # each, and the answer is no worse than the best of them (FTPROP's own pick is by loss).
-    from combinatorial.backends.lazy import HEURISTIC_RESTARTS, _realise
+    from combinatorial.backends.lazy import HEURISTIC_RESTARTS, realise
 
     X, y = _data("circles", samples=120, seed=1)
     sol = solve(X, y, hidden=(2,), objective="min-errors", time_limit=3, seed=4)
@@ -119,7 +119,7 @@ def test_min_errors_keeps_the_best_restart_by_errors_not_by_loss():
     for _ in range(sol.stats["heuristic_runs"]):
         slices.next(HEURISTIC_RESTARTS)
         for final, _ in slices.finals():
-            right = _realise(problem, final, None)[1]
+            right = realise(problem, final, None)[1]
             best = min(best, int(problem.counts[~right].sum()))
     assert sol.train_errors <= best
 

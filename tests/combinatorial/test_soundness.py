@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from combinatorial import Status, solve
 from combinatorial.exact import farkas_multipliers, signs, verify_farkas
+from combinatorial.network import LayerWeights
 from combinatorial.separability import check_separable
 
 
@@ -19,7 +20,7 @@ def rational_forward(layers, X):
     """Reference forward pass in rational arithmetic, sign(0) = +1."""
     h = [[Fraction(float(v)) for v in row] for row in np.asarray(X, dtype=float)]
     for L in layers:
-        W, b = np.asarray(L["W"], dtype=float), np.asarray(L["b"], dtype=float)
+        W, b = L.W, L.b
         h = [[1 if sum((Fraction(float(w)) * x for w, x in zip(W[j], row)), Fraction(float(b[j]))) >= 0 else -1
               for j in range(len(b))] for row in h]
     return np.array(h)
@@ -64,8 +65,8 @@ def test_certificates_are_exact_and_reported_as_fractions():
     assert verify_farkas(X, [-1, 1, -1], r.subset, r.multipliers)
     sol = solve(X, [0, 1, 0], hidden=())
     assert sol.status == Status.INFEASIBLE
-    lam = [Fraction(v) for v in sol.certificate["multipliers"]]
-    assert verify_farkas(X, [-1, 1, -1], sol.certificate["examples"], lam)
+    lam = list(sol.certificate.multipliers)
+    assert verify_farkas(X, [-1, 1, -1], list(sol.certificate.examples), lam)
 
 
 def test_exact_signs_settle_ties_and_near_ties():
@@ -110,7 +111,7 @@ def test_cpsat_integer_weights_stay_in_their_domain():
     y = np.array([0, 0, 1, 1])
     sol = solve(X, y, hidden=(1,), backend="cpsat", weights="integer:1")
     assert sol.status == Status.FEASIBLE and sol.stats["feature_scale"] == 2.0
-    assert all(np.all(np.abs(L["W"]) <= 1) for L in sol.layers)
+    assert all(np.all(np.abs(L.W) <= 1) for L in sol.layers)
     assert fits_exactly(sol, X, y)
 
 
@@ -118,17 +119,17 @@ def test_lazy_proof_lists_the_families_in_its_model():
     X = np.array([[a, b, c] for a in (-1, 1) for b in (-1, 1) for c in (-1, 1)], dtype=float)
     sol = solve(X, np.prod(X, axis=1), hidden=(2,))
     assert sol.status == Status.INFEASIBLE
-    reason = sol.certificate["reason"]
+    reason = sol.certificate.reason
     assert "monotone output" in reason and "distinct codes" not in reason
     deep = solve(X, np.prod(X, axis=1), hidden=(2, 2))
     if deep.status == Status.INFEASIBLE:
-        assert "distinct codes" in deep.certificate["reason"]
+        assert "distinct codes" in deep.certificate.reason
 
 
 def test_ftprop_backend_conflict_proof_comes_from_the_front_end():
     X, y = np.array([[0.0], [0.0], [1.0]]), np.array([0, 1, 1])
     sol = solve(X, y, hidden=(1,), backend="fullbatch")
-    assert sol.status == Status.INFEASIBLE and sol.certificate["kind"] == "conflict"
+    assert sol.status == Status.INFEASIBLE and sol.certificate.kind == "conflict"
 
 
 @st.composite
@@ -152,7 +153,7 @@ def near_degenerate(draw):
             b = -(W @ mid)
         else:
             b = rng.normal(size=width) * 0.5
-        layers.append({"W": W, "b": b})
+        layers.append(LayerWeights(W, b))
         width_in = width
     y = rational_forward(layers, X)[:, 0]
     return X, y, hidden

@@ -56,7 +56,7 @@ def test_infeasible_answers_carry_proofs_that_check(tmp_path, name):
     X, y, hidden, kw = CASES[name]
     path, sol = prove(tmp_path, X, y, hidden, **kw)
     assert sol.status == Status.INFEASIBLE
-    assert sol.certificate["kind"] == "drup" and sol.certificate["file"] == str(path)
+    assert sol.proof_file.kind == "drup" and sol.proof_file.file == str(path)
     verdict = check(path, X, y)
     assert verdict.valid, verdict.reason
     assert "real weights" in verdict.claim
@@ -77,17 +77,17 @@ def test_feasible_answers_carry_exact_weights(tmp_path, hidden, shortcut):
     if hidden == ():
         X, y = parity(2)[0], np.array([0, 0, 0, 1])  # AND: one unit
     path, sol = prove(tmp_path, X, y, hidden, shortcut=shortcut)
-    assert sol.status == Status.FEASIBLE and sol.certificate["kind"] == "weights"
+    assert sol.status == Status.FEASIBLE and sol.proof_file.kind == "weights"
     assert check(path, X, y).valid
 
 
 def test_farkas_and_conflict_certificates_check(tmp_path):
     X, y = parity(2)
     path, sol = prove(tmp_path, X, y, ())
-    assert sol.certificate["kind"] == "farkas" and check(path, X, y).valid
+    assert sol.certificate.kind == sol.proof_file.kind == "farkas" and check(path, X, y).valid
     Xc, yc = np.array([[0.0], [1.0], [0.0]]), np.array([0, 1, 1])
     path, sol = prove(tmp_path, Xc, yc, (3,), name="c.proof")
-    assert sol.certificate["kind"] == "conflict" and check(path, Xc, yc).valid
+    assert sol.certificate.kind == sol.proof_file.kind == "conflict" and check(path, Xc, yc).valid
     assert not check(path, Xc, np.array([0, 1, 0])).valid
 
 
@@ -219,7 +219,7 @@ def test_solve_proof_check_and_ftprop_check(tmp_path, capsys):
     path = tmp_path / "p3.proof"
     assert cli.main(["solve", "--dataset", "parity-3", "--hidden", "2", "--workers", "1",
                      "--proof", str(path), "--check", "--json"]) == 0
-    cert = json.loads(capsys.readouterr().out)["certificate"]
+    cert = json.loads(capsys.readouterr().out)["proof_file"]
     assert cert["kind"] == "drup" and cert["file"] == str(path) and cert["checked"] is True
     assert cli.main(["check", str(path), "--dataset", "parity-3"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "VALID"
@@ -242,7 +242,7 @@ def test_answers_without_a_certificate_say_so(tmp_path, capsys):
     assert "solver's word, no certificate" in capsys.readouterr().out
     sol = solve(*parity(3), hidden=(2,), backend="lazy", objective="min-errors", workers=1,
                 proof=str(tmp_path / "m.proof"))
-    assert sol.certificate["kind"] == "none" and "solver's word" in sol.certificate["note"]
+    assert sol.proof_file.kind == "none" and "solver's word" in sol.proof_file.note
     assert not (tmp_path / "m.proof").exists()
 
 
@@ -290,7 +290,7 @@ def test_minwidth_writes_one_checked_proof_per_width(tmp_path, capsys):
 def test_a_time_limit_is_the_solvers_word(tmp_path):
     sol = solve(*parity(6), hidden=(5,), backend="lazy", workers=1, time_limit=0.05, proof=str(tmp_path / "t.proof"))
     assert sol.status == Status.UNKNOWN
-    assert sol.certificate["kind"] == "none" and sol.certificate["note"].startswith("solver's word, no certificate")
+    assert sol.proof_file.kind == "none" and sol.proof_file.note.startswith("solver's word, no certificate")
 
 
 def test_a_master_constraint_outside_the_known_families_means_no_certificate():

@@ -129,7 +129,7 @@ def test_evaluate_reports_the_saved_runs_test_accuracy(tmp_path, capsys):
 
 
 def test_preset_runs_from_the_command_line_on_cifar_files(tmp_path, capsys):
-    from test_mb_data import write_fake_cifar
+    from fakes import write_fake_cifar
 
     write_fake_cifar(tmp_path)
     out = tmp_path / "run"

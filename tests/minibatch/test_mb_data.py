@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import pickle
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
+from fakes import write_fake_cifar  # noqa: E402
 from minibatch import data as mbdata  # noqa: E402
-
-
-def write_fake_cifar(root, per_batch: int = 6, skip: tuple[str, ...] = ()):
-    """The standard ``cifar-10-batches-py`` layout with ``per_batch`` random images per file."""
-    base = root / "cifar-10-batches-py"
-    base.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    for name in mbdata.CIFAR10_FILES:
-        if name in skip:
-            continue
-        batch = {b"data": rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8),
-                 b"labels": [int(v) for v in rng.integers(0, 10, per_batch)]}
-        with open(base / name, "wb") as fh:
-            pickle.dump(batch, fh)
-    return base
 
 
 def test_cifar10_reads_the_pickle_layout(tmp_path):

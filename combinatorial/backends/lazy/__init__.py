@@ -43,10 +43,11 @@ from ...deadline import TimeLimit, stop_now
 from ...problem import Problem
 from ...solution import BackendResult
 from .checks import Checker
-from .loop import Loop, _realise
+from .goals import realise
+from .loop import Loop
 from .portfolio import HEURISTIC_RESTARTS, LazyOptions
 
-__all__ = ["Checker", "HEURISTIC_RESTARTS", "LazyOptions", "Loop", "run", "_realise"]
+__all__ = ["Checker", "HEURISTIC_RESTARTS", "LazyOptions", "Loop", "realise", "run"]
 
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:

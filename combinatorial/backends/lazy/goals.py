@@ -1,0 +1,186 @@
+"""What the lazy search is after: fitting every example, or as many as possible.
+
+The loop (:mod:`.loop`) runs master solves, checks and cuts the same way for both; at each
+decision it asks its goal: what a verified fit means, what to keep from a candidate that failed,
+what a heuristic network is worth, and what to answer when the master is exhausted or time runs
+out. :class:`Feasibility` keeps the candidate with the fewest inseparable units (an UNKNOWN's
+best guess); :class:`MinErrors` keeps the best verified network (the incumbent) and makes the
+master look only for networks that keep more examples than it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...certificates import SolverWord
+from ...problem import Problem
+from ...solution import ALL_REAL_WEIGHTS, BackendResult, Status
+from .checks import repair
+
+
+class Feasibility:
+    """Every example fitted: a verified fit ends the search; an exhausted master is a proof."""
+
+    min_errors = False
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.best, self.best_fail = None, None  # the candidate with the fewest failing units
+
+    def before_solve(self) -> None:
+        """Nothing to require of the next candidate beyond the cuts."""
+
+    def fitted(self, targets, keep, proved: bool, cut_short: bool) -> BackendResult | None:
+        return self.loop.result(Status.FEASIBLE, hidden_targets=targets)
+
+    def heuristic_fit(self, targets) -> BackendResult:
+        return self.loop.result(Status.FEASIBLE, hidden_targets=targets)
+
+    def heuristic_networks(self, finals, targets) -> None:
+        """The restarts' networks are not ranked; the first new targets hint the master."""
+        loop = self.loop
+        if targets is None or targets is loop.seen:  # nothing new since the last slice
+            return
+        loop.seen = targets
+        if loop.hint is None:
+            loop.hint = loop.hint_form(realise(loop.problem, targets, None)[0])
+
+    def warm_fit(self, hint) -> BackendResult:
+        return BackendResult(Status.FEASIBLE, hidden_targets=hint, stats=self.loop.stats)
+
+    def failed(self, targets, keep, fails) -> None:
+        if self.best_fail is None or len(fails) < self.best_fail:
+            self.best, self.best_fail = targets, len(fails)
+
+    def exhausted(self) -> BackendResult:
+        """No candidate left: a proof, unless a cut rests on an undecided unit."""
+        loop = self.loop
+        if loop.master.tainted:
+            return loop.result(Status.UNKNOWN, hidden_targets=self.best, message=(
+                f"numerically undecided at {loop.master.tainted}; the search is exhausted only "
+                "if that unit is inseparable, which exact arithmetic could not confirm"))
+        from .master import reason
+
+        cuts, iterations = loop.stats["cuts"], loop.stats["iterations"]
+        return loop.result(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, refutation=loop.refutation(), certificate=SolverWord(
+            "no-good cuts", reason(cuts, loop.master), {"cuts": cuts, "iterations": iterations}))
+
+    def stopped(self, why: str) -> BackendResult:
+        loop = self.loop
+        return loop.result(Status.UNKNOWN, hidden_targets=self.best, message=(
+            f"{why} after {loop.stats['iterations']} master solves and {loop.stats['cuts']} cuts"))
+
+
+class MinErrors:
+    """As many examples as possible: the incumbent is the best verified network so far; the master
+    looks only for networks keeping more, and when it has none left the incumbent is optimal."""
+
+    min_errors = True
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.best, self.best_keep = _trivial(loop.problem)
+        loop.hint_keep = self.best_keep
+        self.floor = -1  # the master only looks for networks keeping more than this
+        self.bound = None  # the master's upper bound on what can be kept, when it reported one
+
+    def errors(self, keep: np.ndarray) -> int:
+        """Training errors of a network that gets exactly the ``keep`` examples right."""
+        return self.loop.total - int(self.loop.problem.counts[keep].sum())
+
+    def incumbent(self, targets, keep) -> bool:
+        """Make (targets, keep) the incumbent if it has fewer errors; says whether it did."""
+        if self.errors(keep) < self.errors(self.best_keep):
+            self.best, self.best_keep = targets, keep
+            return True
+        return False
+
+    def before_solve(self) -> None:
+        """Candidates must beat the incumbent: none left proves it optimal."""
+        kept = self.loop.total - self.errors(self.best_keep)
+        if kept > self.floor:
+            self.loop.master.require_more_than(kept)
+            self.floor = kept
+
+    def optimal(self, targets, keep, **stats) -> BackendResult:
+        self.loop.stats.update(stats)
+        return self.loop.result(Status.OPTIMAL, hidden_targets=targets, kept=keep, proved_for=ALL_REAL_WEIGHTS,
+                                lower_bound=float(self.errors(keep)))
+
+    def fitted(self, targets, keep, proved: bool, cut_short: bool) -> BackendResult | None:
+        """A verified candidate: optimal when the master proved it so, else a new incumbent."""
+        if proved:
+            return self.optimal(targets, keep)
+        self.incumbent(targets, keep)
+        self.loop.hint, self.loop.hint_keep = targets, keep
+        return None if cut_short else self.stopped("time limit reached")
+
+    def heuristic_fit(self, targets) -> BackendResult:
+        return self.optimal(targets, np.ones(self.loop.problem.n_merged, bool))
+
+    def heuristic_networks(self, finals, targets) -> None:
+        """Every restart's network ranked by its estimated errors; the best is realised."""
+        loop = self.loop
+        final, estimate = min(finals, key=lambda f: f[1], default=(None, np.inf))
+        if estimate < self.errors(self.best_keep):
+            realised, right = realise(loop.problem, final, None)
+            if self.incumbent(realised, right):
+                loop.hint_keep = right
+                loop.stats["incumbent_by"] = "primal heuristic (full-batch FTPROP)"
+                loop.hint = loop.hint_form(self.best)
+
+    def warm_fit(self, hint) -> BackendResult:
+        return BackendResult(Status.OPTIMAL, hidden_targets=hint, kept=np.ones(self.loop.problem.n_merged, bool),
+                             proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0, stats=self.loop.stats)
+
+    def failed(self, targets, keep, fails) -> None:
+        """Repair the candidate by dropping examples (within the master's turn); keep it if better."""
+        import time
+
+        loop = self.loop
+        stop, turn = loop.deadline, loop.turn()
+        if turn is not None:
+            stop = time.monotonic() + turn if stop is None else min(stop, time.monotonic() + turn)
+        repaired = repair(loop.checker, targets, keep.copy(), loop.problem.counts, stop)
+        if repaired is not None:
+            self.incumbent(*realise(loop.problem, targets, repaired))
+        loop.hint_keep = keep
+
+    def exhausted(self) -> BackendResult:
+        """No network keeps more than the incumbent: it is optimal (unless a cut is undecided)."""
+        if self.loop.master.tainted:
+            return self.stopped(f"exhausted above the incumbent, but numerically undecided at {self.loop.master.tainted}")
+        return self.optimal(self.best, self.best_keep, optimal_by="master exhausted above the incumbent")
+
+    def stopped(self, why: str) -> BackendResult:
+        """Time limit or Ctrl-C: the incumbent, with a lower bound that is true."""
+        loop, lb = self.loop, None
+        if self.bound is not None and not loop.master.tainted:
+            lb = float(min(self.errors(self.best_keep), max(0, loop.total - int(np.floor(self.bound + 1e-6)))))
+        return loop.result(Status.FEASIBLE, hidden_targets=self.best, kept=self.best_keep, lower_bound=lb,
+                           message=f"{why}: best network found, not proved optimal"
+                           + (f" (at least {lb:g} training errors)" if lb is not None else ""))
+
+
+def _trivial(problem: Problem):
+    """The first incumbent, which always verifies: constant hidden targets, keep one output row."""
+    rows, inv = np.unique(problem.Yu, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    weight = np.bincount(inv, weights=problem.counts)
+    keep = inv == int(np.argmax(weight))
+    # the at-most-one constraint on identical inputs: they all carry different rows already
+    targets = [np.ones((problem.n_merged, w), dtype=np.int8) for w in problem.hidden]
+    return targets, keep
+
+
+def realise(problem: Problem, targets, keep):
+    """Fit the kept examples (None: all, least slack where a unit does not fit), then take the
+    network's own outputs as targets and keep every example it gets right: every unit is then
+    separable on the kept examples (its targets are its outputs), often more are kept."""
+    from ...fitting import fit_network
+    from ...network import forward
+
+    layers, _, _ = fit_network(problem, targets, keep, strict=keep is not None)
+    acts = forward(layers, problem.Xu, shortcut=problem.shortcut)
+    right = np.all(acts[-1] == problem.Yu, axis=1)
+    return [np.asarray(a, dtype=np.int8) for a in acts[:-1]], right if keep is None else right | keep
