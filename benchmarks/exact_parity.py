@@ -81,7 +81,7 @@ def run_one(n: int, width: int, backend: str, symmetry: bool, cfg: Config) -> di
 
 def _check_proof(sol, X, y) -> dict:
     """Check the proof file (independently of the solver) and keep its sizes and times."""
-    from ftprop.check import check
+    from ftprop.checker import check
 
     cert = sol.proof_file.to_dict() if sol.proof_file is not None else {}
     if not cert.get("file"):

@@ -10,7 +10,7 @@ Families (one hidden layer, sign units):
 
 For each instance: the exact engine once (``combinatorial.solve``, backend auto), full-batch
 FTPROP and FTPROP-MB (rules soft-hinge, sste, ste, hinge; full batch) once per seed, through
-:func:`ftprop.compare.compare`; then, where a fit exists, the time to first FEASIBLE of the exact
+:func:`ftprop.studies.compare.compare`; then, where a fit exists, the time to first FEASIBLE of the exact
 engine cold vs warm-started from full-batch FTPROP's and from FTPROP-MB (soft-hinge)'s targets.
 
     python benchmarks/exact_vs_heuristic.py                 # default study (<= 15 min, 2 cores)
@@ -76,7 +76,7 @@ def instances(quick: bool) -> list[dict]:
 
 
 def load(inst: dict):
-    from ftprop.datasets import DataOptions, load_dataset
+    from ftprop.data import DataOptions, load_dataset
 
     if inst["family"] == "random":
         rng = np.random.default_rng(inst["seed"])
@@ -109,8 +109,8 @@ def label(inst: dict) -> str:
 def run_study(cfg: Config, out: Path) -> Path:
     from combinatorial import solve
     from combinatorial.problem import Problem
-    from ftprop.compare import CompareConfig, compare
-    from ftprop.heuristics import warm_start_targets
+    from ftprop.studies.compare import CompareConfig, compare
+    from ftprop.studies.heuristics import warm_start_targets
 
 
     path = out / f"{NAME}.jsonl"

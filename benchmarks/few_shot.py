@@ -6,7 +6,7 @@ which training sets are drawn; split s is the same set for every method).
 
   digits          scikit-learn's 8x8 digits (pixels / 16); test on every image outside the
                   training set (protocol ``rest``); k in 2, 6, 10 by default
-  mnist           MNIST from ``--data-root`` (any format ``ftprop.mnist`` reads); training sets
+  mnist           MNIST from ``--data-root`` (any format ``ftprop.data.mnist`` reads); training sets
   fashion-mnist   from the 60,000 training images; k in 2, 6, 10, 20, 30, 40 by default.
                   Protocol ``bemi``: 800 test images per digit from the test set (drawn once with
                   ``--seed``); protocol ``icarte``: the full test set. One fit is scored on both.
@@ -93,7 +93,7 @@ def per_class_sample(y: np.ndarray, n: int, seed: int) -> np.ndarray:
 
 
 def _load(cfg: Config):
-    from ftprop.datasets import DataOptions, load_dataset
+    from ftprop.data import DataOptions, load_dataset
 
     ds = load_dataset(cfg.dataset, DataOptions(data_root=cfg.data_root))
     X, y, Xt, yt = ds.X.astype(np.float64), ds.y, ds.X_test, ds.y_test
@@ -180,7 +180,7 @@ def _list(kind, lowest=1):
 
 def main(argv=None) -> int:
     from ftprop.cli import _Parser
-    from ftprop.argtypes import positive_int, seconds
+    from ftprop.cli.argtypes import positive_int, seconds
     from ftprop.errors import InputError
 
     p = _Parser(prog="few_shot.py", description=__doc__.split("\n")[0])

@@ -44,9 +44,9 @@ NEEDS_TORCH = SINGLE + ("seeds-l2", "ovo-h4", "ftprop-mb", "sste")
 
 def build(method: str, cfg, seed: int, time_limit: float | None):
     """The estimator of ``method`` (``time_limit``: per instance; None: the configuration's)."""
-    from ftprop.ensemble import ExactEnsembleClassifier
+    from ftprop.estimators import ExactEnsembleClassifier
     from ftprop.estimators import FTPropClassifier, ThresholdNetworkClassifier
-    from ftprop.ovo import OneVsOneNetworks
+    from ftprop.estimators import OneVsOneNetworks
 
     single = time_limit or cfg.single_time_limit
     total = time_limit or cfg.ensemble_time_limit
@@ -91,13 +91,13 @@ def build(method: str, cfg, seed: int, time_limit: float | None):
 
 
 class _Shifted:
-    """A classifier fitted on the images and their one-pixel shifts (``ftprop.ensemble.shift_augment``)."""
+    """A classifier fitted on the images and their one-pixel shifts (``ftprop.estimators.ensemble.shift_augment``)."""
 
     def __init__(self, est):
         self.est = est
 
     def fit(self, X, y):
-        from ftprop.ensemble import shift_augment
+        from ftprop.estimators.ensemble import shift_augment
 
         self.est.fit(*shift_augment(X, y))
         self.classes_ = self.est.classes_

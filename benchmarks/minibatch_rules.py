@@ -56,7 +56,7 @@ def run_one(setting: str, method: str, seed: int, quick: bool, threads: int = 1)
 
     torch.set_num_threads(threads)
 
-    from ftprop.training import train
+    from ftprop.studies.training import train
     from minibatch.config import TrainConfig
 
     activation, rule, weighted = METHODS[method]

@@ -37,7 +37,7 @@ def run_one(inst, time_limit: float, workers: int) -> dict:
     from combinatorial import solve
     from exact_vs_heuristic import label, load
 
-    from ftprop.check import check
+    from ftprop.checker import check
 
     X, y = load(inst)
     path = os.path.join(tempfile.mkdtemp(prefix="ftprop-proof-"), "instance.proof")

@@ -62,7 +62,7 @@ class Config:
 
 def instance(name: str, n: int, seed: int):
     """(X, y) with n points, or None when the data set has fewer."""
-    from ftprop.datasets import DataOptions, load_dataset
+    from ftprop.data import DataOptions, load_dataset
 
     if name in ("moons", "circles", "blobs"):
         d = load_dataset(name, DataOptions(samples=n, seed=seed))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The families of valid constraints, as proof files and the checker (ftprop.check_families) spell them.
+# The families of valid constraints, as proof files and the checker (ftprop.checker.families) spell them.
 DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY = "distinct-codes", "monotone-output", "unateness", "equal-inputs", "symmetry"
 FAMILIES = (DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY)
 

@@ -130,18 +130,10 @@ def fit_unit(
         if objective == "max-margin":
             gap = 0.0
     scope = _scope(domain, objective, gap, exact and min_margin is None)
-    incumbent = None
+    found = None
     if domain.is_integer and objective != "min-weight":  # cheap first: round the LP's max-margin weights
-        incumbent = _rounded(Ul, t, domain, gap)
-        if incumbent is not None and objective == "feasibility":
-            status, x = "optimal", incumbent
-        elif incumbent is not None:  # the MILP need only look above the incumbent's margin
-            _, raw = center_bias(Ul, t, incumbent)
-            status, x = _solve(Ul, t, objective, domain, raw / domain.weight_limit * (1 - 1e-9), time_limit)
-            if x is None and status != "infeasible" or status == "infeasible":
-                status, x = "feasible", incumbent
-    if incumbent is None:
-        status, x = _solve(Ul, t, objective, domain, gap, time_limit)
+        found = _from_rounded(Ul, t, objective, domain, gap, time_limit)
+    status, x = found if found is not None else _solve(Ul, t, objective, domain, gap, time_limit)
     if x is None:
         return UnitFit(status, None, None, objective, dead=dead, scope=scope, time_s=time.monotonic() - start)
     w = np.zeros(d)
@@ -149,6 +141,19 @@ def fit_unit(
     fit = _finish(U, t, w, domain, status, objective, dead, start)
     fit.scope = scope
     return fit
+
+
+def _from_rounded(Ul, t, objective, domain, gap, time_limit):
+    """(status, x) from the LP's max-margin weights rounded into the domain, or None when they
+    do not fit: feasibility takes them; max-margin's MILP then looks only above their margin."""
+    incumbent = _rounded(Ul, t, domain, gap)
+    if incumbent is None:
+        return None
+    if objective == "feasibility":
+        return "optimal", incumbent
+    _, raw = center_bias(Ul, t, incumbent)
+    status, x = _solve(Ul, t, objective, domain, raw / domain.weight_limit * (1 - 1e-9), time_limit)
+    return ("feasible", incumbent) if x is None or status == "infeasible" else (status, x)
 
 
 def _scope(domain: WeightDomain, objective: str, gap: float, exact: bool) -> str:

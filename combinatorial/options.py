@@ -45,6 +45,9 @@ class SolveOptions:
     warm_start: tuple | None = None  # hidden targets (per layer, n x width ±1) used as solver hints
     weights: WeightDomain = parse_weights("real")  # real, ternary or integer:P; a string is parsed once
     verbose: bool = False  # print the backend's progress lines to stderr
+    # called with one dict per search event (lazy: each master turn and heuristic slice): elapsed_s,
+    # event, examples, working_set, incumbent_errors, lower_bound, cuts, iterations, heuristic_runs
+    progress: object | None = None
     # write a proof file here (combinatorial.proof): the network for a FEASIBLE, a refutation
     # anyone can check for an INFEASIBLE; None: no file
     proof: str | None = None

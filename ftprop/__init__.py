@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "ThresholdNetworkClassifier": "ftprop.estimators",
     "FTPropClassifier": "ftprop.estimators",
-    "ExactEnsembleClassifier": "ftprop.ensemble",
+    "ExactEnsembleClassifier": "ftprop.estimators",
 }
 
 

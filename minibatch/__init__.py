@@ -11,21 +11,19 @@ functional forms), :mod:`.activations`, :mod:`.models`, :mod:`.convert`; for tra
 rows). Never imports ``combinatorial`` or ``ftprop``.
 """
 
-from .activations import ACTIVATIONS, ReLU, SatReLU, Sign, Staircase, Step, activation
-from .convert import convert_activations
-from .models import MODELS, build_model
-from .rules import RULES
+# names resolved on first use, so that ``import minibatch.config`` (the run configuration, which
+# the CLI reads for its defaults) loads no torch
+_EXPORTS = {
+    "ACTIVATIONS": "activations", "ReLU": "activations", "SatReLU": "activations", "Sign": "activations",
+    "Staircase": "activations", "Step": "activations", "activation": "activations",
+    "convert_activations": "convert", "MODELS": "models", "build_model": "models", "RULES": "rules",
+}
+__all__ = sorted(_EXPORTS)
 
-__all__ = [
-    "ACTIVATIONS",
-    "MODELS",
-    "RULES",
-    "ReLU",
-    "SatReLU",
-    "Sign",
-    "Staircase",
-    "Step",
-    "activation",
-    "build_model",
-    "convert_activations",
-]
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'minibatch' has no attribute {name!r}")

@@ -261,15 +261,7 @@ def fit(
     run_dir = RunDir(out_dir, is_main)
     loop = _Loop(model, train_set, test_set, config, say)
 
-    first_epoch, best, carried_time = 0, _empty_best(), 0.0
-    if resume:
-        if out_dir is None:
-            raise ValueError("resume needs the run directory (out_dir)")
-        state = load_checkpoint(out_dir)
-        loop.restore(state)
-        first_epoch, best, carried_time = state["epoch"], state["best"], state.get("elapsed_s", 0.0)
-        run_dir.truncate_rows(first_epoch)
-        say(f"resumed {out_dir} after epoch {first_epoch}")
+    first_epoch, best, carried_time = _resume(loop, run_dir, out_dir, say) if resume else (0, _empty_best(), 0.0)
     run_dir.json(CONFIG, config.to_dict())
 
     row: dict = {}
@@ -296,12 +288,22 @@ def fit(
             break
 
     if not row and resume:  # nothing left to train: report the checkpoint's last epoch
-        rows = read_rows(out_dir)
-        row = rows[-1] if rows else {}
+        row = (read_rows(out_dir) or [{}])[-1]
     summary = _summary(row, best, config, loop, time.perf_counter() - start, carried_time)
     run_dir.json(RESULT, summary)
     D.barrier()
     return summary
+
+
+def _resume(loop: _Loop, run_dir: RunDir, out_dir, say) -> tuple[int, dict, float]:
+    """Restore the run from its checkpoint: (epochs done, best so far, seconds already spent)."""
+    if out_dir is None:
+        raise ValueError("resume needs the run directory (out_dir)")
+    state = load_checkpoint(out_dir)
+    loop.restore(state)
+    run_dir.truncate_rows(state["epoch"])
+    say(f"resumed {out_dir} after epoch {state['epoch']}")
+    return state["epoch"], state["best"], state.get("elapsed_s", 0.0)
 
 
 def _summary(row: dict, best: dict, config: TrainConfig, loop: _Loop, wall: float, carried: float) -> dict:

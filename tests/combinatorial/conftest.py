@@ -1,5 +1,6 @@
 """Fixtures for the exact engine's tests: ``backend`` runs a test on every registered search
-backend that imports here (the shared instances are in ``tests/instances.py``)."""
+backend that imports here, and on ``auto`` (the engine's own route: the codes, then the search,
+then the stages); the shared instances are in ``tests/instances.py``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from combinatorial.backends import BACKENDS, load
 
 
 def _importable(name: str) -> bool:
+    if name == "auto":
+        return True
     try:
         load(name)
         return True
@@ -17,7 +20,7 @@ def _importable(name: str) -> bool:
 
 
 @pytest.fixture(params=[pytest.param(b, marks=pytest.mark.skipif(not _importable(b), reason=f"backend {b} not importable"))
-                        for b in BACKENDS if b != "enumerate"])
+                        for b in ["auto", *BACKENDS] if b != "enumerate"])
 def backend(request) -> str:
-    """Each registered backend but ``enumerate``, the reference the others are checked against."""
+    """``auto`` and each registered backend but ``enumerate``, the reference the others are checked against."""
     return request.param

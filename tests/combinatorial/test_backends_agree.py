@@ -10,7 +10,7 @@ import pytest
 from combinatorial import ALL_REAL_WEIGHTS, BACKENDS, Status, solve
 from instances import INSTANCES
 
-EXACT = {"lazy", "enumerate"}  # must always decide these instances
+EXACT = {"auto", "lazy", "enumerate"}  # must always decide these instances
 # A heuristic never proves infeasibility and searches until its limit: keep its runs short.
 TIME_LIMIT = {"fullbatch": 0.5}
 

@@ -5,7 +5,7 @@ import pytest
 
 from combinatorial import Problem, Status, solve
 from combinatorial.backends import fullbatch as backend
-from ftprop.datasets import DataOptions, load_dataset
+from ftprop.data import DataOptions, load_dataset
 
 
 def _xor():

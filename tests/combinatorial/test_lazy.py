@@ -107,7 +107,7 @@ def test_min_errors_timeout_keeps_verified_network():
 
 
 def test_primal_heuristic_finds_teacher_fit_and_can_be_switched_off():
-    from ftprop.datasets import DataOptions, load_dataset
+    from ftprop.data import DataOptions, load_dataset
 
     d = load_dataset("teacher", DataOptions(inputs=4, teacher_hidden=(4,), samples=60, seed=0))
     sol = solve(d.X, d.y, hidden=(4,), backend="lazy", time_limit=60)
@@ -119,7 +119,7 @@ def test_primal_heuristic_finds_teacher_fit_and_can_be_switched_off():
 
 def test_min_width_is_a_library_call():
     from combinatorial import min_width
-    from ftprop.datasets import load_dataset
+    from ftprop.data import load_dataset
 
     ds = load_dataset("parity-3")
     search = min_width(ds.X, ds.y, options=SolveOptions(workers=1))

@@ -155,7 +155,7 @@ def test_a_named_backend_searches_and_the_stages_follow():
     """``backend="lazy"`` with an integer domain: lazy searches (real weights), the stages fit
     its targets in the domain; the answer names lazy, and an INFEASIBLE keeps lazy's scope."""
     from combinatorial import solve
-    from ftprop.datasets import load_dataset
+    from ftprop.data import load_dataset
 
     d = load_dataset("xor")
     sol = solve(d.X, d.y, (2,), backend="lazy", weights="ternary")

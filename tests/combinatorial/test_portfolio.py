@@ -9,7 +9,7 @@ from combinatorial.backends import fullbatch as ftprop
 from combinatorial.backends.lazy import master as lazy_master
 from combinatorial.backends.lazy import LazyOptions
 from combinatorial.problem import Problem
-from ftprop.datasets import DataOptions, load_dataset
+from ftprop.data import DataOptions, load_dataset
 from instances import INSTANCES
 
 PURE = LazyOptions(heuristic=False)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ftprop.cli import main
-from ftprop.compare import CompareConfig, compare, symmetric_distance, target_distance
+from ftprop.studies.compare import CompareConfig, compare, symmetric_distance, target_distance
 from ftprop.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,9 +5,9 @@ import time
 import numpy as np
 import pytest
 
-from ftprop.ensemble import ExactEnsembleClassifier, fit_member, normalize_rows, shift_augment
+from ftprop.estimators.ensemble import ExactEnsembleClassifier, fit_member, normalize_rows, shift_augment
 from ftprop.estimators import ThresholdNetworkClassifier
-from ftprop.refit import hard_margin_unit, layer_inputs, refit_l2, sign
+from ftprop.estimators.refit import hard_margin_unit, layer_inputs, refit_l2, sign
 
 
 def _clusters(n=6, seed=0):

@@ -115,7 +115,7 @@ def test_bad_options_raise_in_fit(bad, match):
 
 
 def test_the_old_init_name_is_minibatch_with_a_warning():
-    from ftprop.estimators import _init
+    from ftprop.estimators.base import _init
 
     with pytest.warns(DeprecationWarning, match="init='minibatch'"):
         assert _init("ftprop") == "minibatch"

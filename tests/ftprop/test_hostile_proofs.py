@@ -14,7 +14,7 @@ import pytest
 
 from combinatorial import solve
 from ftprop import cli
-from ftprop.check import check
+from ftprop.checker import check
 from ftprop.errors import InputError
 
 XOR = (np.array([[0.0, 0.0], [0, 1], [1, 0], [1, 1]]), np.array([0, 1, 1, 0]))
@@ -104,7 +104,7 @@ def test_an_unknown_member_is_never_unpacked_and_is_reported(proofs, tmp_path, m
 
 
 def test_a_member_over_its_cap_is_refused(proofs, tmp_path, monkeypatch):
-    import ftprop.check as checker
+    import ftprop.checker as checker
 
     monkeypatch.setitem(checker.MEMBER_LIMITS, "certificate.json", 100)
     with pytest.raises(InputError, match="more than 100"):

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from ftprop import cli
-from ftprop.check import check, fingerprint, merge
-from ftprop.datasets import load_file
+from ftprop.checker import check, fingerprint, merge
+from ftprop.data import load_file
 from ftprop.errors import InputError
 
 XOR_ROWS = "0,0,0\n0,1,1\n1,0,1\n1,1,0\n"

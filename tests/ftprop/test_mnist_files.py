@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from ftprop.cli import main
-from ftprop.datasets import DataOptions, load_dataset
+from ftprop.data import DataOptions, load_dataset
 from ftprop.errors import InputError
-from ftprop.mnist import load_mnist_arrays
+from ftprop.data.mnist import load_mnist_arrays
 
 
 def _images(n, seed):

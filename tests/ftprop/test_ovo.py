@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ftprop.ovo import OneVsOneNetworks
+from ftprop.estimators import OneVsOneNetworks
 
 
 def _clusters():

@@ -7,11 +7,11 @@ import pytest
 
 from combinatorial import Problem, Status, solve
 from ftprop.errors import InputError
-from ftprop.heuristics import MBConfig, load_targets, warm_start_targets
+from ftprop.studies.heuristics import MBConfig, load_targets, warm_start_targets
 
 
 def _teacher():
-    from ftprop.datasets import DataOptions, load_dataset
+    from ftprop.data import DataOptions, load_dataset
 
     ds = load_dataset("teacher", DataOptions(inputs=3, teacher_hidden=(2,), samples=20, seed=0))
     return ds.X, ds.y

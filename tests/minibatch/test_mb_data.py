@@ -70,7 +70,7 @@ def test_cifar10_corrupt_batch_is_a_data_error(tmp_path):
 
 
 def test_cifar10_in_the_shared_registry(tmp_path):
-    from ftprop.datasets import DataOptions, dataset_names, load_dataset
+    from ftprop.data import DataOptions, dataset_names, load_dataset
     from ftprop.errors import InputError
 
     assert any(n.startswith("cifar10") for n in dataset_names())

@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from ftprop import training  # noqa: E402
+from ftprop.studies import training  # noqa: E402
 from ftprop.cli import main  # noqa: E402
 from minibatch import Staircase  # noqa: E402
 from minibatch.data import DataBundle, TensorData  # noqa: E402

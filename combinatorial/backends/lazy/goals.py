@@ -3,9 +3,9 @@
 The loop (:mod:`.loop`) runs master solves, checks and cuts the same way for both; at each
 decision it asks its goal: what a verified fit means, what to keep from a candidate that failed,
 what a heuristic network is worth, and what to answer when the master is exhausted or time runs
-out. :class:`Feasibility` keeps the candidate with the fewest inseparable units (an UNKNOWN's
-best guess); :class:`MinErrors` keeps the best verified network (the incumbent) and makes the
-master look only for networks that keep more examples than it.
+out. Both keep the best verified network seen (the incumbent: the fewest training errors), which
+an answer without a proof returns; :class:`MinErrors` also makes the master look only for
+networks that keep more examples than it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,20 @@ class Feasibility:
 
     def __init__(self, loop):
         self.loop = loop
-        self.best, self.best_fail = None, None  # the candidate with the fewest failing units
+        self.best, self.best_keep, self.best_errors = None, None, None  # the incumbent
+        self.best_fail = None  # the fewest inseparable units of a master candidate so far
+
+    def incumbent_errors(self) -> int | None:
+        return self.best_errors
+
+    def lower_bound(self) -> float | None:
+        return None
+
+    def offer(self, targets, right) -> None:
+        """A realised network (targets, the examples it gets right) becomes the incumbent if better."""
+        errors = self.loop.total - int(self.loop.problem.counts[right].sum())
+        if self.best_errors is None or errors < self.best_errors:
+            self.best, self.best_keep, self.best_errors = targets, right, errors
 
     def before_solve(self) -> None:
         """Nothing to require of the next candidate beyond the cuts."""
@@ -37,8 +50,12 @@ class Feasibility:
         return self.loop.result(Status.FEASIBLE, hidden_targets=targets)
 
     def heuristic_networks(self, finals, targets) -> None:
-        """The restarts' networks are not ranked; the first new targets hint the master."""
+        """The restarts' best network (by its estimated errors) may become the incumbent; the first
+        new targets hint the master."""
         loop = self.loop
+        final, estimate = min(finals, key=lambda f: f[1], default=(None, np.inf))
+        if final is not None and (self.best_errors is None or estimate < self.best_errors):
+            self.offer(*realise(loop.problem, final, None))
         if targets is None or targets is loop.seen:  # nothing new since the last slice
             return
         loop.seen = targets
@@ -49,16 +66,18 @@ class Feasibility:
         return BackendResult(Status.FEASIBLE, hidden_targets=hint, stats=self.loop.stats)
 
     def failed(self, targets, keep, fails) -> None:
+        """A candidate with fewer inseparable units than any before is realised as a network."""
         if self.best_fail is None or len(fails) < self.best_fail:
-            self.best, self.best_fail = targets, len(fails)
+            self.best_fail = len(fails)
+            self.offer(*realise(self.loop.problem, targets, None))
 
     def exhausted(self) -> BackendResult:
         """No candidate left: a proof, unless a cut rests on an undecided unit."""
         loop = self.loop
         if loop.master.tainted:
-            return loop.result(Status.UNKNOWN, hidden_targets=self.best, message=(
+            return loop.result(Status.UNKNOWN, hidden_targets=self.best, kept=self.best_keep, message=(
                 f"numerically undecided at {loop.master.tainted}; the search is exhausted only "
-                "if that unit is inseparable, which exact arithmetic could not confirm"))
+                "if that unit is inseparable, which exact arithmetic could not confirm" + self.said()))
         from .master import reason
 
         cuts, iterations = loop.stats["cuts"], loop.stats["iterations"]
@@ -67,8 +86,13 @@ class Feasibility:
 
     def stopped(self, why: str) -> BackendResult:
         loop = self.loop
-        return loop.result(Status.UNKNOWN, hidden_targets=self.best, message=(
-            f"{why} after {loop.stats['iterations']} master solves and {loop.stats['cuts']} cuts"))
+        return loop.result(Status.UNKNOWN, hidden_targets=self.best, kept=self.best_keep, message=(
+            f"{why} after {loop.stats['iterations']} master solves and {loop.stats['cuts']} cuts" + self.said()))
+
+    def said(self) -> str:
+        if self.best_errors is None:
+            return ""
+        return "; the answer carries the best network found (fewest training errors)"
 
 
 class MinErrors:
@@ -87,6 +111,15 @@ class MinErrors:
     def errors(self, keep: np.ndarray) -> int:
         """Training errors of a network that gets exactly the ``keep`` examples right."""
         return self.loop.total - int(self.loop.problem.counts[keep].sum())
+
+    def incumbent_errors(self) -> int:
+        return self.errors(self.best_keep)
+
+    def lower_bound(self) -> float | None:
+        """A true lower bound on the errors: the master's bound (never above the incumbent)."""
+        if self.bound is None or self.loop.master.tainted:
+            return None
+        return float(min(self.errors(self.best_keep), max(0, self.loop.total - int(np.floor(self.bound + 1e-6)))))
 
     def incumbent(self, targets, keep) -> bool:
         """Make (targets, keep) the incumbent if it has fewer errors; says whether it did."""
@@ -154,9 +187,7 @@ class MinErrors:
 
     def stopped(self, why: str) -> BackendResult:
         """Time limit or Ctrl-C: the incumbent, with a lower bound that is true."""
-        loop, lb = self.loop, None
-        if self.bound is not None and not loop.master.tainted:
-            lb = float(min(self.errors(self.best_keep), max(0, loop.total - int(np.floor(self.bound + 1e-6)))))
+        loop, lb = self.loop, self.lower_bound()
         return loop.result(Status.FEASIBLE, hidden_targets=self.best, kept=self.best_keep, lower_bound=lb,
                            message=f"{why}: best network found, not proved optimal"
                            + (f" (at least {lb:g} training errors)" if lb is not None else ""))

@@ -70,10 +70,13 @@ class Loop:
         return None
 
     def loop(self) -> BackendResult:
+        self.report("start")
         while True:
             if self.past_deadline():
                 return self.stopped("time limit reached")
-            answer = self.heuristic() if self.heuristic_turn() else self.iteration()
+            turn = "heuristic" if self.heuristic_turn() else "master"
+            answer = self.heuristic() if turn == "heuristic" else self.iteration()
+            self.report(turn)
             if answer is not None:
                 return answer
 
@@ -166,6 +169,17 @@ class Loop:
     def stopped(self, why: str) -> BackendResult:
         """Time limit or Ctrl-C: the goal's best so far."""
         return self.goal.stopped(why)
+
+    def report(self, event: str) -> None:
+        """One progress event for ``SolveOptions.progress`` (the CLI prints and logs them)."""
+        if self.options.progress is None:
+            return
+        stats, goal = self.stats, self.goal
+        self.options.progress({
+            "event": event, "elapsed_s": round(time.monotonic() - self.start, 3), "examples": self.total,
+            "working_set": self.problem.n_merged, "incumbent_errors": goal.incumbent_errors(),
+            "lower_bound": goal.lower_bound(), "cuts": stats["cuts"], "iterations": stats["iterations"],
+            "heuristic_runs": stats.get("heuristic_runs", 0)})
 
     def log(self, msg: str) -> None:
         if self.options.verbose:

@@ -1,7 +1,7 @@
 """The checker's half for ``drup`` certificates: read the tagged CNF, justify every clause, and
 check the refutation with ``drup`` (never with the solver that wrote it).
 
-A clause tagged with a family must belong to it (:mod:`ftprop.check_families`). A clause tagged
+A clause tagged with a family must belong to it (:mod:`ftprop.checker.families`). A clause tagged
 ``nogood N`` must say "not (unit j of layer l has targets v_i on the examples S of no-good N,
 and its inputs on S are u_i)", where u_i are the inputs the clause itself names (the data on
 layer 1, the upstream targets above it, plus the raw inputs for a shortcut output), and the

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .errors import InputError
+from ftprop.errors import InputError
 
 IMAGE_SETS = ("cifar10", "imagenet")
 # What each image set expects under its data root (for the error when it is missing).
@@ -88,7 +88,7 @@ def load_data(config):
 
 
 def _registry_dataset(config, opts: dict):
-    from .datasets import DataOptions, load_dataset, load_file
+    from ftprop.data import DataOptions, load_dataset, load_file
 
     if config.dataset.startswith("file:"):
         return load_file(config.dataset[5:])

@@ -1,4 +1,4 @@
-"""`ftprop` command line: one sub-command per module in :mod:`ftprop.commands`.
+"""`ftprop` command line: one sub-command per module in :mod:`ftprop.cli.commands`.
 
 Each command module defines ``add_parser(subparsers)`` and ``run(args) -> int``. Modules import
 their engines inside ``run`` so that ``ftprop --help`` loads neither OR-Tools nor torch.
@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from .errors import EXIT_INTERNAL, EXIT_USAGE, InputError
+from ftprop.errors import EXIT_INTERNAL, EXIT_USAGE, InputError
 
 # Modules that only some commands need, with how to get them (torch is not a hard dependency:
 # the exact engine runs without it, and GPU users pick their own CUDA build).
@@ -20,7 +20,7 @@ OPTIONAL_MODULES = {
     "torchvision": "torchvision for ImageNet folders: pip install 'ftprop[vision]'",
 }
 
-# name -> module under ftprop.commands; the order is the order shown in --help.
+# name -> module under ftprop.cli.commands; the order is the order shown in --help.
 COMMANDS = ("solve", "minwidth", "check", "train", "evaluate", "compare")
 
 
@@ -40,9 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"ftprop.commands.{name}")
+            module = importlib.import_module(f"ftprop.cli.commands.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"ftprop.commands.{name}":
+            if exc.name == f"ftprop.cli.commands.{name}":
                 continue  # command not built yet
             raise
         module.add_parser(sub)

@@ -4,11 +4,11 @@ Shared by ``ftprop solve`` and ``ftprop minwidth`` (and usable from Python)."""
 
 from __future__ import annotations
 
-from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
+from ftprop.errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
 
 
 def run_metadata(args, ds) -> dict:
-    from .io import command_line, versions
+    from ftprop.io import command_line, versions
 
     out = {"dataset": ds.name, "data_file": args.data, "command": command_line(), "versions": versions()}
     if args.data:  # what was read: a header row skipped is said, never silent
@@ -44,7 +44,7 @@ def with_certificate(sol, ds, *, check: bool):
 
     pf = sol.proof_file
     if pf is not None and pf.file and check:
-        from .check import check as check_file
+        from ftprop.checker import check as check_file
 
         verdict = check_file(pf.file, ds.X, ds.y)
         pf = replace(pf, checked=verdict.valid, check=verdict.line(), check_s=verdict.stats.get("check_s"))

@@ -35,7 +35,7 @@ import numpy as np
 from combinatorial.problem import Problem, standardised
 
 
-from .errors import InputError
+from ftprop.errors import InputError
 
 WARM_SOURCES = ("fullbatch", "minibatch")
 OLD_SOURCES = {"ftprop": "fullbatch"}  # accepted with a note: "ftprop" also meant FTPROP-MB elsewhere

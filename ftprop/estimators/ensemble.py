@@ -20,15 +20,28 @@ Recipe options (the README measures each on few-shot MNIST):
 normalize    ``l2``: every example divided by its Euclidean norm before anything else (a fixed
              per-example map, so it needs no state); ``none``: inputs as given
 unit_margin  ``l2``: after the exact fit, every unit is refitted for its L2 max-margin on the
-             member's own training codes (:mod:`ftprop.refit`; exactness is kept and re-checked);
+             member's own training codes (:mod:`ftprop.estimators.refit`; exactness is kept and re-checked);
              ``linf``: the engine's max-margin under ``||w||_inf <= 1`` as fitted
 shifts       ``1``: the training images are augmented with their four one-pixel shifts (up, down,
              left, right; zero fill), so every member fits 5n images exactly, the n originals
              among them; ``0``: no augmentation. Needs ``image_shape`` (None: square images)
 scheme       ``ovo``: one member per class pair, majority vote with scikit-learn's tie rule
-             (:mod:`ftprop.ovo`); ``seeds``: ``n_members`` members on all classes with seeds
+             (below); ``seeds``: ``n_members`` members on all classes with seeds
              ``random_state + m`` (different ``ftprop`` inits: different hidden targets),
              prediction by the summed output pre-activations
+
+:class:`OneVsOneNetworks` is the plain one-vs-one ensemble (the BeMi protocol), the two sharing
+one vote:
+
+Each of the k (k - 1) / 2 pair networks is a :class:`ThresholdNetworkClassifier` fitted on the
+two classes' examples only; at prediction every network votes for one of its two classes.
+
+Tie rule (documented, deterministic): the class with the most votes wins; among classes with
+equal votes the one with the larger summed confidence wins, where a network's confidence is its
+output pre-activation z (positive for the pair's second class), squashed as z / (3 (|z| + 1)) so
+that confidences can never outweigh one vote. This is scikit-learn's one-vs-one rule. When the
+confidences tie too, the lower class (in ``classes_`` order) wins. ``predict_with_ties`` returns
+which predictions needed the tie rule; ``n_ties_`` is not learned state, so it is not stored.
 """
 
 from __future__ import annotations
@@ -43,7 +56,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from combinatorial.options import check_seconds
 
-from .estimators import ThresholdNetworkClassifier, _seed, validate_labels
+from .base import _seed, validate_labels
+from .exact import ThresholdNetworkClassifier
 
 SCHEMES = ("ovo", "seeds")
 NORMALIZE = ("l2", "none")
@@ -227,19 +241,7 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
         X = normalize_rows(validate_data(self, X, reset=False, dtype=np.float64), self.normalize)
         k = len(self.classes_)
         if self.scheme == "ovo":
-            from .ovo import _score
-
-            votes, conf = np.zeros((len(X), k)), np.zeros((len(X), k))
-            for (a, b), est in zip(self.pairs_, self.estimators_):
-                if est is None:
-                    continue
-                z = est.decision_function(X)  # member labels are indices: a -> 0, b -> 1
-                second = z >= 0
-                votes[:, b] += second
-                votes[:, a] += ~second
-                conf[:, b] += z
-                conf[:, a] -= z
-            score = _score(votes, conf)
+            score = _score(*pair_votes(self.pairs_, self.estimators_, X, k))
         else:
             score = sum(_scores(est.decision_function(X), k) for est in self.estimators_ if est is not None)
         return score[:, 1] - score[:, 0] if k == 2 else score
@@ -258,6 +260,85 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
             key = m["status"] + (f" ({m['fallback']})" if m.get("fallback") else "")
             out[key] = out.get(key, 0) + 1
         return dict(sorted(out.items()))
+
+
+def pair_votes(pairs, estimators, X, k: int):
+    """(votes, confidences), each (n, k), of one network per class pair (None: skipped). A pair
+    network's label 1 is the pair's second class; sign(0) = +1 picks it, the engine's tie rule."""
+    votes, conf = np.zeros((len(X), k)), np.zeros((len(X), k))
+    for (a, b), est in zip(pairs, estimators):
+        if est is None:
+            continue
+        z = est.decision_function(X)
+        second = z >= 0
+        votes[:, b] += second
+        votes[:, a] += ~second
+        conf[:, b] += z
+        conf[:, a] -= z
+    return votes, conf
+
+
+def _score(votes, conf):
+    """Votes plus squashed confidences (< 1/3 in total): scikit-learn's one-vs-one score."""
+    return votes + conf / (3 * (np.abs(conf) + 1))
+
+
+class OneVsOneNetworks(ClassifierMixin, BaseEstimator):
+    """Majority vote of one exact sign network per class pair.
+
+    Parameters are those of :class:`ThresholdNetworkClassifier`, applied to every pair network;
+    ``time_limit`` is per pair. BeMi's setting: ``hidden=(4, 4)``, ``objective="lexicographic"``,
+    ``weights="ternary"``. ``n_jobs``: pairs solved in parallel through joblib
+    (:func:`fit_members`; a joblib ``dask`` backend context runs them on a cluster).
+    """
+
+    def __init__(self, hidden=(4, 4), *, backend="auto", objective="lexicographic", weights="ternary",
+                 time_limit=None, random_state=None, n_jobs=None):
+        self.hidden = hidden
+        self.backend = backend
+        self.objective = objective
+        self.weights = weights
+        self.time_limit = time_limit
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y):
+        from .ensemble import fit_members
+
+        X, y_idx = validate_labels(self, X, y)
+        params = self.get_params()
+        params.pop("n_jobs")
+        base = ThresholdNetworkClassifier(**params)
+        self.pairs_ = list(combinations(range(len(self.classes_)), 2))
+        tasks = []
+        for a, b in self.pairs_:
+            rows = (y_idx == a) | (y_idx == b)
+            tasks.append((clone(base), (X[rows], self.classes_[y_idx[rows]])))
+        results = fit_members(tasks, unit_margin="linf", n_jobs=self.n_jobs, time_limit=None)
+        self.estimators_ = [est for est, _ in results]
+        self.pair_status_ = [r["status"] if not r["warnings"] else f"{r['status']} (best effort)" for _, r in results]
+        return self
+
+    def _votes(self, X):
+        check_is_fitted(self, "estimators_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return pair_votes(self.pairs_, self.estimators_, X, len(self.classes_))
+
+    def decision_function(self, X):
+        """Votes plus squashed confidences (< 1/3 in total), scikit-learn's one-vs-one score."""
+        return _score(*self._votes(X))
+
+    def predict(self, X):
+        return self.predict_with_ties(X)[0]
+
+    def predict_with_ties(self, X):
+        """(labels, tied): ``tied[i]`` when the top vote count of example i was shared."""
+        votes, conf = self._votes(X)
+        score = _score(votes, conf)
+        top = votes.max(axis=1, keepdims=True)
+        tied = (votes == top).sum(axis=1) > 1
+        return self.classes_[np.argmax(score, axis=1)], tied
+
 
 
 def _scores(z: np.ndarray, k: int) -> np.ndarray:

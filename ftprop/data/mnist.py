@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from ftprop.errors import InputError
 
 NAMES = ("mnist", "fashion-mnist")
 _SUBDIRS = {"mnist": ("", "MNIST/raw", "mnist", "MNIST"),

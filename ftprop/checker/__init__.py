@@ -2,9 +2,9 @@
 
 It shares no code with the solver's model building (nothing here imports :mod:`combinatorial`):
 it merges the data itself, recomputes the fingerprint, regenerates the valid constraints
-(:mod:`ftprop.check_families`), re-checks every Farkas certificate in ``fractions``, checks the
+(:mod:`ftprop.checker.families`), re-checks every Farkas certificate in ``fractions``, checks the
 refutation with ``drup`` (a checker extracted from verified Why3 code) lemma by lemma on its LRAT
-hints (:mod:`ftprop.check_cnf`), and runs the forward pass of a network in exact rationals with
+hints (:mod:`ftprop.checker.cnf`), and runs the forward pass of a network in exact rationals with
 sign(0) = +1.
 
 :func:`check` returns a :class:`Verdict`; a file that cannot be read as a proof at all raises
@@ -22,10 +22,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from .check_cnf import Invalid as _Invalid
-from .check_cnf import farkas_holds, integer, rational
-from .check_families import Families
-from .errors import InputError
+from ftprop.checker.cnf import Invalid as _Invalid
+from ftprop.checker.cnf import farkas_holds, integer, rational
+from ftprop.checker.families import Families
+from ftprop.errors import InputError
 
 FORMAT, VERSION = "ftprop-proof", 1
 MAX_LAYERS = 64
@@ -224,7 +224,7 @@ def _forward(layers, Xu, Yu, hidden, shortcut) -> None:
 
 
 def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
-    from .check_cnf import check_clauses, check_refutation, read_dimacs
+    from ftprop.checker.cnf import check_clauses, check_refutation, read_dimacs
 
     if not hidden:
         raise _Invalid("a DRUP certificate needs hidden layers")

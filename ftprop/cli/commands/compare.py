@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import InputError
-from .common import (add_data_arguments, dataset_from_args, hidden_widths, nonnegative_int, positive_int,
+from ftprop.errors import InputError
+from ftprop.cli.commands.common import (add_data_arguments, dataset_from_args, hidden_widths, nonnegative_int, positive_int,
                      require_writable, save_json, seconds)
 
 
@@ -64,8 +64,8 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     import json
 
-    from ..compare import CompareConfig, compare, format_table
-    from ..io import command_line
+    from ftprop.studies.compare import CompareConfig, compare, format_table
+    from ftprop.io import command_line
 
     if not args.lr > 0 or args.lr == float("inf"):
         raise InputError(f"--lr must be a positive number, got {args.lr}")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
-from ..report import certificate_line, describe, run_metadata, with_certificate
-from .common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
+from ftprop.errors import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN
+from ftprop.cli.watch import Watch
+from ftprop.cli.report import certificate_line, describe, run_metadata, with_certificate
+from ftprop.cli.commands.common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
                      options_from_args, positive_int, require, require_writable)
 
 
@@ -46,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
 
     require(not args.check or args.proof, "--check needs --proof FILE")
     require_writable(proof=args.proof and proof_path(args.proof, 1))
-    options = options_from_args(args, time_limit=None)
     ds = dataset_from_args(args)
+    watch = Watch.from_args(args)
+    options = options_from_args(args, time_limit=None, progress=watch)
 
     def after_each(sol):
         sol = with_certificate(sol, ds, check=args.check)
@@ -65,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     except _ProofFailed as exc:
         print(f"internal error: {exc}")
         return EXIT_INTERNAL
+    finally:
+        watch is not None and watch.close()
     message = search.message().replace("max width", "--max-width")
     if args.json:
         attempts = [{"width": s.architecture[1], "status": s.status.value, "proved_for": s.proved_for,

@@ -30,7 +30,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..training import evaluate_run
+    from ftprop.studies.training import evaluate_run
 
     r = evaluate_run(args.run_dir, data_root=args.data_root, weights=args.weights, device=args.device)
     if args.json:

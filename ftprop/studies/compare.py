@@ -30,8 +30,8 @@ from combinatorial.problem import Problem
 from combinatorial.separability import check_separable
 from minibatch.rules import RULES
 
-from .errors import InputError
-from .heuristics import MBConfig, run_fullbatch, run_minibatch
+from ftprop.errors import InputError
+from ftprop.studies.heuristics import MBConfig, run_fullbatch, run_minibatch
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def compare(X, y, config: CompareConfig, *, progress=None, exact_solution=None) 
     ``exact_solution``: a :class:`combinatorial.Solution` already computed for the same data and
     architecture (the benchmark times it separately); otherwise the exact engine runs here.
     """
-    from .io import versions
+    from ftprop.io import versions
 
     start = time.monotonic()
     problem = Problem.from_data(X, y, config.hidden)

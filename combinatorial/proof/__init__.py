@@ -19,7 +19,7 @@ certificate, ``master.cnf``, ``refutation.lrat`` and ``refutation.drup``. ``cert
   of the clauses each lemma's unit propagation uses (``refutation.lrat``, LRAT without RAT
   steps: ``id lits 0 hints 0``; clause k of ``master.cnf`` has id k) and without them
   (``refutation.drup``, plain DRUP for any DRAT checker). CaDiCaL writes the hints itself; see
-  :mod:`combinatorial.proof_hints`. A checker trusts none of them: it checks each lemma with
+  :mod:`combinatorial.proof.hints`. A checker trusts none of them: it checks each lemma with
   ``drup`` on its hints alone.
 
 Why UNSAT of the tagged CNF proves that no network exists (what a checker must establish):
@@ -63,11 +63,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from .files import write_bytes
-from .certificates import Conflict, Farkas, ProofFile
-from .clauses import Refutation
-from .errors import ProofError
-from .proof_hints import HintError, cadical_lrat, lrat, renumber, trim
+from ..files import write_bytes
+from ..certificates import Conflict, Farkas, ProofFile
+from ..clauses import Refutation
+from ..errors import ProofError
+from .hints import HintError, cadical_lrat, lrat, renumber, trim
 
 FORMAT = "ftprop-proof"
 VERSION = 1
@@ -87,7 +87,7 @@ def fingerprint(Xu, Yu) -> str:
 
 
 def _header(problem, options, kind: str, claim: str) -> dict:
-    from .solution import versions
+    from ..solution import versions
 
     monotone = bool(options.symmetry_breaking and problem.n_outputs == 1 and not problem.shortcut)
     return {
@@ -102,7 +102,7 @@ def _header(problem, options, kind: str, claim: str) -> dict:
 
 
 def _engine_distributions():
-    from .solution import ENGINE_DISTRIBUTIONS
+    from ..solution import ENGINE_DISTRIBUTIONS
 
     return ENGINE_DISTRIBUTIONS
 
@@ -111,7 +111,7 @@ def write(path, problem, solution, options) -> dict:
     """Write the proof of ``solution`` to ``path`` (atomically); returns what the answer's
     :class:`ProofFile` says: kind, file, checked (False: nobody has checked it yet), sizes, times.
     Raises :class:`ProofError` when the answer has no certificate (the message says why)."""
-    from .solution import Status
+    from ..solution import Status
 
     start = time.monotonic()
     if options.objective != "feasibility":
@@ -208,7 +208,7 @@ def _nogood_targets(problem, record) -> list[int] | None:
 def refute(clauses) -> tuple[list[str], int, int, str]:
     """CaDiCaL's refutation, trimmed, with hints: (LRAT lines, lemmas kept, lemmas CaDiCaL
     wrote, solver). CaDiCaL writes the hints itself where python-sat lets it trace LRAT;
-    otherwise its DRUP refutation is replayed for them (:mod:`combinatorial.proof_hints`)."""
+    otherwise its DRUP refutation is replayed for them (:mod:`combinatorial.proof.hints`)."""
     try:
         lines = cadical_lrat(clauses)
         solver = "CaDiCaL 1.9.5 (python-sat), LRAT"

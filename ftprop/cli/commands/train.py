@@ -6,7 +6,7 @@
     ftprop train --resume runs/c4 --epochs 400          # continue (and extend) a killed run
     torchrun --nproc-per-node 4 -m ftprop.cli train ...  # DistributedDataParallel, rank 0 logs
 
-This module parses, calls :mod:`ftprop.training` and prints; the work is done there.
+This module parses, calls :mod:`ftprop.studies.training` and prints; the work is done there.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..errors import InputError
-from .common import (
+from ftprop.errors import InputError
+from ftprop.cli.commands.common import (
     add_data_arguments, fraction, int_list, nonnegative_float, nonnegative_int, positive_float, positive_int, require,
 )
 
@@ -63,6 +63,15 @@ def _model_option(text: str) -> tuple[str, object]:
     return key.strip().replace("-", "_"), parsed
 
 
+def _defaults() -> dict:
+    """TrainConfig's defaults, for the help texts (minibatch.config imports no torch)."""
+    import dataclasses
+
+    from minibatch.config import TrainConfig
+
+    return {f.name: f.default for f in dataclasses.fields(TrainConfig) if f.default is not dataclasses.MISSING}
+
+
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "train",
@@ -75,21 +84,29 @@ def add_parser(subparsers) -> None:
                         "(--list-presets shows them all); flags given override its settings")
     p.add_argument("--list-presets", action="store_true", help="print the presets with their published accuracy")
     add_data_arguments(p, required=False)
+    d = _defaults()
     g = p.add_argument_group("splits")
-    g.add_argument("--test-split", type=fraction, help="held-out test fraction when the data set has none (default 0.2)")
-    g.add_argument("--val-split", type=fraction, help="fraction of the training set held out for validation (default 0)")
+    g.add_argument("--test-split", type=fraction,
+                   help=f"held-out test fraction when the data set has none (default {d['test_split']})")
+    g.add_argument("--val-split", type=fraction,
+                   help=f"fraction of the training set held out for validation (default {d['val_split']})")
     g.add_argument("--no-standardize", dest="standardize", action="store_false", default=None,
                    help="keep tabular features as loaded (default: centre and scale with training statistics)")
     g.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                    help="random crop + flip on cifar10 / imagenet (default on, as the paper's code)")
+    _network_flags(p.add_argument_group("network"), d)
+    _optimisation_flags(p.add_argument_group("optimisation"), d)
+    _run_flags(p.add_argument_group("run"), d)
+    p.set_defaults(run=run)
 
-    g = p.add_argument_group("network")
+
+def _network_flags(g, d: dict) -> None:
     g.add_argument("--model", choices=_Names("minibatch.models", "MODELS"), metavar="NAME",
                    help="%(choices)s (default: by data set)")
     g.add_argument("--activation", choices=_Names("minibatch.activations", "ACTIVATIONS"), metavar="NAME",
-                   help="hidden activation: %(choices)s (default sign)")
+                   help=f"hidden activation: %(choices)s (default {d['activation']})")
     g.add_argument("--rule", choices=_Names("minibatch.rules", "RULES"), metavar="NAME",
-                   help="backward rule of the hard-threshold units: %(choices)s (default soft-hinge, FTP-SH)")
+                   help=f"backward rule of the hard-threshold units: %(choices)s (default {d['rule']}, FTP-SH)")
     g.add_argument("--unweighted", dest="weighted", action="store_false", default=None,
                    help="do not weight unit losses by |dL/dh| (only sign(dL/dh) / batch reaches a layer)")
     g.add_argument("--width", type=positive_int,
@@ -101,36 +118,38 @@ def add_parser(subparsers) -> None:
     g.add_argument("--model-option", action="append", type=_model_option, metavar="KEY=VALUE",
                    help="any other build_model keyword (JSON value), repeatable, e.g. levels=5, quantizer=ceil")
 
-    g = p.add_argument_group("optimisation")
-    g.add_argument("--epochs", type=positive_int, help="passes over the training set (default 20)")
-    g.add_argument("--batch-size", type=positive_int, help="examples per step and process (default 128)")
+
+def _optimisation_flags(g, d: dict) -> None:
+    g.add_argument("--epochs", type=positive_int, help=f"passes over the training set (default {d['epochs']})")
+    g.add_argument("--batch-size", type=positive_int, help=f"examples per step and process (default {d['batch_size']})")
     g.add_argument("--optimizer", choices=_Names("minibatch.config", "OPTIMIZERS"), metavar="NAME",
-                   help="%(choices)s (default adam)")
-    g.add_argument("--lr", type=positive_float, help="initial learning rate (default 1e-2)")
-    g.add_argument("--momentum", type=nonnegative_float, help="SGD momentum (default 0.9)")
-    g.add_argument("--weight-decay", type=nonnegative_float, help="L2 penalty (default 0)")
+                   help=f"%(choices)s (default {d['optimizer']})")
+    g.add_argument("--lr", type=positive_float, help=f"initial learning rate (default {d['lr']:g})")
+    g.add_argument("--momentum", type=nonnegative_float, help=f"SGD momentum (default {d['momentum']})")
+    g.add_argument("--weight-decay", type=nonnegative_float, help=f"L2 penalty (default {d['weight_decay']:g})")
     g.add_argument("--schedule", choices=_Names("minibatch.config", "SCHEDULES"), metavar="NAME",
-                   help="learning-rate schedule: %(choices)s (default cosine)")
+                   help=f"learning-rate schedule: %(choices)s (default {d['schedule']})")
     g.add_argument("--milestones", type=lambda s: int_list(s, what="epoch"),
                    help="epochs at which the step schedule multiplies the rate by --gamma, e.g. 200,250")
-    g.add_argument("--gamma", type=positive_float, help="factor of the step schedule (default 0.1)")
+    g.add_argument("--gamma", type=positive_float, help=f"factor of the step schedule (default {d['gamma']})")
 
-    g = p.add_argument_group("run")
-    g.add_argument("--seed", type=nonnegative_int, help="seed of everything random (default 0)")
-    g.add_argument("--device", help="auto (CUDA when present), cpu, cuda, cuda:1 (default auto)")
+
+def _run_flags(g, d: dict) -> None:
+    g.add_argument("--seed", type=nonnegative_int, help=f"seed of everything random (default {d['seed']})")
+    g.add_argument("--device", help=f"auto (CUDA when present), cpu, cuda, cuda:1 (default {d['device']})")
     g.add_argument("--amp", choices=_Names("minibatch.config", "AMP_MODES"), metavar="MODE",
-                   help="mixed precision on CUDA: %(choices)s (default none)")
+                   help=f"mixed precision on CUDA: %(choices)s (default {d['amp']})")
     g.add_argument("--compile", action="store_true", default=None,
                    help="torch.compile the model (per-layer diagnostics are off then)")
     g.add_argument("--threads", type=positive_int, help="torch CPU threads (default: torch's choice, one per core)")
-    g.add_argument("--workers", dest="num_workers", type=nonnegative_int, help="DataLoader workers (default 0)")
+    g.add_argument("--workers", dest="num_workers", type=nonnegative_int,
+                   help=f"DataLoader workers (default {d['num_workers']})")
     g.add_argument("--out", metavar="DIR",
                    help="run directory: config.json, metrics.jsonl, checkpoint.pt, best.pt, result.json")
     g.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR (its config; --epochs may grow)")
     g.add_argument("--json", action="store_true", help="print one JSON object with the result (logs go to stderr)")
     g.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar even on a terminal")
     g.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
-    p.set_defaults(run=run)
 
 
 # --- configuration ------------------------------------------------------------------------
@@ -168,7 +187,7 @@ def resolve_config(args: argparse.Namespace):
 
 
 def _fresh(args, given: dict) -> dict:
-    from ..training import DEFAULT_MODEL, EXPECTED_FILES, IMAGE_SETS
+    from ftprop.studies.training import DEFAULT_MODEL, EXPECTED_FILES, IMAGE_SETS
 
     data_options = _data_options(args)
     base: dict = {}
@@ -191,7 +210,7 @@ def _fresh(args, given: dict) -> dict:
 
 
 def _resumed(args, given: dict) -> dict:
-    from ..training import saved_config
+    from ftprop.studies.training import saved_config
 
     require(not args.preset, "--preset starts a new run; a resumed run keeps its saved configuration")
     require(Path(args.resume).is_dir(), f"--resume {args.resume}: no such directory")
@@ -256,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
     from minibatch import distributed
     from minibatch.trainer import resolve_device
 
-    from .. import training
+    from ftprop.studies import training
 
     try:
         resolve_device(config.device)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import add_data_arguments, dataset_from_args, nonnegative_int, positive_int
+from ftprop.cli.commands.common import add_data_arguments, dataset_from_args, nonnegative_int, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -33,7 +33,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..check import check
+    from ftprop.checker import check
 
     ds = dataset_from_args(args)
     verdict = check(args.file, ds.X, ds.y, jobs=args.jobs)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import sys
 
-from ..report import describe, exit_code, run_metadata, with_certificate
-from .common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
+from ftprop.cli.watch import Watch
+from ftprop.cli.report import describe, exit_code, run_metadata, with_certificate
+from ftprop.cli.commands.common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
                      options_from_args, require, require_writable, save_json, widths)
 
 def add_parser(subparsers) -> None:
@@ -42,12 +43,16 @@ def run(args) -> int:
 
     require(not args.check or args.proof, "--check needs --proof FILE")
     require_writable(save=args.save, proof=args.proof)
-    options = options_from_args(args)
     ds = dataset_from_args(args)
+    watch = Watch.from_args(args)
+    options = options_from_args(args, progress=watch)
     warm = None
     if getattr(args, "warm_start", None):
         options, warm = _with_warm_start(args, ds, options)
-    sol = solve(ds.X, ds.y, hidden=args.hidden, shortcut=args.shortcut, options=options)
+    try:
+        sol = solve(ds.X, ds.y, hidden=args.hidden, shortcut=args.shortcut, options=options)
+    finally:
+        watch is not None and watch.close()
     sol = with_certificate(sol, ds, check=args.check)
     out = sol.to_dict()
     if warm is not None:
@@ -71,12 +76,12 @@ def run(args) -> int:
 
 
 def _with_warm_start(args, ds, options):
-    """Options with ``warm_start`` targets from ``--warm-start`` (see :mod:`ftprop.heuristics`)."""
+    """Options with ``warm_start`` targets from ``--warm-start`` (see :mod:`ftprop.studies.heuristics`)."""
     from dataclasses import replace
 
     from combinatorial.problem import Problem
 
-    from ..heuristics import warm_start_targets
+    from ftprop.studies.heuristics import warm_start_targets
 
     problem = Problem.from_data(ds.X, ds.y, args.hidden, shortcut=args.shortcut)
     targets, info = warm_start_targets(args.warm_start, problem, seed=options.seed)
@@ -87,6 +92,6 @@ def _with_warm_start(args, ds, options):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from ..cli import main
+    from ftprop.cli import main
 
     sys.exit(main(["solve", *sys.argv[1:]]))

@@ -11,11 +11,11 @@ from combinatorial.backends import ALIASES, BACKENDS, deprecation
 from combinatorial.backends import DEFAULT as DEFAULT_BACKEND
 from combinatorial.options import OBJECTIVES
 
-from ..argtypes import (  # noqa: F401  (re-exported: the commands take their types from here)
+from ftprop.cli.argtypes import (  # noqa: F401  (re-exported: the commands take their types from here)
     fraction, hidden_widths, int_list, nonnegative_float, nonnegative_int, positive_float, positive_int, seconds,
 )
-from ..datasets import DataOptions, Dataset, dataset_names, load_dataset, load_file
-from ..errors import InputError
+from ftprop.data import DataOptions, Dataset, dataset_names, load_dataset, load_file
+from ftprop.errors import InputError
 
 
 def add_data_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
@@ -47,9 +47,9 @@ def dataset_from_args(args: argparse.Namespace) -> Dataset:
     if args.data:
         ds = load_file(args.data)
         if opts.classes is not None or opts.per_class is not None:
-            from ..datasets import _postprocess
+            from ftprop.data import select
 
-            ds = _postprocess(ds, opts)
+            ds = select(ds, opts)
         return ds
     return load_dataset(args.dataset, opts)
 
@@ -96,7 +96,11 @@ def add_solver_arguments(p: argparse.ArgumentParser, *, objective: bool = True) 
     g.add_argument("--no-heuristic", action="store_true",
                    help="lazy: no full-batch FTPROP restarts between master solves (pure search)")
     g.add_argument("--shortcut", action="store_true", help="direct input -> output connections (one hidden layer)")
-    g.add_argument("--verbose", action="store_true", help="backend progress on stderr")
+    g.add_argument("--verbose", action="store_true", help="the backend's own detail lines on stderr")
+    g.add_argument("--progress", action="store_true",
+                   help="progress lines on stderr (at most one a second) even when stderr is not a terminal")
+    g.add_argument("--quiet", action="store_true", help="no progress lines (default: on when stderr is a terminal)")
+    g.add_argument("--log", metavar="FILE", help="append every search event to FILE as JSON lines")
     g.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
 
 
@@ -122,7 +126,7 @@ def require_writable(**paths) -> None:
 
 def save_json(flag: str, path, obj) -> None:
     """``--save``: the JSON written atomically; a write that fails is a one-line error."""
-    from ..io import atomic_write_json
+    from ftprop.io import atomic_write_json
 
     try:
         atomic_write_json(path, obj)
