@@ -109,3 +109,6 @@ class Refutation:
     nogoods: tuple[dict, ...]
     monotone: bool
     search_s: float = 0.0
+    # the merged examples (of the whole problem) the refutation is about, in the order its example
+    # numbers count them; None: all of them (an example-subset search refutes a subset)
+    rows: tuple[int, ...] | None = None

@@ -135,6 +135,16 @@ class Problem:
         _check_size(arch, len(Xu))
         return cls(X, y, arch, classes, Y, Xu, Yu, counts.astype(int), index, conflict)
 
+    def restricted(self, rows) -> "Problem":
+        """The problem on the merged examples ``rows`` only (each one example, in that order):
+        same architecture, classes and output coding; any network that fits this problem's data
+        restricted to ``rows`` is a fit of the result, so its INFEASIBLE holds here too."""
+        rows = np.asarray(rows, dtype=int)
+        Xu, Yu = self.Xu[rows], self.Yu[rows]
+        y = self.labels_from_outputs(Yu)
+        return Problem(Xu, y, self.architecture, self.classes, Yu, Xu, Yu, self.counts[rows],
+                       np.arange(len(rows)), None, {"rows": rows})
+
     # --- shape helpers -------------------------------------------------------------------
     @property
     def n_examples(self) -> int:

@@ -94,11 +94,18 @@ def check_separable(
     return _svm(U, Us, t, scale, C)
 
 
+# Units this small are decided by the exact LP alone: it takes well under a millisecond there,
+# and a tiny problem (xor, parity-3) then never pays for importing scipy.optimize (~0.5 s).
+TINY_CELLS = 96  # examples x (inputs + 1)
+
+
 def _lp(U, Us, t, scale, sparse) -> SeparabilityResult:
     """Float LPs propose, exact arithmetic disposes; :func:`exact.decide` when they disagree."""
+    n, d = Us.shape
+    if n * (d + 1) <= TINY_CELLS:
+        return _decide(U, t)
     from scipy.optimize import linprog
 
-    n, d = Us.shape
     A = -(t[:, None] * np.concatenate([Us, np.ones((n, 1))], axis=1))
     if sparse:  # w = p - q with p, q >= 0; minimise sum(p + q)
         A_ub = np.concatenate([A[:, :d], -A[:, :d], A[:, d:]], axis=1)
@@ -138,7 +145,35 @@ def _farkas(U, Us, t):
     res = linprog(np.zeros(n), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs-ds", options=highs_limits())
     if res.status != 0:
         return None
-    return exact.farkas_multipliers(U, t, np.flatnonzero(res.x > 0))
+    found = exact.farkas_multipliers(U, t, np.flatnonzero(res.x > 0))
+    if found is None:  # degenerate data: the float support is not a certificate; shrink first
+        small = irreducible(Us, t, np.argsort(-res.x)[: max(4 * (d + 2), int(np.sum(res.x > 1e-12)))])
+        found = None if small is None else exact.farkas_multipliers(U, t, small)
+    return found
+
+
+def irreducible(Us, t, rows) -> np.ndarray | None:
+    """An inseparable subset of ``rows`` that no example can leave (Kirchberger: at most d + 2
+    examples in d dimensions), by deletion filtering with float feasibility LPs; None when the
+    float LP does not call ``rows`` inseparable. The exact certificate is then found on it."""
+    from scipy.optimize import linprog
+
+    def inseparable(sub) -> bool:
+        A = -(t[sub, None] * np.concatenate([Us[sub], np.ones((len(sub), 1))], axis=1))
+        res = linprog(np.zeros(Us.shape[1] + 1), A_ub=A, b_ub=-np.ones(len(sub)),
+                      bounds=[(None, None)] * (Us.shape[1] + 1), method="highs", options=highs_limits())
+        return res.status == 2
+
+    keep = list(np.asarray(rows, dtype=int))
+    if not inseparable(keep):
+        return None
+    for i in list(keep):
+        if deadline.passed():
+            return None
+        trial = [k for k in keep if k != i]
+        if inseparable(trial):
+            keep = trial
+    return np.asarray(keep, dtype=int)
 
 
 def _decide(U, t) -> SeparabilityResult:

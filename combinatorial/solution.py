@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -26,8 +27,8 @@ class Status(str, Enum):
 ENGINE_DISTRIBUTIONS = ("ftprop", "numpy", "scipy", "scikit-learn", "ortools")
 
 
-def versions(distributions=ENGINE_DISTRIBUTIONS) -> dict[str, str]:
-    """Python's version and those of ``distributions`` that are installed."""
+@functools.lru_cache(maxsize=8)
+def _versions(distributions: tuple[str, ...]) -> dict[str, str]:
     import platform
     from importlib import metadata
 
@@ -38,6 +39,11 @@ def versions(distributions=ENGINE_DISTRIBUTIONS) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return out
+
+
+def versions(distributions=ENGINE_DISTRIBUTIONS) -> dict[str, str]:
+    """Python's version and those of ``distributions`` that are installed (read once per process)."""
+    return dict(_versions(tuple(distributions)))
 
 
 class VerificationError(RuntimeError):
@@ -144,6 +150,22 @@ class Solution:
             None if self.hidden_targets is None else [np.asarray(T).astype(int).tolist() for T in self.hidden_targets]
         )
         return out
+
+    def save(self, path) -> None:
+        """Write this answer to ``path`` as JSON, atomically: :meth:`to_dict` with every weight and
+        bias also as an exact rational string, so :meth:`load` gives the network back bit for bit
+        (the format: :mod:`combinatorial.saved`)."""
+        from . import saved
+
+        saved.save(self, path)
+
+    @classmethod
+    def load(cls, path) -> "Solution":
+        """An answer written by :meth:`save` or ``ftprop solve --save``; a bad file is a
+        :class:`~combinatorial.problem.ProblemError` with a one-line message."""
+        from . import saved
+
+        return cls(**saved.read(path, Status))
 
 
 def _plain(obj):

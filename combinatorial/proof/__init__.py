@@ -165,6 +165,9 @@ def _drup(problem, options, refutation: Refutation) -> tuple[dict, dict]:
     body = _header(problem, options, "drup", "infeasible")
     if body["options"]["monotone_output"] != refutation.monotone:
         raise ProofError("the master's monotone-output setting differs from the proof's")
+    if refutation.rows is not None:  # refuted on a subset: its rows (merged, first-occurrence order)
+        body["subset"] = [int(r) for r in refutation.rows]
+        problem = problem.restricted(refutation.rows)
     body["nogoods"] = []
     for record in refutation.nogoods:
         body["nogoods"].append({"layer": int(record["layer"]), "unit": int(record["unit"]),

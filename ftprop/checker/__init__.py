@@ -167,9 +167,25 @@ def _check(body, members, X, y, Xu, Yu, jobs) -> tuple[str, dict]:
         _forward(body.get("layers"), Xu, Yu, hidden, shortcut)
         return f"the {net} network in the file fits every example (exact forward pass)", {}
     if kind == "drup":
-        stats = _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs)
-        return f"no {net} network with real weights fits the data", stats
+        rows = _subset(body.get("subset"), len(Xu))
+        if rows is None:
+            return f"no {net} network with real weights fits the data", _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs)
+        stats = _check_drup(body, members, Xu[rows], Yu[rows], hidden, shortcut, jobs)
+        return (f"no {net} network with real weights fits the data: none fits its {len(rows)} examples "
+                f"named in the proof (rows of the merged data)", {**stats, "subset": len(rows)})
     raise _Invalid(f"unknown certificate kind {kind!r}")
+
+
+def _subset(values, m: int) -> list[int] | None:
+    """The merged rows a refutation is about (distinct, each below m), or None: all of them."""
+    if values is None:
+        return None
+    if not isinstance(values, list) or not values:
+        raise _Invalid("the subset is not a non-empty list of merged example rows")
+    rows = _ints(values, len(values), m)
+    if len(set(rows)) != len(rows):
+        raise _Invalid("the subset names a merged example twice")
+    return rows
 
 
 def _ints(values, n, bound) -> list[int]:

@@ -18,10 +18,11 @@ from ftprop.errors import EXIT_INTERNAL, EXIT_USAGE, InputError
 OPTIONAL_MODULES = {
     "torch": "PyTorch: pip install 'torch>=2.2' (or pip install 'ftprop[torch]')",
     "torchvision": "torchvision for ImageNet folders: pip install 'ftprop[vision]'",
+    "onnx": "the onnx package: pip install 'ftprop[export]'",
 }
 
 # name -> module under ftprop.cli.commands; the order is the order shown in --help.
-COMMANDS = ("solve", "minwidth", "check", "train", "evaluate", "compare")
+COMMANDS = ("solve", "minwidth", "check", "train", "evaluate", "compare", "export")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -128,3 +128,38 @@ def test_min_width_is_a_library_call():
     assert search.message() == "minimum width 3; width 2 infeasible (all real weights)"
     short = min_width(ds.X, ds.y, max_width=2, options=SolveOptions(workers=1))
     assert short.found is None and short.min_width is None and "max width 2" in short.message()
+
+
+def test_the_working_set_search_agrees_with_the_whole_set_search():
+    """Example subsets on real-valued data: the same answers as the search on every example,
+    a refutation on fewer examples, and a FEASIBLE network verified on all of them."""
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("moons", DataOptions(samples=120))
+    for width, expected in ((1, Status.INFEASIBLE), (3, Status.FEASIBLE)):
+        sub = solve(d.X, d.y, (width,), backend="lazy", workers=1, time_limit=60)
+        full = solve(d.X, d.y, (width,), backend="lazy", workers=1, time_limit=60,
+                     backend_options=LazyOptions(working_set=False))
+        assert sub.status == full.status == expected
+        assert "working_set" in sub.stats and "working_set" not in full.stats
+        if expected is Status.INFEASIBLE:
+            assert sub.stats["working_set"] < 120 and sub.proved_for == ALL_REAL_WEIGHTS
+            assert "of the 120 distinct examples" in sub.certificate.reason
+        else:
+            assert sub.train_errors == 0
+
+
+def test_an_infeasible_master_needs_cadicals_word_too(monkeypatch):
+    """CP-SAT's INFEASIBLE is re-solved by CaDiCaL on the same clauses; a disagreement (planted
+    here) is UNKNOWN with the reason, never INFEASIBLE; the switch reports CP-SAT's word alone."""
+    from combinatorial.backends.lazy.master import Master
+
+    X = _cube(4)
+    y = (np.sum(X > 0, axis=1) % 2).astype(int)
+    sol = solve(X, y, hidden=(3,), backend="lazy")
+    assert sol.status is Status.INFEASIBLE and sol.stats["confirmed_by"].startswith("CaDiCaL")
+    monkeypatch.setattr(Master, "second_opinion", lambda self, deadline: "planted disagreement")
+    doubted = solve(X, y, hidden=(3,), backend="lazy")
+    assert doubted.status is Status.UNKNOWN and "planted disagreement" in doubted.message
+    alone = solve(X, y, hidden=(3,), backend="lazy", backend_options=LazyOptions(confirm=False))
+    assert alone.status is Status.INFEASIBLE and "confirmed_by" not in alone.stats

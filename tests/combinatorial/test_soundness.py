@@ -169,3 +169,23 @@ def test_no_false_infeasible_on_near_degenerate_data(case):
     assert sol.status != Status.INFEASIBLE, (X.tolist(), y.tolist(), hidden, sol.certificate)
     if sol.status == Status.FEASIBLE:
         assert fits_exactly(sol, X, y)
+
+
+@pytest.mark.parametrize("d", [2, 3, 5])
+def test_an_inseparable_set_shrinks_to_at_most_d_plus_2_examples_with_an_exact_certificate(d):
+    """Kirchberger: deletion filtering keeps an inseparable subset of at most d + 2 examples, on
+    which the exact multipliers are found and verified in rational arithmetic."""
+    from combinatorial.exact import farkas_multipliers, verify_farkas
+    from combinatorial.separability import irreducible
+
+    rng = np.random.default_rng(d)
+    U = np.round(rng.normal(size=(60, d)), 2)
+    U = np.concatenate([U, -U])  # antipodal pairs with one label: degenerate and inseparable
+    t = np.concatenate([np.ones(60), np.ones(60)]).astype(int)
+    t[rng.choice(120, 30, replace=False)] *= -1
+    scale = np.abs(U).max(axis=0)
+    small = irreducible(U / scale, t, np.arange(120))
+    assert small is not None and 2 <= len(small) <= d + 2
+    subset, lam = farkas_multipliers(U, t, small)
+    assert verify_farkas(U, t, subset, lam)
+    assert irreducible(U / scale, t, small[:-1]) is None  # irreducible: one fewer is separable

@@ -371,3 +371,38 @@ def test_pair_constraints_added_late_are_in_the_proof(tmp_path, monkeypatch):
     assert sol.status == Status.INFEASIBLE and sol.stats["late_pairs"] > 0
     verdict = check(path, X, y)
     assert verdict.valid, verdict.reason
+
+
+# --- refutations of an example subset ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def subset_proof(tmp_path_factory):
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("circles", DataOptions(samples=120))
+    path = tmp_path_factory.mktemp("subset") / "c.proof"
+    sol = solve(d.X, d.y, (2,), proof=str(path), workers=1, time_limit=120)
+    assert sol.status is Status.INFEASIBLE and sol.stats["working_set"] < 120
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n).decode() for n in z.namelist()}
+    return d, sol, path, members
+
+
+def test_a_subset_refutation_names_its_rows_and_checks(subset_proof):
+    d, sol, path, members = subset_proof
+    body = json.loads(members["certificate.json"])
+    assert len(body["subset"]) == sol.stats["working_set"] and body["data"]["merged_examples"] == 120
+    verdict = check(path, d.X, d.y)
+    assert verdict.valid and verdict.stats["subset"] == len(body["subset"])
+    assert "its %d examples" % len(body["subset"]) in verdict.claim
+
+
+def test_a_tampered_subset_is_caught(subset_proof, tmp_path):
+    d, _, _, members = subset_proof
+    body = json.loads(members["certificate.json"])
+    rows = body["subset"]
+    others = sorted(set(range(120)) - set(rows))[: len(rows)]
+    for bad, why in ((rows[:-1] + rows[:1], "twice"), (rows[:-1] + [120], "index"), (others, "")):
+        verdict = check(rewrite(tmp_path, members, **{"certificate.json": json.dumps({**body, "subset": bad})}), d.X, d.y)
+        assert not verdict.valid and why in verdict.reason, (bad[:5], verdict.reason)

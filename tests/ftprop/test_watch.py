@@ -16,7 +16,8 @@ def test_progress_lines_and_the_event_log(tmp_path, capsys):
     lines = [line for line in err if line.startswith("[")]
     assert lines and lines[0].startswith("[   0.0 s] search started: 80 examples")
     events = [json.loads(line) for line in log.read_text().splitlines()]
-    assert events[0]["event"] == "start" and {e["event"] for e in events[1:]} <= {"master", "heuristic"}
+    assert events[0]["event"] == "start" and {e["event"] for e in events[1:]} <= {"master", "heuristic", "round"}
+    assert all(e["examples"] == 80 and e["working_set"] <= 80 for e in events)
     assert len(events) >= len(lines)  # the log has every event, the lines at most one a second
     assert all(a["elapsed_s"] <= b["elapsed_s"] for a, b in zip(events, events[1:]))
     assert all(set(e) >= {"examples", "working_set", "incumbent_errors", "cuts", "iterations"} for e in events)

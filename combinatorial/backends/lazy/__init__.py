@@ -42,6 +42,7 @@ from __future__ import annotations
 from ...deadline import TimeLimit, stop_now
 from ...problem import Problem
 from ...solution import BackendResult
+from . import subsets
 from .checks import Checker
 from .goals import realise
 from .loop import Loop
@@ -51,6 +52,12 @@ __all__ = ["Checker", "HEURISTIC_RESTARTS", "LazyOptions", "Loop", "realise", "r
 
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
+    if options.own(LazyOptions, "lazy").working_set and subsets.wanted(problem, options):
+        return subsets.run(problem, options, deadline, _run)
+    return _run(problem, options, deadline)
+
+
+def _run(problem: Problem, options, deadline: float | None) -> BackendResult:
     search = Loop(problem, options, deadline)
     try:
         return search.warm_start() or search.loop()

@@ -10,6 +10,8 @@ networks that keep more examples than it.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ...certificates import SolverWord
@@ -80,6 +82,14 @@ class Feasibility:
                 "if that unit is inseparable, which exact arithmetic could not confirm" + self.said()))
         from .master import reason
 
+        if loop.own.confirm:  # never one solver's word: CaDiCaL re-solves the same clauses
+            started = time.monotonic()
+            doubt = loop.master.second_opinion(loop.deadline)
+            loop.stats["confirm_s"] = round(time.monotonic() - started, 4)
+            if doubt is not None:
+                return loop.result(Status.UNKNOWN, hidden_targets=self.best, kept=self.best_keep,
+                                   message=f"CP-SAT exhausted the master, but {doubt}" + self.said())
+            loop.stats["confirmed_by"] = "CaDiCaL (python-sat) on the same master clauses"
         cuts, iterations = loop.stats["cuts"], loop.stats["iterations"]
         return loop.result(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, refutation=loop.refutation(), certificate=SolverWord(
             "no-good cuts", reason(cuts, loop.master), {"cuts": cuts, "iterations": iterations}))
@@ -168,8 +178,6 @@ class MinErrors:
 
     def failed(self, targets, keep, fails) -> None:
         """Repair the candidate by dropping examples (within the master's turn); keep it if better."""
-        import time
-
         loop = self.loop
         stop, turn = loop.deadline, loop.turn()
         if turn is not None:

@@ -177,6 +177,30 @@ class Master:
                 raise ProofError(f"no-good on layer {record['layer']} has no Farkas certificate")
         return Refutation(self.cm.record(), tuple(self.nogoods), bool(self.monotone), round(self.seconds, 4))
 
+    def second_opinion(self, deadline: float | None) -> str | None:
+        """CaDiCaL (python-sat) on the logged master, after CP-SAT called it infeasible: None when
+        it agrees (UNSAT), else why the INFEASIBLE cannot stand on CP-SAT's word alone."""
+        import threading
+
+        from pysat.solvers import Cadical195
+
+        if not self.cm.complete():
+            return "the master holds a constraint outside the logged families, so no second solver can read it"
+        solver = Cadical195(bootstrap_with=[list(c) for c in self.cm.record().clauses])
+        left = None if deadline is None else deadline - time.monotonic()
+        timer = None if left is None else threading.Timer(max(left, 0.0), solver.interrupt)
+        try:
+            if timer is not None:
+                timer.start()
+            answer = solver.solve_limited(expect_interrupt=timer is not None)
+        finally:
+            if timer is not None:
+                timer.cancel()
+            solver.delete()
+        if answer is None:
+            return "the time limit was reached while CaDiCaL re-checked CP-SAT's infeasible master"
+        return "CaDiCaL finds an assignment of the master that CP-SAT called infeasible" if answer else None
+
     def require_more_than(self, kept: int) -> None:
         """min-errors: only candidates that keep more than ``kept`` (the incumbent's count). The
         master running out of candidates then proves the incumbent optimal."""

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class LazyOptions:
     heuristic: bool = True  # interleave full-batch FTPROP restarts as a primal heuristic
+    working_set: bool = True  # real-valued data, many examples: search on growing example subsets
+    confirm: bool = True  # an INFEASIBLE is reported only when CaDiCaL agrees on the same master
 
 # Full-batch FTPROP slices of this many restarts are interleaved with master solves.
 HEURISTIC_RESTARTS = 2

@@ -95,6 +95,10 @@ def add_solver_arguments(p: argparse.ArgumentParser, *, objective: bool = True) 
                    help="do not break the unit-permutation and sign symmetries")
     g.add_argument("--no-heuristic", action="store_true",
                    help="lazy: no full-batch FTPROP restarts between master solves (pure search)")
+    g.add_argument("--no-confirm", action="store_true",
+                   help="lazy: report an infeasible master on CP-SAT's word alone (default: CaDiCaL re-solves it)")
+    g.add_argument("--no-working-set", action="store_true",
+                   help="lazy: search on every example at once instead of a growing working set of examples")
     g.add_argument("--shortcut", action="store_true", help="direct input -> output connections (one hidden layer)")
     g.add_argument("--verbose", action="store_true", help="the backend's own detail lines on stderr")
     g.add_argument("--progress", action="store_true",
@@ -146,7 +150,8 @@ def options_from_args(args, **overrides):
         args.backend = ALIASES[args.backend]
     backend = resolve(args.backend)  # an unknown name fails here, before any work
     kw = dict(
-        backend_options=LazyOptions(heuristic=not args.no_heuristic) if backend == "lazy" else None,
+        backend_options=LazyOptions(heuristic=not args.no_heuristic, working_set=not args.no_working_set,
+                                    confirm=not args.no_confirm) if backend == "lazy" else None,
         backend=args.backend,
         objective=getattr(args, "objective", "feasibility"),
         time_limit=args.time_limit,

@@ -57,6 +57,8 @@ def add_parser(sub) -> None:
     p.add_argument("--no-ftprop", dest="ftprop", action="store_false", help="skip full-batch FTPROP")
     p.add_argument("--json", action="store_true", help="print the full report as one JSON object")
     p.add_argument("--save", metavar="FILE", help="also write the full JSON report to FILE")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="2-D inputs: draw the exact engine's network (examples, unit lines, decision regions)")
     p.add_argument("--debug", action="store_true", help="show the traceback of internal errors")
     p.set_defaults(run=run)
 
@@ -69,8 +71,12 @@ def run(args) -> int:
 
     if not args.lr > 0 or args.lr == float("inf"):
         raise InputError(f"--lr must be a positive number, got {args.lr}")
-    require_writable(save=args.save)
+    require_writable(save=args.save, plot=args.plot)
     ds = dataset_from_args(args)
+    if args.plot:  # before any work: a picture needs 2-D inputs
+        from ftprop.cli.plot import check_plottable
+
+        check_plottable(ds.X)
     config = CompareConfig(hidden=tuple(args.hidden), rules=tuple(args.rules), seeds=args.seeds, seed=args.seed,
                            epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, time_limit=args.time_limit,
                            exact_backend=args.backend, workers=args.workers, ftprop=args.ftprop,
@@ -80,7 +86,8 @@ def run(args) -> int:
               f"{config.seeds} seeds from {config.seed}, epochs {config.epochs}, batch "
               f"{'full' if config.batch_size is None else config.batch_size}, time limit {config.time_limit:g} s",
               file=sys.stderr)
-    report = compare(ds.X, ds.y, config)
+    exact = _exact_solution(ds, config) if args.plot else None
+    report = compare(ds.X, ds.y, config, exact_solution=exact)
     report["dataset"] = ds.name
     report["command"] = command_line()
     if args.json:
@@ -89,4 +96,19 @@ def run(args) -> int:
         print(format_table(report), flush=True)
     if args.save:  # after printing: a write that fails loses nothing
         save_json("save", args.save, report)
+    if args.plot:
+        from ftprop.cli.plot import plot_solution
+
+        plot_solution(args.plot, exact, ds.X, ds.y, heading=f"{ds.name}, {exact.n_examples} examples (exact engine)")
+        if not args.json:
+            print(f"plot: {args.plot}")
     return 0
+
+
+def _exact_solution(ds, config):
+    """The exact engine's answer, solved here (not inside compare) so that --plot can draw it."""
+    from combinatorial.problem import Problem
+
+    from ftprop.studies.compare import solve_exact
+
+    return solve_exact(Problem.from_data(ds.X, ds.y, config.hidden), config)

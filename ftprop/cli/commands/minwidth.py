@@ -29,6 +29,8 @@ def add_parser(subparsers) -> None:
     add_solver_arguments(p, objective=False)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     add_proof_arguments(p)
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="2-D inputs: draw the network at the minimum width (examples, unit lines, decision regions)")
     p.set_defaults(run=run)
 
 
@@ -46,8 +48,12 @@ def run(args: argparse.Namespace) -> int:
     from combinatorial import min_width
 
     require(not args.check or args.proof, "--check needs --proof FILE")
-    require_writable(proof=args.proof and proof_path(args.proof, 1))
+    require_writable(proof=args.proof and proof_path(args.proof, 1), plot=args.plot)
     ds = dataset_from_args(args)
+    if args.plot:  # before any work: a picture needs 2-D inputs
+        from ftprop.cli.plot import check_plottable
+
+        check_plottable(ds.X)
     watch = Watch.from_args(args)
     options = options_from_args(args, time_limit=None, progress=watch)
 
@@ -91,7 +97,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"{message} ({search.wall_time_s:.2f} s)")
         if search.found is not None:
             print(describe(search.found, ds.label))
+    if args.plot:
+        _plot(args, ds, search, message)
     return EXIT_OK if search.found is not None else EXIT_UNKNOWN
+
+
+def _plot(args, ds, search, message: str) -> None:
+    """The network at the minimum width, or the last width tried when none fits."""
+    from ftprop.cli.plot import plot_solution
+
+    sol = search.found if search.found is not None else (search.attempts[-1] if search.attempts else None)
+    if sol is None:
+        return
+    plot_solution(args.plot, sol, ds.X, ds.y, heading=f"{ds.name}: {message}")
+    if not args.json:
+        print(f"plot: {args.plot}")
 
 
 class _ProofFailed(Exception):

@@ -35,6 +35,9 @@ def add_parser(subparsers) -> None:
     out.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     out.add_argument("--save", metavar="FILE", help="also write the JSON result to FILE (atomically)")
     add_proof_arguments(out)
+    out.add_argument("--plot", metavar="FILE.png",
+                     help="2-D inputs: draw the examples, the first-layer units' lines and the decision regions "
+                          "into a PNG (atomically)")
     p.set_defaults(run=run)
 
 
@@ -42,8 +45,12 @@ def run(args) -> int:
     from combinatorial import solve
 
     require(not args.check or args.proof, "--check needs --proof FILE")
-    require_writable(save=args.save, proof=args.proof)
+    require_writable(save=args.save, proof=args.proof, plot=args.plot)
     ds = dataset_from_args(args)
+    if args.plot:  # before any work: a picture needs 2-D inputs
+        from ftprop.cli.plot import check_plottable
+
+        check_plottable(ds.X)
     watch = Watch.from_args(args)
     options = options_from_args(args, progress=watch)
     warm = None
@@ -72,6 +79,12 @@ def run(args) -> int:
         save_json("save", args.save, out)
         if not args.json:
             print(f"saved: {args.save}")
+    if args.plot:
+        from ftprop.cli.plot import plot_solution
+
+        plot_solution(args.plot, sol, ds.X, ds.y, heading=f"{ds.name}, {sol.n_examples} examples")
+        if not args.json:
+            print(f"plot: {args.plot}")
     return exit_code(sol)
 
 
