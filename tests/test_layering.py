@@ -58,19 +58,26 @@ def _python_files(*folders):
         yield from sorted((ROOT / folder).rglob("*.py"))
 
 
-def _imports(path) -> set[str]:
-    """Absolute module names imported by ``path`` (relative imports resolved)."""
+def _import_nodes(path):
+    """(module, names) of every import in ``path``, relative imports resolved; ``import a.b``
+    gives ("a.b", [])."""
     rel = path.relative_to(ROOT).with_suffix("")
-    package = list(rel.parts[:-1]) if rel.name != "__init__" else list(rel.parts[:-1])
-    out = set()
+    package = list(rel.parts[:-1])
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            out |= {alias.name for alias in node.names}
+            for alias in node.names:
+                yield alias.name, []
         elif isinstance(node, ast.ImportFrom):
             base = package[: len(package) - node.level + 1] if node.level else []
-            module = ".".join([*base, node.module] if node.module else base)
-            out.add(module)
-            out |= {f"{module}.{alias.name}" for alias in node.names}
+            yield ".".join([*base, node.module] if node.module else base), [a.name for a in node.names]
+
+
+def _imports(path) -> set[str]:
+    """Absolute module names imported by ``path`` (relative imports resolved), and module.name
+    for every name taken from a module."""
+    out = set()
+    for module, names in _import_nodes(path):
+        out |= {module} | {f"{module}.{name}" for name in names}
     return out
 
 
@@ -171,17 +178,9 @@ def _module(path) -> str:
 def _edges(path, modules) -> set[str]:
     """The modules ``path`` imports: ``from P import m`` is an edge to P.m when that is a module,
     else to P (the package's __init__ runs for its names, not for its submodules)."""
-    rel = path.relative_to(ROOT).with_suffix("")
-    package = list(rel.parts[:-1])
     out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            out |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = package[: len(package) - node.level + 1] if node.level else []
-            module = ".".join([*base, node.module] if node.module else base)
-            for alias in node.names:
-                out.add(f"{module}.{alias.name}" if f"{module}.{alias.name}" in modules else module)
+    for module, names in _import_nodes(path):
+        out |= {f"{module}.{n}" if f"{module}.{n}" in modules else module for n in names} if names else {module}
     return out & modules.keys()
 
 
