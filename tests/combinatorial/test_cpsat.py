@@ -158,7 +158,7 @@ def test_scope_rules():
     assert feature_scale(np.array([[np.pi]]))[1] is False
 
 
-def test_ctrl_c_gives_unknown():
+def test_ctrl_c_gives_unknown(ctrl_c_raises):
     X5 = np.array(list(itertools.product([-1, 1], repeat=5)), dtype=float)
     timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()

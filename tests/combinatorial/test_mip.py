@@ -91,7 +91,7 @@ def test_bad_options():
         solve(X, y, hidden=hidden, backend="mip", weights="integer:3")
 
 
-def test_ctrl_c_gives_unknown(monkeypatch):
+def test_ctrl_c_gives_unknown(monkeypatch, ctrl_c_raises):
     from combinatorial.backends import mip
 
     X5 = np.array(list(itertools.product([-1, 1], repeat=5)), dtype=float)
