@@ -189,3 +189,26 @@ def test_an_inseparable_set_shrinks_to_at_most_d_plus_2_examples_with_an_exact_c
     subset, lam = farkas_multipliers(U, t, small)
     assert verify_farkas(U, t, subset, lam)
     assert irreducible(U / scale, t, small[:-1]) is None  # irreducible: one fewer is separable
+
+
+@pytest.mark.parametrize("d", [1, 2])
+def test_one_unit_min_errors_by_enumeration_agrees_with_the_reference(d):
+    """Width-1 min-errors in one or two dimensions (combinatorial.halfplanes, lattice points with
+    many collinear triples) against the enumerate backend: the same optimum, proved for all real
+    weights, with a verified network making exactly that many errors."""
+    rng = np.random.default_rng(11 + d)
+    compared = 0
+    for trial in range(12):
+        X = rng.integers(-2, 3, size=(10, d)).astype(float)
+        y = rng.integers(0, 2, size=10)
+        if len(np.unique(y)) < 2:
+            continue
+        ours = solve(X, y, (1,), objective="min-errors", backend="lazy")
+        ref = solve(X, y, (1,), objective="min-errors", backend="enumerate")
+        if ref.status is Status.INFEASIBLE:  # an input with both labels: min-errors still counts
+            continue
+        assert ours.status is Status.OPTIMAL and ours.proved_for == "all real weights", (X.tolist(), y.tolist())
+        assert "exact_method" in ours.stats
+        assert ours.train_errors == ours.lower_bound == ref.train_errors, (X.tolist(), y.tolist())
+        compared += 1
+    assert compared >= 8

@@ -42,6 +42,7 @@ from __future__ import annotations
 from ...deadline import TimeLimit, stop_now
 from ...problem import Problem
 from ...solution import BackendResult
+from ... import halfplanes
 from . import subsets
 from .checks import Checker
 from .goals import realise
@@ -52,9 +53,39 @@ __all__ = ["Checker", "HEURISTIC_RESTARTS", "LazyOptions", "Loop", "realise", "r
 
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
+    if options.objective == "min-errors" and halfplanes.applies(problem):
+        return _one_unit(problem)
     if options.own(LazyOptions, "lazy").working_set and subsets.wanted(problem, options):
         return subsets.run(problem, options, deadline, _run)
     return _run(problem, options, deadline)
+
+
+def _one_unit(problem: Problem) -> BackendResult:
+    """min-errors with one hidden unit in one or two dimensions: every half-plane, enumerated
+    (:mod:`combinatorial.halfplanes`), the best one realised by an exact LP."""
+    import time
+
+    import numpy as np
+
+    from ...separability import check_separable
+    from ...solution import ALL_REAL_WEIGHTS, Status
+
+    start = time.monotonic()
+    t = problem.Yu[:, 0]
+    points, where = np.unique(problem.Xu, axis=0, return_inverse=True)  # equal inputs: one point
+    where = where.reshape(-1)
+    plus = np.bincount(where, weights=problem.counts * (t < 0), minlength=len(points)).astype(np.int64)
+    minus = np.bincount(where, weights=problem.counts * (t > 0), minlength=len(points)).astype(np.int64)
+    errors, D = halfplanes.best_dichotomy(points, plus, minus)
+    D = D[where]
+    stats = {"exact_method": "every dichotomy a line through two examples induces (combinatorial.halfplanes)",
+             "enumeration_s": round(time.monotonic() - start, 4)}
+    if np.all(D == D[0]) or check_separable(problem.Xu, D).separable:
+        right = (D == t) if (D == t) @ problem.counts >= (D == -t) @ problem.counts else (D == -t)
+        if int(problem.counts[~right].sum()) == errors:
+            return BackendResult(Status.OPTIMAL, hidden_targets=[D[:, None].astype(np.int8)], kept=right,
+                                 proved_for=ALL_REAL_WEIGHTS, lower_bound=float(errors), stats=stats)
+    return BackendResult(Status.UNKNOWN, stats=stats, message="the best half-plane could not be realised exactly")
 
 
 def _run(problem: Problem, options, deadline: float | None) -> BackendResult:
