@@ -23,18 +23,22 @@ out="${OUT:-benchmarks/results/gpu_check}"
 mkdir -p "$out"
 status=0
 
-step() {  # step NAME COMMAND...: run with a time limit, log to $out/NAME.log, report ok / FAILED
+step() {  # step NAME COMMAND...: run with a time limit, log to $out/NAME.log, one line: ok / FAILED
     local name=$1
     shift
-    echo "== $name: $*"
+    echo "$*" >"$out/$name.cmd"
     local start=$SECONDS
     if timeout "${STEP_TIMEOUT:-420}" "$@" >"$out/$name.log" 2>&1; then
-        echo "   ok in $((SECONDS - start)) s"
+        printf '%-16s ok in %d s\n' "$name" $((SECONDS - start))
     else
-        echo "   FAILED (exit $?) after $((SECONDS - start)) s; last lines of $out/$name.log:"
+        printf '%-16s FAILED (exit %d) after %d s; last lines of %s:\n' "$name" $? $((SECONDS - start)) "$out/$name.log"
         tail -n 8 "$out/$name.log" | sed 's/^/   | /'
         status=1
     fi
+}
+
+skip() {  # skip NAME REASON: one line saying what was not checked, and why
+    printf '%-16s skipped: %s\n' "$1" "$2" | tee "$out/$1.log"
 }
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | tee "$out/gpus.txt"
@@ -43,6 +47,7 @@ train=(python -m ftprop.cli train --dataset digits --model mlp --hidden 256,256 
        --json --no-progress --device "$device")
 
 if [ "$device" = cpu ]; then
+    skip cuda "DEVICE=cpu: no CUDA kernels, no AMP (autocast is a no-op on CPU), no NCCL"
     step kernels python benchmarks/gpu_check.py --device cpu --tiny --out "$out/gpu_check.json" "$@"
 else
     step kernels python benchmarks/gpu_check.py --compile --out "$out/gpu_check.json" "$@"
@@ -57,7 +62,7 @@ elif [ "$gpus" -ge 2 ]; then
     step ddp-nccl torchrun --standalone --nproc-per-node 2 -m ftprop.cli train --dataset digits --model mlp \
         --hidden 256,256 --batch-norm --epochs 2 --amp bf16 --json --no-progress --out "$out/run-ddp"
 else
-    echo "== ddp-nccl: skipped, NCCL needs one GPU per process and this machine has $gpus" | tee "$out/ddp-nccl.log"
+    skip ddp-nccl "NCCL needs one GPU per process and this machine has $gpus"
 fi
 echo "gpu_check.sh: $([ $status = 0 ] && echo 'all steps ok' || echo 'some steps FAILED'); logs in $out"
 exit $status
