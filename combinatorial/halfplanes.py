@@ -33,6 +33,25 @@ def applies(problem) -> bool:
     return problem.hidden == (1,) and problem.n_outputs == 1 and not problem.shortcut and problem.n_inputs <= 2
 
 
+def best_unit(problem) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """The best half-plane for ``problem`` (one output, inputs of at most two dimensions):
+    (its errors, its ±1 dichotomy D of the merged examples, the examples sign(D) or sign(-D) gets
+    right), with D realised by the exact LP; None when it cannot be (then nothing is claimed)."""
+    from .separability import check_separable
+
+    t = problem.Yu[:, 0]
+    points, where = np.unique(problem.Xu, axis=0, return_inverse=True)  # equal inputs: one point
+    where = where.reshape(-1)
+    plus = np.bincount(where, weights=problem.counts * (t < 0), minlength=len(points)).astype(np.int64)
+    minus = np.bincount(where, weights=problem.counts * (t > 0), minlength=len(points)).astype(np.int64)
+    errors, D = best_dichotomy(points, plus, minus)
+    D = D[where]
+    if not (np.all(D == D[0]) or check_separable(problem.Xu, D).separable):
+        return None
+    right = (D == t) if (D == t) @ problem.counts >= (D == -t) @ problem.counts else (D == -t)
+    return (errors, D.astype(np.int8), right) if int(problem.counts[~right].sum()) == errors else None
+
+
 def best_dichotomy(X: np.ndarray, plus: np.ndarray, minus: np.ndarray) -> tuple[int, np.ndarray]:
     """(fewest errors of a half-plane or constant classifier, a ±1 dichotomy achieving it) on
     distinct points ``X``; ``plus[k]`` / ``minus[k]``: the errors of putting point k on the +1 /

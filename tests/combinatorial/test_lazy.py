@@ -163,3 +163,15 @@ def test_an_infeasible_master_needs_cadicals_word_too(monkeypatch):
     assert doubted.status is Status.UNKNOWN and "planted disagreement" in doubted.message
     alone = solve(X, y, hidden=(3,), backend="lazy", backend_options=LazyOptions(confirm=False))
     assert alone.status is Status.INFEASIBLE and "confirmed_by" not in alone.stats
+
+
+def test_a_wider_min_errors_search_starts_from_the_best_half_plane():
+    """Width 2 can copy the best single unit: its incumbent is never worse than width 1's
+    proved optimum, even when the time limit stops it early."""
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("circles", DataOptions(samples=150))
+    one = solve(d.X, d.y, (1,), objective="min-errors", workers=1)
+    two = solve(d.X, d.y, (2,), objective="min-errors", workers=1, time_limit=3)
+    assert one.status is Status.OPTIMAL and two.train_errors <= one.train_errors
+    assert two.lower_bound is None or two.lower_bound <= two.train_errors

@@ -65,27 +65,17 @@ def _one_unit(problem: Problem) -> BackendResult:
     (:mod:`combinatorial.halfplanes`), the best one realised by an exact LP."""
     import time
 
-    import numpy as np
-
-    from ...separability import check_separable
     from ...solution import ALL_REAL_WEIGHTS, Status
 
     start = time.monotonic()
-    t = problem.Yu[:, 0]
-    points, where = np.unique(problem.Xu, axis=0, return_inverse=True)  # equal inputs: one point
-    where = where.reshape(-1)
-    plus = np.bincount(where, weights=problem.counts * (t < 0), minlength=len(points)).astype(np.int64)
-    minus = np.bincount(where, weights=problem.counts * (t > 0), minlength=len(points)).astype(np.int64)
-    errors, D = halfplanes.best_dichotomy(points, plus, minus)
-    D = D[where]
+    found = halfplanes.best_unit(problem)
     stats = {"exact_method": "every dichotomy a line through two examples induces (combinatorial.halfplanes)",
              "enumeration_s": round(time.monotonic() - start, 4)}
-    if np.all(D == D[0]) or check_separable(problem.Xu, D).separable:
-        right = (D == t) if (D == t) @ problem.counts >= (D == -t) @ problem.counts else (D == -t)
-        if int(problem.counts[~right].sum()) == errors:
-            return BackendResult(Status.OPTIMAL, hidden_targets=[D[:, None].astype(np.int8)], kept=right,
-                                 proved_for=ALL_REAL_WEIGHTS, lower_bound=float(errors), stats=stats)
-    return BackendResult(Status.UNKNOWN, stats=stats, message="the best half-plane could not be realised exactly")
+    if found is None:
+        return BackendResult(Status.UNKNOWN, stats=stats, message="the best half-plane could not be realised exactly")
+    errors, D, right = found
+    return BackendResult(Status.OPTIMAL, hidden_targets=[D[:, None]], kept=right, proved_for=ALL_REAL_WEIGHTS,
+                         lower_bound=float(errors), stats=stats)
 
 
 def _run(problem: Problem, options, deadline: float | None) -> BackendResult:

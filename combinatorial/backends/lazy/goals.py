@@ -114,6 +114,10 @@ class MinErrors:
     def __init__(self, loop):
         self.loop = loop
         self.best, self.best_keep = _trivial(loop.problem)
+        seed = _half_plane(loop.problem)
+        if seed is not None and self.errors(seed[1]) < self.errors(self.best_keep):
+            self.best, self.best_keep = seed
+            loop.stats["incumbent_by"] = "the best half-plane, in every hidden unit (combinatorial.halfplanes)"
         loop.hint_keep = self.best_keep
         self.floor = -1  # the master only looks for networks keeping more than this
         self.bound = None  # the master's upper bound on what can be kept, when it reported one
@@ -199,6 +203,29 @@ class MinErrors:
         return loop.result(Status.FEASIBLE, hidden_targets=self.best, kept=self.best_keep, lower_bound=lb,
                            message=f"{why}: best network found, not proved optimal"
                            + (f" (at least {lb:g} training errors)" if lb is not None else ""))
+
+
+# A first incumbent from the best half-plane (every hidden unit a copy of it) where enumerating
+# the lines costs about a second: one hidden layer, one output, inputs of two dimensions at most.
+HALF_PLANE_START_MAX = 600  # distinct examples (the enumeration grows as their cube)
+
+
+def _half_plane(problem: Problem):
+    """(targets, keep) of the best half-plane network of this width, or None."""
+    from ... import halfplanes
+    from ...deadline import TimeLimit
+
+    if (len(problem.hidden) != 1 or problem.n_outputs != 1 or problem.shortcut or problem.n_inputs > 2
+            or problem.n_merged > HALF_PLANE_START_MAX):
+        return None
+    try:
+        found = halfplanes.best_unit(problem)
+    except TimeLimit:  # the search proper has what is left
+        return None
+    if found is None:
+        return None
+    _, D, right = found
+    return [np.repeat(D[:, None], problem.hidden[0], axis=1)], right
 
 
 def _trivial(problem: Problem):
