@@ -22,7 +22,7 @@ import numpy as np
 from . import backends, stages
 from . import deadline as limits
 from .certificates import Conflict, Farkas, ProofFile
-from .options import COUNTING_OBJECTIVES, SolveOptions
+from .options import COUNTING_OBJECTIVES, STAGED_OBJECTIVES, SolveOptions
 from .fitting import fit_network, training_errors
 from .problem import Problem, ProblemError
 from .separability import check_separable, verify_farkas
@@ -62,9 +62,9 @@ def _search(problem: Problem, options: SolveOptions, name: str, deadline: float 
     if problem.conflict is not None and options.objective not in COUNTING_OBJECTIVES:
         i, j = problem.conflict
         return BackendResult(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, certificate=Conflict((int(i), int(j))))
-    staged = stages.needed(options, backends.BACKENDS[name].weights)
     if not problem.hidden and options.objective == "feasibility" and not options.weights.is_integer:
         return _single_layer(problem)
+    staged = stages.needed(options, backends.BACKENDS[name].weights)
     try:
         return _staged(problem, options, name, deadline) if staged else backends.load(name).run(problem, options, deadline)
     except limits.TimeLimit:  # a backend that keeps nothing partial met the deadline in a long loop
@@ -78,7 +78,7 @@ def _staged(problem: Problem, options: SolveOptions, name: str, deadline: float 
     found = run.from_codes()
     if found is None:
         explicit = options.backend != "auto"
-        if not explicit and not options.weights.is_integer and options.objective in ("feasibility", "min-errors"):
+        if not explicit and not options.weights.is_integer and options.objective not in STAGED_OBJECTIVES:
             return backends.load(name).run(problem, options, deadline)
         found = backends.load(name).run(problem, run.search_options(name, explicit), deadline)
         ended = run.after_search(found, name)

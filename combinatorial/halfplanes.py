@@ -28,9 +28,11 @@ _EPS = 2.0**-53
 CCW_BOUND = (3.0 + 16.0 * _EPS) * _EPS
 
 
-def applies(problem) -> bool:
-    """One hidden unit, one output unit, no shortcut, inputs of one or two dimensions."""
-    return problem.hidden == (1,) and problem.n_outputs == 1 and not problem.shortcut and problem.n_inputs <= 2
+def applies(problem, *, any_width: bool = False) -> bool:
+    """One hidden layer of one unit (of any width with ``any_width``: it can copy one unit), one
+    output unit, no shortcut, inputs of one or two dimensions."""
+    one_layer = len(problem.hidden) == 1 and (any_width or problem.hidden[0] == 1)
+    return one_layer and problem.n_outputs == 1 and not problem.shortcut and problem.n_inputs <= 2
 
 
 def best_unit(problem) -> tuple[int, np.ndarray, np.ndarray] | None:

@@ -134,8 +134,6 @@ class Stages:
 
     def __init__(self, problem, options: SolveOptions, deadline: float | None):
         self.problem, self.options, self.deadline, self.domain = problem, options, deadline, options.weights
-        if OBJECTIVES.get(options.objective) is None:
-            raise ValueError(f"refinement: unknown objective {options.objective!r}")
         self.start = time.monotonic()
         given = hint_targets(problem, options.warm_start, canonical=False)
         self.candidates = [(c, m) for c, m in ((given, "given targets"),

@@ -124,7 +124,8 @@ def write(path, problem, solution, options) -> dict:
         body["examples"] = list(cert.examples)
     elif solution.status == Status.INFEASIBLE and isinstance(cert, Farkas):
         body, members = _header(problem, options, "farkas", "infeasible"), {}
-        body.update({k: cert.to_dict()[k] for k in ("unit", "examples", "multipliers")})
+        plain = cert.to_dict()
+        body.update({k: plain[k] for k in ("unit", "examples", "multipliers")})
     elif solution.status == Status.INFEASIBLE and isinstance(solution.refutation, Refutation):
         body, members = _drup(problem, options, solution.refutation)
     elif solution.status == Status.INFEASIBLE and isinstance(solution.refutation, str):

@@ -215,8 +215,7 @@ def _half_plane(problem: Problem):
     from ... import halfplanes
     from ...deadline import TimeLimit
 
-    if (len(problem.hidden) != 1 or problem.n_outputs != 1 or problem.shortcut or problem.n_inputs > 2
-            or problem.n_merged > HALF_PLANE_START_MAX):
+    if not halfplanes.applies(problem, any_width=True) or problem.n_merged > HALF_PLANE_START_MAX:
         return None
     try:
         found = halfplanes.best_unit(problem)

@@ -81,24 +81,24 @@ def grow(problem: Problem, rows: np.ndarray, wrong: np.ndarray) -> np.ndarray:
 def run(problem: Problem, options, deadline: float | None, search) -> BackendResult:
     """``search(problem, options, deadline)`` (the plain lazy run) on growing working sets."""
     rows, rounds, hint, begin = start(problem, int(options.seed)), 0, None, time.monotonic()
-    seen = {"errors": None}  # the last round's network, judged on every example
-    best = None  # (errors on all, targets, right): the best network of any round
+    state = {"best": None}  # (errors on all, targets, right): the best network of any round
     while True:
         rounds += 1
         sub = problem.restricted(rows)
-        result = search(sub, replace(options, warm_start=hint, progress=_relay(options.progress, problem, rows, begin, seen)),
-                        deadline)
+        relay = _relay(options.progress, problem, rows, begin, state, first=rounds == 1)
+        result = search(sub, replace(options, warm_start=hint, progress=relay), deadline)
         stats = {**result.stats, "working_set": int(len(rows)), "working_set_rounds": rounds,
                  "working_set_s": round(time.monotonic() - begin, 4)}
         if result.status is Status.INFEASIBLE:
             return _refuted(problem, rows, result, stats)
+        best = state["best"]
         if result.hidden_targets is None:  # stopped without a network: the best of earlier rounds
             return replace(result, stats=stats) if best is None else replace(
                 result, hidden_targets=best[1], kept=best[2], stats=stats)
         targets, right = _judge(problem, sub, result)
-        seen["errors"] = int(problem.counts[~right].sum())
-        if best is None or seen["errors"] < best[0]:
-            best = (seen["errors"], targets, right)
+        errors = int(problem.counts[~right].sum())
+        if best is None or errors < best[0]:
+            best = state["best"] = (errors, targets, right)
         if result.status is not Status.FEASIBLE:  # stopped on S: the best network, judged on everything
             return replace(result, hidden_targets=best[1], kept=best[2], stats=stats)
         elif right.all():
@@ -107,17 +107,18 @@ def run(problem: Problem, options, deadline: float | None, search) -> BackendRes
         hint = [T[rows] for T in targets]  # the network's own outputs on the new working set
 
 
-def _relay(progress, problem: Problem, rows, begin: float, seen: dict):
+def _relay(progress, problem: Problem, rows, begin: float, state: dict, *, first: bool):
     """The round's progress events, told about the whole search: every example, the working set,
-    the time since the first round, and the errors on all examples of the last round's network."""
+    the time since the first round, and the errors on all examples of the best network so far."""
     if progress is None:
         return None
-    total, rows_first = int(problem.counts.sum()), _start_size(problem)
+    total = int(problem.counts.sum())
 
     def relay(event: dict) -> None:
-        kind = "round" if event["event"] == "start" and len(rows) > rows_first else event["event"]
-        progress({**event, "event": kind, "examples": total, "working_set": int(len(rows)), "incumbent_errors": seen["errors"],
-                  "elapsed_s": round(time.monotonic() - begin, 3)})
+        kind = "round" if event["event"] == "start" and not first else event["event"]
+        best = state["best"]
+        progress({**event, "event": kind, "examples": total, "working_set": int(len(rows)),
+                  "incumbent_errors": None if best is None else best[0], "elapsed_s": round(time.monotonic() - begin, 3)})
 
     return relay
 

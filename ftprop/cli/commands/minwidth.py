@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"internal error: {exc}")
         return EXIT_INTERNAL
     finally:
-        watch is not None and watch.close()
+        if watch is not None:
+            watch.close()
     message = search.message().replace("max width", "--max-width")
     if args.json:
         attempts = [{"width": s.architecture[1], "status": s.status.value, "proved_for": s.proved_for,

@@ -59,7 +59,8 @@ def run(args) -> int:
     try:
         sol = solve(ds.X, ds.y, hidden=args.hidden, shortcut=args.shortcut, options=options)
     finally:
-        watch is not None and watch.close()
+        if watch is not None:
+            watch.close()
     sol = with_certificate(sol, ds, check=args.check)
     out = sol.to_dict()
     if warm is not None:
