@@ -10,6 +10,11 @@ which training sets are drawn; split s is the same set for every method).
   fashion-mnist   from the 60,000 training images; k in 2, 6, 10, 20, 30, 40 by default.
                   Protocol ``bemi``: 800 test images per digit from the test set (drawn once with
                   ``--seed``); protocol ``icarte``: the full test set. One fit is scored on both.
+                  Protocol ``bemi-published``: BeMi's released code (INFORMSJoC/2023.0281,
+                  ``scripts/discrete_NN.py``) as it runs: training sets by position
+                  (``published_splits``, no random draw, ``--seed`` unused), the first 800 test
+                  images of every digit, and its vote rule for one-vs-one ensembles (a tie of
+                  two classes goes to their pair network, a tie of three or more counts as wrong)
 
 Methods: see ``few_shot_methods.py``. One JSONL row per (method, k, split, protocol): method, k,
 split, seed, model_seed, protocol, train_acc, test_acc, all_good (Icarte's "all outputs right",
@@ -57,6 +62,7 @@ class Config:
     ks: tuple[int, ...] = (2, 6, 10)  # training images per class
     splits: int = 5  # disjoint training sets per k
     seed: int = 0  # which training sets (and which 800-per-digit test images) are drawn
+    published_ks: tuple[int, ...] = (2, 6, 10, 20, 30, 40)  # bemi-published: the k list positions are laid out by
     methods: tuple[str, ...] = DEFAULT_METHODS["digits"]
     protocols: tuple[str, ...] = ("rest",)  # rest (digits); bemi and/or icarte (mnist)
     classes: tuple[int, ...] | None = None  # classes to keep (None: all ten)
@@ -86,6 +92,29 @@ def disjoint_splits(y: np.ndarray, k: int, n_splits: int, seed: int) -> list[np.
     return [np.sort(np.concatenate([p[s * k : (s + 1) * k] for p in perms.values()])) for s in range(n_splits)]
 
 
+def published_splits(y: np.ndarray, ks: tuple[int, ...], k: int, n_splits: int) -> list[np.ndarray]:
+    """BeMi's released training sets (``index_function`` of ``scripts/discrete_NN.py``).
+
+    Instance i at k images per class takes positions a .. a + k - 1 of every class in the
+    dataset's own order, a = (sum of the k values listed before k in ``ks``) * n_splits + k * i:
+    no random draw, and no image is shared between instances or between k values. (The issue's
+    shorthand "positions i·k .. (i+1)·k - 1" is the first k of the list; the script offsets
+    every later k past the images of the earlier ones.)
+    """
+    first = sum(ks[: ks.index(k)]) * n_splits
+    by_class = {c: np.flatnonzero(y == c) for c in np.unique(y)}
+    short = [c for c, idx in by_class.items() if len(idx) < first + k * n_splits]
+    if short:
+        raise ValueError(f"class {short[0]} has too few examples for BeMi's training sets at k = {k}")
+    return [np.sort(np.concatenate([idx[first + i * k : first + (i + 1) * k] for idx in by_class.values()]))
+            for i in range(n_splits)]
+
+
+def first_per_class(y: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n`` indices of every class in the dataset's order (BeMi's test set at n = 800)."""
+    return np.sort(np.concatenate([np.flatnonzero(y == c)[:n] for c in np.unique(y)]))
+
+
 def per_class_sample(y: np.ndarray, n: int, seed: int) -> np.ndarray:
     """``n`` indices of every class (fewer where a class has fewer), drawn with ``seed``."""
     rng = np.random.default_rng(seed)
@@ -112,6 +141,9 @@ def _load(cfg: Config):
         tests["bemi"] = (Xt[idx], yt[idx])
     if "icarte" in cfg.protocols:
         tests["icarte"] = (Xt, yt)
+    if "bemi-published" in cfg.protocols:
+        idx = first_per_class(yt, 800)
+        tests["bemi-published"] = (Xt[idx], yt[idx])
     return X, y, tests
 
 
@@ -128,7 +160,12 @@ def run(cfg: Config, *, fresh: bool = False, as_json: bool = False, log=print) -
     if not as_json:
         log(f"config: {json.dumps(asdict(cfg))}")
     for k in cfg.ks:
-        for s, train in enumerate(disjoint_splits(y, k, cfg.splits, cfg.seed)):
+        published = cfg.protocols == ("bemi-published",)
+        if published and k not in cfg.published_ks:
+            raise ValueError(f"bemi-published: k = {k} is not one of BeMi's {list(cfg.published_ks)}")
+        splits = (published_splits(y, cfg.published_ks, k, cfg.splits) if published
+                  else disjoint_splits(y, k, cfg.splits, cfg.seed))
+        for s, train in enumerate(splits):
             if fixed_tests is None:
                 test = np.setdiff1d(np.arange(len(y)), train)
                 tests = {"rest": (X[test], y[test])}
@@ -144,6 +181,7 @@ def run(cfg: Config, *, fresh: bool = False, as_json: bool = False, log=print) -
                 for protocol in todo:
                     row = {"method": method, "k": k, "split": s, "seed": cfg.seed, "model_seed": model_seed,
                            "protocol": protocol, "dataset": cfg.dataset, "n_train": int(len(train)),
+                           **({"positions": _positions(cfg, k, s)} if published else {}),
                            **per_test[protocol], **common, "time_limit": _limit(method, cfg), "versions": vers}
                     append_jsonl(rows_path, [row])
                     if as_json:
@@ -154,6 +192,12 @@ def run(cfg: Config, *, fresh: bool = False, as_json: bool = False, log=print) -
                             f"train {row['train_acc']:.3f} {row['wall_time_s']:7.2f} s  {row['status']}")
     report(rows_path, METHODS)
     return rows_path
+
+
+def _positions(cfg: Config, k: int, i: int) -> list[int]:
+    """[first, last] position within every class of BeMi's instance i at k (``published_splits``)."""
+    first = sum(cfg.published_ks[: cfg.published_ks.index(k)]) * cfg.splits + k * i
+    return [first, first + k - 1]
 
 
 def _limit(method: str, cfg: Config):
@@ -186,8 +230,10 @@ def main(argv=None) -> int:
     p = _Parser(prog="few_shot.py", description=__doc__.split("\n")[0])
     p.add_argument("--dataset", choices=DATASETS, default="digits")
     p.add_argument("--data-root", help="folder (or file) holding MNIST / Fashion-MNIST in any usual format")
-    p.add_argument("--protocol", choices=("bemi", "icarte", "both"), default="both",
-                   help="MNIST test sets: bemi (800 per digit), icarte (full test set) or both (default)")
+    p.add_argument("--protocol", choices=("bemi", "icarte", "both", "bemi-published"), default="both",
+                   help="MNIST test sets: bemi (800 per digit drawn with --seed), icarte (full test set), both "
+                   "(default; one fit scored on each), or bemi-published: BeMi's released code exactly "
+                   "(training sets by position, the first 800 test images per digit, its vote rule)")
     p.add_argument("--per-class", type=_list(int), help="k values, e.g. 2,6,10")
     p.add_argument("--splits", type=positive_int, help="disjoint training sets per k (default 5)")
     p.add_argument("--seed", type=_list(int, 0), help="which training sets are drawn (default 0)")

@@ -42,6 +42,7 @@ output pre-activation z (positive for the pair's second class), squashed as z / 
 that confidences can never outweigh one vote. This is scikit-learn's one-vs-one rule. When the
 confidences tie too, the lower class (in ``classes_`` order) wins. ``predict_with_ties`` returns
 which predictions needed the tie rule; ``n_ties_`` is not learned state, so it is not stored.
+``predict_published`` applies BeMi's released rule instead (:func:`published_vote`).
 """
 
 from __future__ import annotations
@@ -252,6 +253,15 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
             return self.classes_[(z > 0).astype(int)]
         return self.classes_[np.argmax(z, axis=1)]
 
+    def predict_published(self, X):
+        """(labels, undecided) by BeMi's released vote rule (:func:`published_vote`; ``ovo`` only).
+        ``labels[i]`` is meaningless where ``undecided[i]``: BeMi scores those examples as wrong."""
+        check_is_fitted(self, "estimators_")
+        if self.scheme != "ovo":
+            raise ValueError("BeMi's vote rule needs scheme='ovo'")
+        X = normalize_rows(validate_data(self, X, reset=False, dtype=np.float64), self.normalize)
+        return _labels(self.classes_, published_vote(self.pairs_, self.estimators_, X, len(self.classes_)))
+
     def member_summary(self) -> dict:
         """Members by status (with fallbacks named), e.g. ``{"feasible": 45}``."""
         check_is_fitted(self, "members_")
@@ -262,20 +272,46 @@ class ExactEnsembleClassifier(ClassifierMixin, BaseEstimator):
         return dict(sorted(out.items()))
 
 
+def pair_decisions(pairs, estimators, X) -> np.ndarray:
+    """(n, pairs) output pre-activations z of the pair networks (0 for a skipped one, never read)."""
+    return np.stack([est.decision_function(X) if est is not None else np.zeros(len(X)) for est in estimators],
+                    axis=1) if len(pairs) else np.zeros((len(X), 0))
+
+
 def pair_votes(pairs, estimators, X, k: int):
     """(votes, confidences), each (n, k), of one network per class pair (None: skipped). A pair
     network's label 1 is the pair's second class; sign(0) = +1 picks it, the engine's tie rule."""
+    z = pair_decisions(pairs, estimators, X)
     votes, conf = np.zeros((len(X), k)), np.zeros((len(X), k))
-    for (a, b), est in zip(pairs, estimators):
+    for m, ((a, b), est) in enumerate(zip(pairs, estimators)):
         if est is None:
             continue
-        z = est.decision_function(X)
-        second = z >= 0
+        second = z[:, m] >= 0
         votes[:, b] += second
         votes[:, a] += ~second
-        conf[:, b] += z
-        conf[:, a] -= z
+        conf[:, b] += z[:, m]
+        conf[:, a] -= z[:, m]
     return votes, conf
+
+
+def published_vote(pairs, estimators, X, k: int) -> np.ndarray:
+    """Class indices by BeMi's released vote rule, -1 where it gives no label.
+
+    The class with strictly the most votes wins; when exactly two classes share the most votes,
+    the network of that pair decides; when three or more share it, there is no label (BeMi's
+    ``scripts/discrete_NN.py`` counts it as wrong).
+    """
+    z = pair_decisions(pairs, estimators, X)
+    votes = pair_votes(pairs, estimators, X, k)[0]
+    order = np.argsort(-votes, axis=1, kind="stable")
+    top = np.take_along_axis(votes, order[:, :3], axis=1)
+    out = np.where(top[:, 0] > top[:, 1], order[:, 0], -1)
+    pair_index = {pair: m for m, pair in enumerate(pairs)}
+    for i in np.flatnonzero((top[:, 0] == top[:, 1]) & ((top[:, 1] > top[:, 2]) if k > 2 else True)):
+        a, b = sorted(order[i, :2])
+        m = pair_index[(a, b)]
+        out[i] = -1 if estimators[m] is None else (b if z[i, m] >= 0 else a)
+    return out
 
 
 def _score(votes, conf):
@@ -338,6 +374,16 @@ class OneVsOneNetworks(ClassifierMixin, BaseEstimator):
         top = votes.max(axis=1, keepdims=True)
         tied = (votes == top).sum(axis=1) > 1
         return self.classes_[np.argmax(score, axis=1)], tied
+
+    def predict_published(self, X):
+        """(labels, undecided) by BeMi's released vote rule (:func:`published_vote`)."""
+        check_is_fitted(self, "estimators_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return _labels(self.classes_, published_vote(self.pairs_, self.estimators_, X, len(self.classes_)))
+
+
+def _labels(classes, idx: np.ndarray):
+    return classes[np.maximum(idx, 0)], idx < 0
 
 
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "few_shot.py"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from few_shot import disjoint_splits, main, per_class_sample  # noqa: E402
+from few_shot import disjoint_splits, first_per_class, main, per_class_sample, published_splits  # noqa: E402
 
 KEYS = {"method", "k", "split", "seed", "train_acc", "test_acc", "all_good", "wall_time_s", "status", "protocol",
         "versions", "time_limit"}
@@ -49,6 +49,72 @@ def test_disjoint_splits_and_test_sample():
         disjoint_splits(y, 4, 3, seed=0)
     idx = per_class_sample(np.repeat(np.arange(3), [5, 2, 9]), 4, seed=0)
     assert np.bincount(np.repeat(np.arange(3), [5, 2, 9])[idx]).tolist() == [4, 2, 4]
+
+
+def test_published_splits_follow_bemis_index_function():
+    y = np.tile(np.arange(3), 200)  # class c at positions c, c + 3, c + 6, ...
+    ks, n = (2, 6, 10), 2
+    # BeMi's index_function: first = sum(ks[:t]) * instances + k * instance
+    for k, firsts in ((2, [0, 2]), (6, [4, 10]), (10, [16, 26])):
+        sets = published_splits(y, ks, k, n)
+        for i, train in enumerate(sets):
+            for c in range(3):
+                positions = np.flatnonzero(y == c)
+                assert train[y[train] == c].tolist() == positions[firsts[i] : firsts[i] + k].tolist()
+    every = np.concatenate([t for k in ks for t in published_splits(y, ks, k, n)])
+    assert len(np.unique(every)) == len(every)  # no image shared between instances or k values
+    with pytest.raises(ValueError, match="too few examples"):
+        published_splits(y[:90], ks, 10, n)
+    idx = first_per_class(np.array([1, 0, 1, 1, 0, 2]), 2)
+    assert idx.tolist() == [0, 1, 2, 4, 5]
+
+
+class _Pair:
+    def __init__(self, z):
+        self.z = np.asarray(z, float)
+
+    def decision_function(self, X):
+        return self.z
+
+
+def test_published_vote_rule():
+    from ftprop.estimators.ensemble import published_vote
+
+    pairs = [(0, 1), (0, 2), (1, 2)]  # z >= 0 votes for the pair's second class
+    # example 0: class 2 wins both its pairs; 1: a cycle 0 > 1 > 2 > 0; 2: the cycle reversed
+    z = {(0, 1): [0, -1, 1], (0, 2): [1, 1, -1], (1, 2): [0, -1, 1]}
+    nets = [_Pair(z[p]) for p in pairs]
+    assert published_vote(pairs, nets, np.zeros((3, 1)), 3).tolist() == [2, -1, -1]
+    # a two-way tie is decided by the tied pair's own network, sign(0) = +1 picking its second class
+    four = [(a, b) for a in range(4) for b in range(a + 1, 4)]
+    votes_for = {(0, 1): 1, (0, 2): 0, (0, 3): 0, (1, 2): 1, (1, 3): 1, (2, 3): 2}  # 0: 2, 1: 2, 2: 1, 3: 0 votes
+    nets = [_Pair([1.0 if votes_for[p] == p[1] else -1.0]) for p in four]
+    assert published_vote(four, nets, np.zeros((1, 1)), 4).tolist() == [1]
+    votes_for[(0, 1)] = 0  # now 0 has 3 votes: a strict winner
+    nets = [_Pair([1.0 if votes_for[p] == p[1] else -1.0]) for p in four]
+    assert published_vote(four, nets, np.zeros((1, 1)), 4).tolist() == [0]
+
+
+def test_bemi_published_protocol_on_tiny_files(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = lambda n: rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)  # noqa: E731
+    np.savez(tmp_path / "mnist.npz", x_train=x(300), y_train=np.arange(300) % 10, x_test=x(40),
+             y_test=np.arange(40) % 10)
+    code = main(["--dataset", "mnist", "--data-root", str(tmp_path), "--protocol", "bemi-published",
+                 "--per-class", "6", "--splits", "2", "--method", "ovo-l2,logreg", "--json", "--out", str(tmp_path)])
+    assert code == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert {(r["method"], r["split"], r["protocol"]) for r in rows} == {
+        (m, s, "bemi-published") for m in ("ovo-l2", "logreg") for s in (0, 1)}
+    # k = 6 comes after k = 2 in BeMi's list: 2 images x 2 instances are skipped first
+    assert [r["positions"] for r in rows if r["method"] == "logreg"] == [[4, 9], [10, 15]]
+    ovo = [r for r in rows if r["method"] == "ovo-l2"]
+    assert all(r["vote_rule"] == "bemi" and 0 <= r["undecided"] <= 1 and r["n_test"] == 40 for r in ovo)
+    assert all(r["test_acc"] <= 1 - r["undecided"] for r in ovo)
+    assert "BeMi's released protocol" in (tmp_path / "few_shot_mnist.md").read_text()
+    code = main(["--dataset", "mnist", "--data-root", str(tmp_path), "--protocol", "bemi-published",
+                 "--per-class", "5", "--method", "logreg", "--out", str(tmp_path)])
+    assert code == 2 and "k = 5 is not one of BeMi's" in capsys.readouterr().err
 
 
 def _tiny_mnist(folder):
