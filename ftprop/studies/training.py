@@ -8,7 +8,7 @@ this, and print); benchmarks use it too.
     evaluate_run("runs/m1d")                            # top-1 / top-5 of best.pt on the test set
 
 Registry data sets (digits, mnist1d, moons, teacher, ...) arrive as numpy arrays and become
-tensors here; those without a test split get a seeded held-out one (``config.test_split``).
+tensors here (image sets such as MNIST as (N, C, H, W) images, so convnets take them); those without a test split get a seeded held-out one (``config.test_split``).
 CIFAR-10 and ImageNet are read from the data root in ``config.data_options`` and never
 downloaded. Errors are :class:`~ftprop.errors.InputError` in the configuration's terms.
 """
@@ -74,7 +74,12 @@ def load_data(config):
     _require(len(classes) >= 2, f"data set {ds.name!r} has a single class; nothing to learn")
     y = np.searchsorted(classes, y)
     y_test = np.searchsorted(classes, y_test) if y_test is not None else None
-    if config.standardize:
+    image = tuple(ds.meta.get("image_shape") or ())
+    image = (1, *image) if len(image) == 2 else image
+    if config.standardize and image:  # images: one mean and sd over all pixels, as image models expect
+        mean, std = float(X.mean()), float(X.std()) or 1.0
+        X, X_test = (X - mean) / std, (X_test - mean) / std
+    elif config.standardize:
         mean, std = X.mean(axis=0), X.std(axis=0)
         std[std < 1e-8] = 1.0
         X, X_test = (X - mean) / std, (X_test - mean) / std
@@ -83,8 +88,10 @@ def load_data(config):
         return mbdata.TensorData(torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32)),
                                  torch.from_numpy(labels))
 
+    shape = image if image and int(np.prod(image)) == X.shape[1] else (X.shape[1],)
+    X, X_test = X.reshape(len(X), *shape), (X_test.reshape(len(X_test), *shape) if X_test is not None else None)
     test = tensors(X_test, y_test) if X_test is not None and len(X_test) else None
-    return mbdata.DataBundle(ds.name, tensors(X, y), test, (X.shape[1],), len(classes))
+    return mbdata.DataBundle(ds.name, tensors(X, y), test, shape, len(classes))
 
 
 def _registry_dataset(config, opts: dict):
