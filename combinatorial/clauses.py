@@ -16,6 +16,9 @@ from dataclasses import dataclass
 # The families of valid constraints, as proof files and the checker (ftprop.checker.families) spell them.
 DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY = "distinct-codes", "monotone-output", "unateness", "equal-inputs", "symmetry"
 FAMILIES = (DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY)
+# Unit clauses that fix one cube of a split refutation (combinatorial.cubes): valid only together
+# with the other cubes, so a checker accepts them only inside a proof that holds every cube.
+CUBE = "cube"
 
 
 def nogood_tag(n: int) -> str:

@@ -15,7 +15,7 @@ def test_the_readme_is_short_and_opens_with_the_two_commands():
     first = re.search(r"```bash\n(.*?)```", README, re.S).group(1).strip().splitlines()
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]  # CI runs the README's test command
     assert first == ["pip install torch==2.13.0 -e . && ftprop minwidth --dataset parity-4", ci]
-    assert ci == "pip install torch==2.13.0 -e '.[dev,export]' && python -m pytest -q"
+    assert ci == "pip install torch==2.13.0 -e '.[dev,export,distributed]' && python -m pytest -q"
     ci = (ROOT / ".ci" / "run").read_text()
     assert first[1] in ci
 

@@ -65,7 +65,7 @@ import numpy as np
 
 from ..files import write_bytes
 from ..certificates import Conflict, Farkas, ProofFile
-from ..clauses import Refutation
+from ..clauses import CUBE, Refutation
 from ..errors import ProofError
 from .hints import HintError, cadical_lrat, lrat, renumber, trim
 
@@ -169,6 +169,9 @@ def _drup(problem, options, refutation: Refutation) -> tuple[dict, dict]:
     if refutation.rows is not None:  # refuted on a subset: its rows (merged, first-occurrence order)
         body["subset"] = [int(r) for r in refutation.rows]
         problem = problem.restricted(refutation.rows)
+    cube = [(names[abs(c[0]) - 1], 1 if c[0] > 0 else -1) for c, tag in zip(clauses, tags) if tag == CUBE]
+    if cube:  # one cube of a split refutation (combinatorial.cubes): it proves nothing alone
+        body["cube"] = [[name, value] for name, value in cube]
     body["nogoods"] = []
     for record in refutation.nogoods:
         body["nogoods"].append({"layer": int(record["layer"]), "unit": int(record["unit"]),
@@ -260,3 +263,33 @@ def _archive(body: dict, members: dict) -> bytes:
         for name, text in members.items():
             z.writestr(name, text)
     return buf.getvalue()
+
+
+def write_cubes(path, parts) -> ProofFile:
+    """One proof file from the cube proofs ``parts`` (paths, cube k at index k; each a ``drup``
+    file with its cube's unit clauses): kind ``cubes``, the shared header once, per cube its
+    literals, no-goods and refutation, and its members under ``cube-K/``."""
+    start = time.monotonic()
+    body, members, cubes = None, {}, []
+    for k, part in enumerate(parts):
+        with zipfile.ZipFile(part) as z:
+            own = json.loads(z.read("certificate.json"))
+            for name in ("master.cnf", "refutation.lrat", "refutation.drup"):
+                members[f"cube-{k}/{name}"] = z.read(name).decode()
+        if own.get("kind") != "drup" or "cube" not in own:
+            raise ProofError(f"cube {k}: not a refutation of one cube")
+        entry = {key: own.pop(key) for key in ("cube", "nogoods", "refutation", "sizes")}
+        own.pop("times", None)
+        cubes.append({"literals": entry.pop("cube"), **entry})
+        if body is None:
+            body = dict(own, kind="cubes")
+        elif own != {**body, "kind": "drup"}:
+            raise ProofError(f"cube {k} is about other data, architecture or options than cube 0")
+    body["cubes"] = cubes
+    body["sizes"] = {"cubes": len(cubes), "clauses": sum(c["sizes"]["clauses"] for c in cubes),
+                     "lrat_lemmas": sum(c["sizes"]["lrat_lemmas"] for c in cubes)}
+    body["times"] = {"write_s": round(time.monotonic() - start, 4)}
+    data = _archive(body, members)
+    write_bytes(path, data)
+    return ProofFile("cubes", str(path), sizes={"bytes": len(data), "write_s": body["times"]["write_s"], **body["sizes"]})
+

@@ -98,6 +98,24 @@ def check(path, X, y, *, jobs: int = 1) -> Verdict:
 # when its size is within the cap, so a small file cannot make the checker unpack gigabytes).
 MEMBER_LIMITS = {"certificate.json": 64 << 20, "master.cnf": 1 << 30, "refutation.lrat": 2 << 30}
 UNREAD_MEMBERS = {"refutation.drup"}  # for other DRAT checkers; this one checks the LRAT hints
+# A split proof (kind "cubes") holds cube K's CNF and refutation as cube-K/<member>, under the same
+# caps each and one cap on everything the file unpacks to.
+MAX_CUBES = 4096
+TOTAL_LIMIT = 8 << 30
+
+
+def _limit(name: str) -> int | None:
+    """The cap of a member this checker reads (None: a member it does not read)."""
+    if name in MEMBER_LIMITS:
+        return MEMBER_LIMITS[name]
+    head, _, base = name.partition("/")
+    if head.startswith("cube-") and head[5:].isdigit() and len(head) <= 10 and base in MEMBER_LIMITS:
+        return MEMBER_LIMITS[base] if base != "certificate.json" else None
+    return None
+
+
+def _unread(name: str) -> bool:
+    return name in UNREAD_MEMBERS or (name.startswith("cube-") and name.partition("/")[2] in UNREAD_MEMBERS)
 
 
 def _read(path) -> tuple[dict, dict, list[str]]:
@@ -107,8 +125,16 @@ def _read(path) -> tuple[dict, dict, list[str]]:
             infos = {i.filename: i for i in z.infolist()}
             if "certificate.json" not in infos:
                 raise InputError(f"{path}: not an ftprop proof file (no certificate.json)")
-            members = {name: _member(z, infos[name], path) for name in MEMBER_LIMITS if name in infos}
-            extra = sorted(set(infos) - set(MEMBER_LIMITS) - UNREAD_MEMBERS)
+            read = [name for name in infos if _limit(name) is not None]
+            if sum(infos[name].file_size for name in read) > TOTAL_LIMIT:
+                raise InputError(f"{path}: its members unpack to more than {TOTAL_LIMIT:,} bytes")
+            members, total = {}, 0
+            for name in read:
+                members[name] = _member(z, infos[name], path)
+                total += len(members[name])
+                if total > TOTAL_LIMIT:
+                    raise InputError(f"{path}: its members unpack to more than {TOTAL_LIMIT:,} bytes")
+            extra = sorted(name for name in infos if _limit(name) is None and not _unread(name))
         body = json.loads(members.pop("certificate.json"), parse_constant=_constant)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
@@ -127,7 +153,7 @@ def _read(path) -> tuple[dict, dict, list[str]]:
 def _member(z: zipfile.ZipFile, info: zipfile.ZipInfo, path) -> str:
     """One member's text, refused when it would unpack past its cap (the header's size is not
     trusted: at most cap + 1 bytes are ever unpacked)."""
-    cap = MEMBER_LIMITS[info.filename]
+    cap = _limit(info.filename)
     if info.file_size > cap:
         raise InputError(f"{path}: member {info.filename} unpacks to {info.file_size:,} bytes, more than {cap:,}")
     with z.open(info) as fh:
@@ -166,6 +192,11 @@ def _check(body, members, X, y, Xu, Yu, jobs) -> tuple[str, dict]:
     if kind == "weights":
         _forward(body.get("layers"), Xu, Yu, hidden, shortcut)
         return f"the {net} network in the file fits every example (exact forward pass)", {}
+    if kind == "cubes":
+        stats = _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs)
+        return (f"no {net} network with real weights fits the data: each of the {stats['cubes']} cubes "
+                f"over {stats['cube_variables']} hidden targets, which together cover every assignment, "
+                "is refuted"), stats
     if kind == "drup":
         rows = _subset(body.get("subset"), len(Xu))
         if rows is None:
@@ -239,22 +270,71 @@ def _forward(layers, Xu, Yu, hidden, shortcut) -> None:
             raise _Invalid(f"the network misses merged example {i} (outputs {h}, targets {Yu[i].tolist()})")
 
 
-def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
+def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, *, part=None, cube=None) -> dict:
+    """A CNF of valid clauses and its refutation; ``part``: one cube of a split proof (its
+    no-goods, member prefix and the literals ``cube`` it may fix), else the whole file."""
     from ftprop.checker.cnf import check_clauses, check_refutation, read_dimacs
 
     if not hidden:
         raise _Invalid("a DRUP certificate needs hidden layers")
+    where = part or {"prefix": "", "nogoods": body.get("nogoods")}
+    prefix, nogoods = where["prefix"], where["nogoods"] or []
     for name in ("master.cnf", "refutation.lrat"):
-        if name not in members:
-            raise _Invalid(f"the file holds no {name}")
+        if prefix + name not in members:
+            raise _Invalid(f"the file holds no {prefix + name}")
     opts = body.get("options") or {}
     symmetry = opts.get("symmetry_breaking")
     if not isinstance(symmetry, bool):
         raise _Invalid("the options do not say whether symmetry breaking was on")
-    names, clauses, tags = read_dimacs(members["master.cnf"])
+    names, clauses, tags = read_dimacs(members[prefix + "master.cnf"])
     families = Families(Xu, Yu, hidden, shortcut, symmetry)
-    check_clauses(names, clauses, tags, families, body.get("nogoods") or [], Xu, Yu, hidden, shortcut)
+    check_clauses(names, clauses, tags, families, nogoods, Xu, Yu, hidden, shortcut, cube=cube)
     start = time.monotonic()
-    lemmas = check_refutation(clauses, members["refutation.lrat"], jobs, n_vars=len(names))
-    return {"variables": len(names), "clauses": len(clauses), "nogoods": len(body.get("nogoods") or []),
+    lemmas = check_refutation(clauses, members[prefix + "refutation.lrat"], jobs, n_vars=len(names))
+    return {"variables": len(names), "clauses": len(clauses), "nogoods": len(nogoods),
             "refutation_lemmas": lemmas, "drup_s": round(time.monotonic() - start, 4)}
+
+
+def _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
+    """Cubes that are every sign pattern of one set of k hidden targets, each refuted."""
+    from itertools import product
+
+    from ftprop.checker.cnf import check_target_name
+
+    cubes = body.get("cubes")
+    if not isinstance(cubes, list) or not 1 < len(cubes) <= MAX_CUBES:
+        raise _Invalid(f"a split proof needs 2..{MAX_CUBES} cubes")
+    patterns = []
+    for k, cube in enumerate(cubes):
+        literals = (cube or {}).get("literals") if isinstance(cube, dict) else None
+        if not isinstance(literals, list) or not literals:
+            raise _Invalid(f"cube {k}: no literals")
+        pattern = {}
+        for lit in literals:
+            if not (isinstance(lit, list) and len(lit) == 2 and isinstance(lit[0], str) and lit[1] in (1, -1)
+                    and not isinstance(lit[1], bool)):
+                raise _Invalid(f"cube {k}: literal {str(lit)[:60]} is not [target name, ±1]")
+            check_target_name(lit[0], len(Xu), hidden)
+            if lit[0] in pattern:
+                raise _Invalid(f"cube {k} fixes {lit[0]} twice")
+            pattern[lit[0]] = lit[1]
+        patterns.append(pattern)
+    variables = sorted(patterns[0])
+    signs = {tuple(p.get(v) for v in variables) for p in patterns}
+    if any(sorted(p) != variables for p in patterns) or signs != set(product((1, -1), repeat=len(variables))) \
+            or len(patterns) != 2 ** len(variables):
+        raise _Invalid(f"the cubes are not every sign pattern of {len(variables)} hidden targets once each: "
+                       "together they would not cover every assignment")
+    stats = {"cubes": len(cubes), "cube_variables": len(variables), "variables": 0, "clauses": 0, "nogoods": 0,
+             "refutation_lemmas": 0, "drup_s": 0.0}
+    for k, (cube, pattern) in enumerate(zip(cubes, patterns)):
+        try:
+            own = _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs,
+                              part={"prefix": f"cube-{k}/", "nogoods": cube.get("nogoods")},
+                              cube={(name, value > 0) for name, value in pattern.items()})
+        except _Invalid as exc:
+            raise _Invalid(f"cube {k}: {exc}") from None
+        for key in ("variables", "clauses", "nogoods", "refutation_lemmas", "drup_s"):
+            stats[key] += own[key]
+    stats["drup_s"] = round(stats["drup_s"], 4)
+    return stats

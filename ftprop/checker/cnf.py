@@ -134,13 +134,31 @@ def read_dimacs(text: str) -> tuple[list[str], list[list[int]], list[str]]:
     return [names[v] for v in range(1, n_vars + 1)], clauses, tags
 
 
-def check_clauses(names, clauses, tags, families, nogoods, Xu, Yu, hidden, shortcut) -> None:
-    """Every clause is in its family, or is a no-good its Farkas certificate justifies."""
+def check_target_name(name: str, m: int, hidden) -> None:
+    """``name`` is a hidden target t[l][j][i] of this architecture on m merged examples."""
+    mt = _T.match(name) if len(name) < 40 else None
+    if not mt:
+        raise Invalid(f"{name[:40]!r} is not a hidden target t[l][j][i]")
+    l, j, i = map(int, mt.groups())
+    if not (1 <= l <= len(hidden) and j < hidden[l - 1] and i < m):
+        raise Invalid(f"{name} is not a hidden target of this architecture and data")
+
+
+def check_clauses(names, clauses, tags, families, nogoods, Xu, Yu, hidden, shortcut, cube=None) -> None:
+    """Every clause is in its family, or is a no-good its Farkas certificate justifies, or (only
+    in a cube of a split proof, ``cube``: the set of (name, value > 0) it fixes) fixes the cube."""
     records = [_record(r, n, len(Xu), len(hidden)) for n, r in enumerate(nogoods)]
     X = [[Fraction(v) for v in row] for row in Xu.tolist()]
+    fixed = set()
     for k, (clause, tag) in enumerate(zip(clauses, tags), 1):
         named = frozenset((names[abs(l) - 1], l > 0) for l in clause)
-        if tag.startswith("nogood "):
+        if tag == "cube":
+            if cube is None:
+                raise Invalid(f"clause {k} fixes a cube: this is one part of a split proof and proves nothing alone")
+            if len(named) != 1 or next(iter(named)) not in cube:
+                raise Invalid(f"clause {k} ({' '.join(map(str, clause))} 0) is not one of the cube's literals")
+            fixed |= named
+        elif tag.startswith("nogood "):
             n = tag.split()[1]
             if not _INT.match(n) or not 0 <= int(n) < len(records):
                 raise Invalid(f"clause {k} claims no-good {n}, which the file does not hold")
@@ -149,6 +167,8 @@ def check_clauses(names, clauses, tags, families, nogoods, Xu, Yu, hidden, short
                 raise Invalid(f"clause {k} (no-good {n}): {why}")
         elif not families.contains(tag, named):
             raise Invalid(f"clause {k} ({' '.join(map(str, clause))} 0) is not a valid {tag} clause")
+    if cube is not None and fixed != set(cube):
+        raise Invalid("the CNF does not fix every literal of its cube")
 
 
 def _record(r, n, m, depth) -> tuple:

@@ -76,6 +76,10 @@ def describe(sol, name: str) -> str:
     lines = [f"data: {name}, {sol.n_examples} examples; network {arch}; objective {sol.objective}; seed {sol.seed}"]
     if sol.message:
         lines.append(f"note: {sol.message}")
+    if "per_cube" in sol.stats:
+        st = sol.stats
+        lines.append(f"cubes: {len(st['per_cube'])} of {st['cubes']} solved over {', '.join(st['cube_variables'])}; "
+                     f"{st['cube_seconds_sum']:.2f} s of cube searches in all, the largest {st['largest_cube_s']:.2f} s")
     cert = sol.certificate
     if cert is not None:
         if cert.kind == "farkas":

@@ -55,7 +55,8 @@ __all__ = ["Checker", "HEURISTIC_RESTARTS", "LazyOptions", "Loop", "realise", "r
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     if options.objective == "min-errors" and halfplanes.applies(problem):
         return _one_unit(problem)
-    if options.own(LazyOptions, "lazy").working_set and subsets.wanted(problem, options):
+    own = options.own(LazyOptions, "lazy")
+    if own.working_set and not own.cube and subsets.wanted(problem, options):  # a cube names merged rows
         return subsets.run(problem, options, deadline, _run)
     return _run(problem, options, deadline)
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import cuts as pre
-from ...clauses import ClauseModel, Refutation, nogood_tag
+from ...clauses import CUBE, ClauseModel, Refutation, nogood_tag
 from ...errors import ProofError
 from ... import deadline
 from ...problem import Problem
 from ...separability import check_separable
 from ...symmetry import add_cpsat_symmetry_breaking, canonicalize
 from .._cpsat import solve_keeping_sigint
+from .portfolio import LazyOptions
 
 
 # Above this many (pair, unit) literals in a layer, pair constraints are added lazily.
@@ -106,6 +107,23 @@ class Master:
                 self.stats["symmetry_clauses"] += add_cpsat_symmetry_breaking(
                     self.cm, t, name=f"[{l + 1}]", fix_sign=fix_sign
                 )
+        cube = self.options.own(LazyOptions, "lazy").cube
+        for name, value in cube:
+            self.cm.fix(CUBE, self.target(name), value > 0)
+        if cube:
+            self.stats["cube"] = [[name, int(value)] for name, value in cube]
+
+    def target(self, name: str):
+        """The master's variable t[l][j][i] by name (ProblemError when there is none)."""
+        from ...errors import ProblemError
+
+        try:
+            l, j, i = (int(v) for v in name.removeprefix("t[").removesuffix("]").split("]["))
+            if l < 1 or j < 0 or i < 0:
+                raise IndexError
+            return self.t[l - 1][j][i]
+        except (ValueError, IndexError):
+            raise ProblemError(f"{name!r} is no hidden target of this master") from None
 
     def add_violated_pairs(self, targets: list[np.ndarray], keep) -> int:
         """Add the pending pair constraints that the candidate ``targets`` break (both examples

@@ -15,6 +15,9 @@ class LazyOptions:
     heuristic: bool = True  # interleave full-batch FTPROP restarts as a primal heuristic
     working_set: bool = True  # real-valued data, many examples: search on growing example subsets
     confirm: bool = True  # an INFEASIBLE is reported only when CaDiCaL agrees on the same master
+    # ((variable name, ±1), ...) fixed in the master: one cube of a split refutation
+    # (combinatorial.cubes); its INFEASIBLE then covers that cube only
+    cube: tuple = ()
 
 # Full-batch FTPROP slices of this many restarts are interleaved with master solves.
 HEURISTIC_RESTARTS = 2

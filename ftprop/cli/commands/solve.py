@@ -3,6 +3,7 @@
     ftprop solve --dataset parity-5 --hidden 4
     status: infeasible (all real weights) in 0.82 s [lazy]
     ftprop solve --dataset parity-5 --hidden 4 --proof p5.proof --check   # a proof anyone can check
+    ftprop solve --dataset parity-6 --hidden 5 --cubes 3 --jobs 2 --proof p6.proof   # 8 cubes, 2 at a time
 
 Exit status: 0 definite answer (feasible, optimal, infeasible), 3 limit reached (unknown, or a
 min-errors network not proved optimal), 2 bad input, 1 internal error.
@@ -17,6 +18,7 @@ from ftprop.cli.watch import Watch
 from ftprop.cli.report import describe, exit_code, run_metadata, with_certificate
 from ftprop.cli.commands.common import (add_data_arguments, add_proof_arguments, add_solver_arguments, dataset_from_args,
                      options_from_args, require, require_writable, save_json, widths)
+from ftprop.cli.argtypes import positive_int
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -28,6 +30,12 @@ def add_parser(subparsers) -> None:
     p.add_argument("--hidden", type=widths, required=True, metavar="W[,W...]",
                    help="hidden widths, input side first, e.g. 3 or 3,2 ('none': a single perceptron layer)")
     add_solver_arguments(p)
+    split = p.add_argument_group("split search (cube-and-conquer, combinatorial.cubes)")
+    split.add_argument("--cubes", type=positive_int, metavar="K",
+                       help="split the lazy search into 2^K cubes over K first-layer targets, solved as "
+                            "independent searches (feasibility, real weights); --proof then holds every cube")
+    split.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="with --cubes: cubes solved at once, one process each (-1: every core; default 1)")
     p.add_argument("--warm-start", metavar="fullbatch|minibatch|FILE",
                    help="hint the search with hidden targets from full-batch FTPROP, FTPROP-MB (soft-hinge), "
                         "or a JSON file with hidden_targets (as --save writes)")
@@ -56,8 +64,15 @@ def run(args) -> int:
     warm = None
     if getattr(args, "warm_start", None):
         options, warm = _with_warm_start(args, ds, options)
+    require(args.cubes is None or args.jobs != 0, "--jobs must be a positive number of processes, or -1")
     try:
-        sol = solve(ds.X, ds.y, hidden=args.hidden, shortcut=args.shortcut, options=options)
+        if args.cubes is not None:
+            from combinatorial import cubes
+
+            sol = cubes.solve(ds.X, ds.y, hidden=args.hidden, shortcut=args.shortcut, options=options,
+                              depth=args.cubes, n_jobs=args.jobs)
+        else:
+            sol = solve(ds.X, ds.y, hidden=args.hidden, shortcut=args.shortcut, options=options)
     finally:
         if watch is not None:
             watch.close()
@@ -70,7 +85,7 @@ def run(args) -> int:
     out.update(meta)
     out["options"] = {"hidden": list(args.hidden), "time_limit": options.time_limit, "workers": options.workers,
                       "symmetry_breaking": options.symmetry_breaking, "heuristic": not args.no_heuristic,
-                      "proof": args.proof}
+                      "proof": args.proof, "cubes": args.cubes, "jobs": args.jobs if args.cubes else None}
     if args.json:
         print(json.dumps(out), flush=True)
     else:
