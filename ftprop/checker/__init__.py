@@ -24,7 +24,7 @@ import numpy as np
 
 from ftprop.checker.cnf import Invalid as _Invalid
 from ftprop.checker.cnf import farkas_holds, integer, rational
-from ftprop.checker.families import Families
+from ftprop.checker.families import TRUSTED, Families
 from ftprop.errors import InputError
 
 FORMAT, VERSION = "ftprop-proof", 1
@@ -37,7 +37,13 @@ class Verdict:
     valid: bool
     reason: str = ""  # the first thing found wrong (empty when valid)
     claim: str = ""  # what a valid file proves, in words
-    stats: dict = field(default_factory=dict)
+    stats: dict = field(default_factory=dict)  # stats["trusted"]: the families taken on their argument
+
+    @property
+    def trusted(self) -> dict[str, str]:
+        """The constraint families a valid refutation used that rest on a written argument (each
+        regenerated from the data and matched clause by clause), with that argument in words."""
+        return {name: TRUSTED[name] for name in self.stats.get("trusted", [])}
 
     def line(self) -> str:
         return "VALID" if self.valid else f"INVALID: {self.reason}"
@@ -291,8 +297,9 @@ def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, *, part=None, cub
     check_clauses(names, clauses, tags, families, nogoods, Xu, Yu, hidden, shortcut, cube=cube)
     start = time.monotonic()
     lemmas = check_refutation(clauses, members[prefix + "refutation.lrat"], jobs, n_vars=len(names))
+    used = sorted({tag for tag in tags if tag in TRUSTED})
     return {"variables": len(names), "clauses": len(clauses), "nogoods": len(nogoods),
-            "refutation_lemmas": lemmas, "drup_s": round(time.monotonic() - start, 4)}
+            "refutation_lemmas": lemmas, "drup_s": round(time.monotonic() - start, 4), "trusted": used}
 
 
 def _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
@@ -336,5 +343,6 @@ def _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
             raise _Invalid(f"cube {k}: {exc}") from None
         for key in ("variables", "clauses", "nogoods", "refutation_lemmas", "drup_s"):
             stats[key] += own[key]
+        stats["trusted"] = sorted(set(stats.get("trusted", [])) | set(own["trusted"]))
     stats["drup_s"] = round(stats["drup_s"], 4)
     return stats

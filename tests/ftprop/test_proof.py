@@ -227,6 +227,23 @@ def test_solve_proof_check_and_ftprop_check(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("INVALID: the data differ")
 
 
+def test_check_names_the_families_it_trusted_and_only_those_the_cnf_uses(base, tmp_path, capsys):
+    from ftprop.checker.families import TRUSTED
+
+    X, y, members = base
+    verdict = check(rewrite(tmp_path, members), X, y)
+    used = {line[4:] for line in members["master.cnf"].splitlines() if line.startswith("c o ")}
+    assert verdict.valid and set(verdict.trusted) == used & set(TRUSTED) and verdict.trusted
+    assert all(verdict.trusted[name] == TRUSTED[name] for name in verdict.trusted)
+    path = tmp_path / "plain.proof"
+    assert cli.main(["solve", "--dataset", "parity-3", "--hidden", "2", "--workers", "1", "--no-symmetry-breaking",
+                     "--proof", str(path)]) == 0
+    capsys.readouterr()
+    assert cli.main(["check", str(path), "--dataset", "parity-3"]) == 0
+    out = capsys.readouterr().out
+    assert "trusted (unateness)" in out and "trusted (symmetry)" not in out and "checked exactly:" in out
+
+
 def test_bad_input_to_check_is_one_line_and_exit_2(tmp_path, capsys):
     junk = tmp_path / "junk.proof"
     junk.write_text("not a proof")
