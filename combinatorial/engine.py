@@ -38,7 +38,7 @@ def solve(X, y=None, hidden=(), *, shortcut: bool = False, options: SolveOptions
     problem = X if isinstance(X, Problem) else Problem.from_data(X, y, hidden, shortcut=shortcut)
     options = replace(options or SolveOptions(), **kw)
     options = replace(options, backend=backends.canonical(options.backend))  # old names -> new, with a note
-    name = backends.resolve(options.backend, options.weights)
+    name = "enumerate" if backends.tiny(problem, options) else backends.resolve(options.backend, options.weights)
     deadline = None if options.time_limit is None else start + options.time_limit
 
     with limits.time_limit(deadline):  # model building, the unit LPs and the exact LPs see it too

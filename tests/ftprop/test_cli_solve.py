@@ -23,8 +23,25 @@ def test_json_fields(capsys):
                 "train_errors", "wall_time_s", "seed", "dataset", "versions", "options"):
         assert key in d
     assert d["status"] == "feasible" and d["architecture"] == [2, 2, 1] and d["seed"] == 3
-    assert d["backend"] == "lazy" and d["train_errors"] == 0
+    assert d["backend"] == "enumerate" and d["train_errors"] == 0  # auto on a tiny problem
     assert np.array(d["layers"][0]["W"]).shape == (2, 2)
+
+
+def test_auto_settles_tiny_problems_without_cp_sat():
+    import subprocess
+    import sys
+
+    code = ("import sys; from combinatorial import solve; import numpy as np\n"
+            "X = np.array([[-1,-1],[-1,1],[1,-1],[1,1]]); y = np.array([0,1,1,0])\n"
+            "a, b = solve(X, y, hidden=(2,)), solve(X, y, hidden=(1,))\n"
+            "print(a.status.value, a.backend, b.status.value, b.proved_for, any(m.startswith('ortools') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout.split()
+    assert out == ["feasible", "enumerate", "infeasible", "all", "real", "weights", "False"]
+
+
+def test_a_proof_file_keeps_tiny_problems_on_lazy(tmp_path, capsys):
+    code, out, err = run(capsys, "solve", "--dataset", "xor", "--hidden", "1", "--proof", str(tmp_path / "x.proof"))
+    assert code == 0 and out.splitlines()[0].endswith("[lazy]") and "certificate: drup" in out
 
 
 def test_infeasible_text_and_save(capsys, tmp_path):
@@ -32,7 +49,7 @@ def test_infeasible_text_and_save(capsys, tmp_path):
     code, out, err = run(capsys, "solve", "--dataset", "xor", "--hidden", "1", "--save", str(path))
     assert code == 0
     assert out.splitlines()[0].startswith("status: infeasible (all real weights) in ")
-    assert out.splitlines()[0].endswith("[lazy]")
+    assert out.splitlines()[0].endswith("[enumerate]")
     assert "proof:" in out
     saved = json.loads(path.read_text())
     assert saved["status"] == "infeasible" and saved["proved_for"] == "all real weights"
@@ -53,7 +70,7 @@ def test_unknown_exit_code(capsys, monkeypatch):
         return BackendResult(Status.UNKNOWN, message="time limit reached")
 
     monkeypatch.setattr(lazy, "run", give_up)
-    code, out, _ = run(capsys, "solve", "--dataset", "xor", "--hidden", "2", "--time-limit", "1")
+    code, out, _ = run(capsys, "solve", "--dataset", "xor", "--hidden", "2", "--backend", "lazy", "--time-limit", "1")
     assert code == 3 and out.startswith("status: unknown")
 
 
