@@ -24,6 +24,7 @@ import numpy as np
 
 from ftprop.checker.cnf import Invalid as _Invalid
 from ftprop.checker.cnf import farkas_holds, integer, rational
+from ftprop.checker.certify import certify
 from ftprop.checker.families import TRUSTED, Families
 from ftprop.errors import InputError
 
@@ -298,8 +299,10 @@ def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, *, part=None, cub
     start = time.monotonic()
     lemmas = check_refutation(clauses, members[prefix + "refutation.lrat"], jobs, n_vars=len(names))
     used = sorted({tag for tag in tags if tag in TRUSTED})
+    certified = {name: n for name, n in certify(names, clauses, tags, Xu).items() if name in tags}
     return {"variables": len(names), "clauses": len(clauses), "nogoods": len(nogoods),
-            "refutation_lemmas": lemmas, "drup_s": round(time.monotonic() - start, 4), "trusted": used}
+            "refutation_lemmas": lemmas, "drup_s": round(time.monotonic() - start, 4), "trusted": used,
+            "certified": certified}
 
 
 def _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
@@ -344,5 +347,6 @@ def _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
         for key in ("variables", "clauses", "nogoods", "refutation_lemmas", "drup_s"):
             stats[key] += own[key]
         stats["trusted"] = sorted(set(stats.get("trusted", [])) | set(own["trusted"]))
+        stats["certified"] = {name: stats.get("certified", {}).get(name, 0) + n for name, n in own["certified"].items()}
     stats["drup_s"] = round(stats["drup_s"], 4)
     return stats

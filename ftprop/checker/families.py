@@ -34,15 +34,13 @@ _PAIR = re.compile(r"^(diff|above)\[(\d+)\]\[(\d+)\]\[(\d+),(\d+)\]$", re.ASCII)
 # What the checker takes on the written argument (the proof module's docstring, steps 1-3): each
 # family is regenerated from the data and matched clause by clause, but that the family holds for
 # some network equivalent to any fitting one is an argument, not something checked. No-goods are
-# not here: each is checked in exact arithmetic against its Farkas certificate.
+# not here: each is checked in exact arithmetic against its Farkas certificate, and neither are
+# unateness and equal inputs, which ftprop.checker.certify turns into checked Farkas no-goods.
 TRUSTED = {
     DISTINCT: "examples with different labels reach the output with different codes: the rest of the "
               "network is a function of the code",
     MONOTONE: "after negating hidden units the output unit's weights are >= 0, so the output is a "
               "monotone function of the code: a positive example's code is above a negative one's in some unit",
-    UNATE: "a first-layer unit sign(w . x + b) is monotone along every coordinate k, in the direction of "
-           "sign(w_k) (s[1][j][k] names that direction)",
-    EQUAL: "a first-layer unit gives identical inputs identical outputs",
     SYMMETRY: "negating a hidden unit (with its outgoing weights) or permuting a layer's units keeps the "
               "network's function, so one representative per class is enough: signs fixed on example 0 "
               "(or by the output weights), columns in lexicographic order",

@@ -241,7 +241,34 @@ def test_check_names_the_families_it_trusted_and_only_those_the_cnf_uses(base, t
     capsys.readouterr()
     assert cli.main(["check", str(path), "--dataset", "parity-3"]) == 0
     out = capsys.readouterr().out
-    assert "trusted (unateness)" in out and "trusted (symmetry)" not in out and "checked exactly:" in out
+    assert "trusted (symmetry)" not in out and "checked exactly:" in out
+    assert "certified (unateness)" in out and "trusted (unateness)" not in out
+
+
+def test_unateness_and_equal_inputs_are_certified_not_trusted():
+    import numpy as np
+
+    from ftprop.checker.certify import certify
+    from ftprop.checker.cnf import Invalid
+
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [3.0, 2.0], [0.0, 0.0]])
+    names = ["s[1][0][0]", "t[1][0][0]", "t[1][0][1]", "t[1][0][2]", "t[1][0][3]", "t[1][0][4]"]
+    s, t = 1, {i: i + 2 for i in range(5)}
+    # not s or (t0 => t1); s or (t3 => t2); and t0 <=> t4 (identical inputs)
+    clauses = [[-s, -t[0], t[1]], [s, -t[3], t[2]], [-t[0], t[4]], [t[0], -t[4]]]
+    tags = ["unateness", "unateness", "equal-inputs", "equal-inputs"]
+    assert certify(names, clauses, tags, X) == {"equal-inputs": 2, "unateness": 1}
+    bad = {  # each edit breaks one thing the certificate rests on
+        "not fresh": (clauses + [[s, t[2]]], tags + ["nogood 0"]),
+        "do not run along coordinate": ([[-s, -t[1], t[0]], [s, -t[3], t[2]]], tags[:2]),
+        "is no Farkas no-good": ([[-s, -t[0], t[1]], [s, -t[3], t[1]]], tags[:2]),
+        "exactly one direction variable": ([[-s, s, t[1]]], tags[:1]),
+    }
+    for why, (cls, tgs) in bad.items():
+        with pytest.raises(Invalid, match=why):
+            certify(names, cls, tgs, X)
+    with pytest.raises(Invalid, match="equal-inputs clause 1 is no Farkas no-good"):
+        certify(names, [[-t[0], t[1]]], ["equal-inputs"], X)  # examples 0 and 1 differ
 
 
 def test_bad_input_to_check_is_one_line_and_exit_2(tmp_path, capsys):
