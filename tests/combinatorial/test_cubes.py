@@ -164,3 +164,18 @@ def test_cubes_run_on_a_dask_cluster(tmp_path):
     assert proc.returncode == 0 and proc.stdout.strip(), proc.stderr[-2000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out == {"status": "infeasible", "cubes": ["infeasible"] * 4, "valid": True}
+
+
+def test_the_split_benchmark_checks_every_proof(tmp_path):
+    import importlib.util
+    import pathlib
+
+    spec = importlib.util.spec_from_file_location(
+        "cube_split", pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "cube_split.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--n", "3", "--width", "2", "--depth", "1", "--jobs", "1", "--out", str(tmp_path)]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "cube_split.jsonl").read_text().splitlines()]
+    assert [(r["cubes"], r["status"], r["verdict"]) for r in rows] == [(1, "infeasible", "VALID")] * 2 + [
+        (2, "infeasible", "VALID")] * 2
+    assert "| parity-3, width 2 | 2 cubes | 1 |" in (tmp_path / "cube_split.md").read_text()
