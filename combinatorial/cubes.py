@@ -34,6 +34,7 @@ from pathlib import Path
 
 from .certificates import SolverWord
 from .errors import ProblemError
+from .files import write_bytes
 from .options import SolveOptions
 from .problem import Problem
 from .solution import ALL_REAL_WEIGHTS, Solution, Status
@@ -129,7 +130,7 @@ def _answer(problem, options, cubes, results, found, tmp, start) -> Solution:
     if found is not None:
         proof = found.proof_file
         if options.proof is not None and found.proof_file is not None and found.proof_file.file:
-            Path(options.proof).write_bytes(Path(found.proof_file.file).read_bytes())
+            write_bytes(options.proof, Path(found.proof_file.file).read_bytes())  # atomically
             proof = replace(found.proof_file, file=options.proof)
         return replace(found, wall_time_s=elapsed, proof_file=proof,
                        stats={**found.stats, **stats, "found_by_cube": found.stats.get("cube_index")})

@@ -49,10 +49,12 @@ def test_the_cube_variables_are_distinct_targets_and_the_cubes_cover_every_patte
     assert patterns == set(itertools.product((1, -1), repeat=5))
 
 
-def test_a_cube_with_a_network_ends_the_search_feasible():
-    sol = cubes.solve(C4, P4, hidden=(4,), depth=2, workers=1)
+def test_a_cube_with_a_network_ends_the_search_feasible(tmp_path):
+    path = tmp_path / "fit.proof"
+    sol = cubes.solve(C4, P4, hidden=(4,), depth=2, workers=1, proof=str(path))
     assert sol.status == Status.FEASIBLE and sol.train_errors == 0
     assert sol.stats["found_by_cube"] in range(4)
+    assert sol.proof_file.kind == "weights" and sol.proof_file.file == str(path) and check(path, C4, P4).valid
 
 
 @pytest.mark.parametrize("kw, match", [({"objective": "min-errors"}, "feasibility search with real weights"),
