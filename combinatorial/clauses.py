@@ -19,6 +19,10 @@ FAMILIES = (DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY)
 # Unit clauses that fix one cube of a split refutation (combinatorial.cubes): valid only together
 # with the other cubes, so a checker accepts them only inside a proof that holds every cube.
 CUBE = "cube"
+# min-errors masters: two merged examples with one input and two labels cannot both be kept; and
+# "at most E errors" as Sinz's sequential counter over the dropped examples (at-most-errors), which
+# a proof adds in place of the CP-SAT model's linear constraint (see at_most_errors)
+CONFLICT, AT_MOST = "conflicting-inputs", "at-most-errors"
 
 
 def nogood_tag(n: int) -> str:
@@ -84,6 +88,12 @@ class ClauseModel:
         self._log(family, [-_dimacs(a), _dimacs(b)])
         self._log(family, [_dimacs(a), -_dimacs(b)])
 
+    def linear(self, add) -> None:
+        """A linear constraint on keep flags, ``add(model)``: in the CP-SAT model only. A min-errors
+        proof replaces these by the optimum's bound (:func:`at_most_errors`), which implies them."""
+        self.calls += 1
+        add(self.model)
+
     def _log(self, family: str, lits: list[int]) -> None:
         if self.names is not None:
             self.clauses.append(tuple(lits))
@@ -101,6 +111,38 @@ class ClauseModel:
         return CNF(tuple(self.names), tuple(self.clauses), tuple(self.tags))
 
 
+def at_most_errors(keep: list[int], counts, errors: int, first: int) -> tuple[list[str], list[tuple[int, ...]]]:
+    """Sinz's sequential counter for "at most ``errors`` examples dropped": the literals are
+    "not keep[i]" (``keep``: DIMACS variables of keep[0..m-1]), merged example i repeated
+    ``counts[i]`` times, so the count is the errors on the original data. Auxiliary variable
+    card[p][j] (DIMACS ``first`` on) means "at least j of the first p + 1 literals hold".
+    Returns (the new variables' names, the clauses); ftprop.checker regenerates the same."""
+    xs = [-keep[i] for i in range(len(keep)) for _ in range(int(counts[i]))]
+    n, E = len(xs), int(errors)
+    if E < 0:
+        raise ValueError("errors must be >= 0")
+    if E == 0:
+        return [], [(-x,) for x in xs]
+    names, index = [], {}
+    for p in range(n - 1):
+        for j in range(1, E + 1):
+            index[p, j] = first + len(names)
+            names.append(f"card[{p}][{j}]")
+    clauses: list[tuple[int, ...]] = []
+    if n == 1:
+        return names, clauses
+    s = lambda p, j: index[p, j]  # noqa: E731
+    clauses.append((-xs[0], s(0, 1)))
+    clauses += [(-s(0, j),) for j in range(2, E + 1)]
+    for p in range(1, n - 1):
+        clauses += [(-xs[p], s(p, 1)), (-s(p - 1, 1), s(p, 1))]
+        for j in range(2, E + 1):
+            clauses += [(-xs[p], -s(p - 1, j - 1), s(p, j)), (-s(p - 1, j), s(p, j))]
+        clauses.append((-xs[p], -s(p - 1, E)))
+    clauses.append((-xs[n - 1], -s(n - 2, E)))
+    return names, clauses
+
+
 @dataclass(frozen=True)
 class Refutation:
     """What a backend proved UNSAT, as a record: the CNF with every clause's family or no-good,
@@ -115,3 +157,6 @@ class Refutation:
     # the merged examples (of the whole problem) the refutation is about, in the order its example
     # numbers count them; None: all of them (an example-subset search refutes a subset)
     rows: tuple[int, ...] | None = None
+    # min-errors: the refuted claim is "at most errors - 1 training errors", its encoding already
+    # in the CNF (tagged at-most-errors); None: a feasibility refutation
+    errors: int | None = None

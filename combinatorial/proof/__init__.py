@@ -22,6 +22,16 @@ certificate, ``master.cnf``, ``refutation.lrat`` and ``refutation.drup``. ``cert
   :mod:`combinatorial.proof.hints`. A checker trusts none of them: it checks each lemma with
   ``drup`` on its hints alone.
 
+* ``optimal`` (min-errors OPTIMAL with e >= 1 errors, ``lazy``): the network with its exact
+  weights and ``errors`` e, and, as in ``drup``, the master's CNF and its refutation. In this
+  CNF, keep[i] means "merged example i is fitted". The pair families and the no-goods bind only
+  when their examples are kept, two examples with one input and two labels cannot both be kept
+  (``conflicting-inputs``), and ``at-most-errors`` is Sinz's sequential counter for "at most
+  e - 1 errors", counted with the examples' multiplicities. It stands in for the CP-SAT model's
+  linear bounds, which it implies. The checker counts the network's errors exactly, requires
+  them to equal e, regenerates the counter and checks the refutation. The argument below then
+  reads "any network with at most e - 1 errors", with keep given its meaning.
+
 Why UNSAT of the tagged CNF proves that no network exists (what a checker must establish):
 
 1. Take any network N with real weights that fits the merged data. Shift each unit's bias by a
@@ -114,11 +124,14 @@ def write(path, problem, solution, options) -> dict:
     from ..solution import Status
 
     start = time.monotonic()
-    if options.objective != "feasibility":
-        raise ProofError(f"objective {options.objective}: optimality is not certified")
     cert = solution.certificate
-    if solution.status == Status.FEASIBLE and solution.layers is not None and solution.train_errors == 0:
+    perfect = solution.layers is not None and solution.train_errors == 0
+    if options.objective not in ("feasibility", "min-errors") and not perfect:
+        raise ProofError(f"objective {options.objective}: optimality is not certified")
+    if solution.status in (Status.FEASIBLE, Status.OPTIMAL) and perfect:
         body, members = _weights(problem, options, solution.layers), {}
+    elif solution.status == Status.OPTIMAL and options.objective == "min-errors":
+        body, members = _optimal(problem, options, solution)
     elif solution.status == Status.INFEASIBLE and isinstance(cert, Conflict):
         body, members = _header(problem, options, "conflict", "infeasible"), {}
         body["examples"] = list(cert.examples)
@@ -149,6 +162,22 @@ def _weights(problem, options, layers) -> dict:
         for L in layers
     ]
     return body
+
+
+def _optimal(problem, options, solution) -> tuple[dict, dict]:
+    """A min-errors optimum: its network (exact weights, e errors) and the refutation of the
+    master with "at most e - 1 errors" (``Refutation.errors`` = e)."""
+    ref = solution.refutation
+    if isinstance(ref, str):
+        raise ProofError(ref)
+    if not isinstance(ref, Refutation) or ref.errors is None:
+        raise ProofError(f"the optimum was not proved by a logged master ({solution.stats.get('optimal_by') or solution.backend})")
+    if solution.layers is None or ref.errors != solution.train_errors:
+        raise ProofError("the network's errors differ from the refuted bound")
+    body, members = _drup(problem, options, ref)
+    body.update(kind="optimal", claim="optimal", errors=int(ref.errors),
+                layers=_weights(problem, options, solution.layers)["layers"])
+    return body, members
 
 
 def _exact(v) -> str:

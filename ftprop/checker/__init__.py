@@ -199,6 +199,15 @@ def _check(body, members, X, y, Xu, Yu, jobs) -> tuple[str, dict]:
     if kind == "weights":
         _forward(body.get("layers"), Xu, Yu, hidden, shortcut)
         return f"the {net} network in the file fits every example (exact forward pass)", {}
+    if kind == "optimal":
+        errors = integer(body.get("errors"), "errors", 1, len(X))
+        counts = _counts(X, y, Xu, Yu)
+        got = _forward(body.get("layers"), Xu, Yu, hidden, shortcut, counts=counts)
+        if got != errors:
+            raise _Invalid(f"the network in the file makes {got} training errors, not the {errors} it claims")
+        stats = _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, counts=counts, errors=errors)
+        return (f"the {net} network in the file makes {errors} training errors, and no {net} network with real "
+                f"weights makes fewer (it is optimal)"), stats
     if kind == "cubes":
         stats = _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs)
         return (f"no {net} network with real weights fits the data: each of the {stats['cubes']} cubes "
@@ -254,8 +263,21 @@ def _check_farkas(body, X, y, hidden, net) -> tuple[str, dict]:
     return f"no {net} network fits: output unit {unit} is not linearly separable (Farkas)", {}
 
 
-def _forward(layers, Xu, Yu, hidden, shortcut) -> None:
-    """Exact forward pass on every merged example; the outputs must equal the ±1 targets."""
+def _counts(X, y, Xu, Yu) -> list[int]:
+    """How many of the given examples each merged row stands for."""
+    index = {(tuple(r.tolist()), tuple(t.tolist())): i for i, (r, t) in enumerate(zip(Xu, Yu))}
+    counts = [0] * len(Xu)
+    Xf = np.asarray(X, dtype=float) + 0.0
+    classes = sorted(set(np.asarray(y).tolist()))
+    for x, label in zip(Xf, np.asarray(y).tolist()):
+        t = [1 if label == classes[1] else -1] if len(classes) == 2 else [1 if label == c else -1 for c in classes]
+        counts[index[(tuple(x.tolist()), tuple(t))]] += 1
+    return counts
+
+
+def _forward(layers, Xu, Yu, hidden, shortcut, counts=None) -> int:
+    """Exact forward pass on every merged example; the outputs must equal the ±1 targets, or
+    (``counts``: how many examples each row stands for) the training errors are returned."""
     sizes = [Xu.shape[1], *hidden, Yu.shape[1]]
     if not isinstance(layers, list) or len(layers) != len(sizes) - 1:
         raise _Invalid(f"the network must have {len(sizes) - 1} layers")
@@ -267,6 +289,7 @@ def _forward(layers, Xu, Yu, hidden, shortcut) -> None:
                 and all(isinstance(r, list) and len(r) == fan_in for r in W)):
             raise _Invalid(f"layer {l + 1}: weights must be {sizes[l + 1]} x {fan_in} with {sizes[l + 1]} biases")
         parsed.append(([_fractions(r, f"layer {l + 1} weights") for r in W], _fractions(b, f"layer {l + 1} biases")))
+    errors = 0
     for i in range(len(Xu)):
         x = [Fraction(v) for v in Xu[i].tolist()]
         h = x
@@ -274,10 +297,14 @@ def _forward(layers, Xu, Yu, hidden, shortcut) -> None:
             inp = h + x if shortcut and l == len(parsed) - 1 else h
             h = [1 if sum((w * u for w, u in zip(row, inp) if w and u), bias) >= 0 else -1 for row, bias in zip(W, b)]
         if h != [int(v) for v in Yu[i]]:
-            raise _Invalid(f"the network misses merged example {i} (outputs {h}, targets {Yu[i].tolist()})")
+            if counts is None:
+                raise _Invalid(f"the network misses merged example {i} (outputs {h}, targets {Yu[i].tolist()})")
+            errors += counts[i]
+    return errors
 
 
-def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, *, part=None, cube=None) -> dict:
+def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, *, part=None, cube=None, counts=None,
+                errors=None) -> dict:
     """A CNF of valid clauses and its refutation; ``part``: one cube of a split proof (its
     no-goods, member prefix and the literals ``cube`` it may fix), else the whole file."""
     from ftprop.checker.cnf import check_clauses, check_refutation, read_dimacs
@@ -294,7 +321,7 @@ def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, *, part=None, cub
     if not isinstance(symmetry, bool):
         raise _Invalid("the options do not say whether symmetry breaking was on")
     names, clauses, tags = read_dimacs(members[prefix + "master.cnf"])
-    families = Families(Xu, Yu, hidden, shortcut, symmetry)
+    families = Families(Xu, Yu, hidden, shortcut, symmetry, counts=counts, errors=errors)
     check_clauses(names, clauses, tags, families, nogoods, Xu, Yu, hidden, shortcut, cube=cube)
     start = time.monotonic()
     lemmas = check_refutation(clauses, members[prefix + "refutation.lrat"], jobs, n_vars=len(names))

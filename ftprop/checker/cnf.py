@@ -144,6 +144,22 @@ def check_target_name(name: str, m: int, hidden) -> None:
         raise Invalid(f"{name} is not a hidden target of this architecture and data")
 
 
+_KEEP = re.compile(r"^keep\[(\d+)\]$", re.ASCII)
+
+
+def _without_keep(record, named, keep: bool):
+    """A min-errors no-good also says "unless some example of S is dropped": its keep literals
+    (not keep[i], for exactly the examples i of S) are taken off; (clause, error or "")."""
+    flags = {(name, positive) for name, positive in named if _KEEP.match(name)}
+    if not flags:
+        return named, "" if not keep else "a min-errors no-good must name the keep flags of its examples"
+    if not keep:
+        return named, "keep flags belong to min-errors proofs"
+    if any(positive for _, positive in flags) or sorted(int(_KEEP.match(n).group(1)) for n, _ in flags) != sorted(record[2]):
+        return named, "its keep literals are not 'not keep[i]' for exactly the no-good's examples"
+    return named - flags, ""
+
+
 def check_clauses(names, clauses, tags, families, nogoods, Xu, Yu, hidden, shortcut, cube=None) -> None:
     """Every clause is in its family, or is a no-good its Farkas certificate justifies, or (only
     in a cube of a split proof, ``cube``: the set of (name, value > 0) it fixes) fixes the cube."""
@@ -162,7 +178,8 @@ def check_clauses(names, clauses, tags, families, nogoods, Xu, Yu, hidden, short
             n = tag.split()[1]
             if not _INT.match(n) or not 0 <= int(n) < len(records):
                 raise Invalid(f"clause {k} claims no-good {n}, which the file does not hold")
-            why = _nogood(records[int(n)], named, X, Yu, hidden, shortcut)
+            named, why = _without_keep(records[int(n)], named, families.keep)
+            why = why or _nogood(records[int(n)], named, X, Yu, hidden, shortcut)
             if why:
                 raise Invalid(f"clause {k} (no-good {n}): {why}")
         elif not families.contains(tag, named):

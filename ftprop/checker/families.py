@@ -28,6 +28,8 @@ import re
 import numpy as np
 
 DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY = "distinct-codes", "monotone-output", "unateness", "equal-inputs", "symmetry"
+CONFLICT, AT_MOST = "conflicting-inputs", "at-most-errors"
+_KEEP = re.compile(r"^keep\[(\d+)\]$", re.ASCII)
 _PAIR = re.compile(r"^(diff|above)\[(\d+)\]\[(\d+)\]\[(\d+),(\d+)\]$", re.ASCII)
 
 
@@ -41,6 +43,10 @@ TRUSTED = {
               "network is a function of the code",
     MONOTONE: "after negating hidden units the output unit's weights are >= 0, so the output is a "
               "monotone function of the code: a positive example's code is above a negative one's in some unit",
+    CONFLICT: "a network gives one input one output, so it fits at most one of two examples with one input "
+              "and two labels",
+    AT_MOST: "Sinz's sequential counter: every fit with at most errors - 1 errors satisfies it, with card[p][j] "
+             "meaning 'at least j of the first p + 1 examples (with multiplicity) dropped'",
     SYMMETRY: "negating a hidden unit (with its outgoing weights) or permuting a layer's units keeps the "
               "network's function, so one representative per class is enough: signs fixed on example 0 "
               "(or by the output weights), columns in lexicographic order",
@@ -54,8 +60,11 @@ def t(l: int, j: int, i: int) -> str:
 class Families:
     """Membership in each family of valid constraints, for one data set and architecture."""
 
-    def __init__(self, Xu: np.ndarray, Yu: np.ndarray, hidden: list[int], shortcut: bool, symmetry: bool):
+    def __init__(self, Xu: np.ndarray, Yu: np.ndarray, hidden: list[int], shortcut: bool, symmetry: bool,
+                 counts=None, errors: int | None = None):
         self.Xu, self.Yu, self.hidden, self.shortcut = Xu, Yu, list(hidden), shortcut
+        # min-errors ("no network makes fewer than errors"): keep[i] says merged example i is fitted
+        self.keep, self.counts, self.errors = errors is not None, counts, errors
         self.m = len(Xu)
         self.monotone = bool(symmetry and Yu.shape[1] == 1 and not shortcut and hidden)
         L = len(self.hidden)
@@ -67,9 +76,16 @@ class Families:
             EQUAL: {1} if L else set(),
             SYMMETRY: set(range(1, L + 1)) if symmetry else set(),
         }
+        self.at_most = None  # the at-most-errors clauses, built on first use
         self._static: dict[str, set] = {}
 
     def contains(self, tag: str, clause: frozenset) -> bool:
+        if tag == CONFLICT and self.keep:
+            return self._conflict(clause)
+        if tag == AT_MOST and self.keep:
+            if self.at_most is None:
+                self.at_most = at_most_errors(self.counts, self.errors - 1)
+            return clause in self.at_most
         if tag in (DISTINCT, MONOTONE):
             return any(clause in self._pair(tag, name) for name, _ in clause if _PAIR.match(name))
         if tag in (UNATE, EQUAL, SYMMETRY):
@@ -93,7 +109,7 @@ class Families:
                 d = f"diff[{l}][{j}][{a},{b}]"
                 out.add(frozenset({(d, False), (t(l, j, a), True), (t(l, j, b), True)}))
                 out.add(frozenset({(d, False), (t(l, j, a), False), (t(l, j, b), False)}))
-            out.add(frozenset((f"diff[{l}][{j}][{a},{b}]", True) for j in range(width)))
+            out.add(frozenset((f"diff[{l}][{j}][{a},{b}]", True) for j in range(width)) | self._unless_dropped(a, b))
         else:
             if not (self.Yu[a, 0] > 0 > self.Yu[b, 0]):
                 return set()
@@ -101,8 +117,20 @@ class Families:
                 g = f"above[{l}][{j}][{a},{b}]"
                 out.add(frozenset({(g, False), (t(l, j, a), True)}))
                 out.add(frozenset({(g, False), (t(l, j, b), False)}))
-            out.add(frozenset((f"above[{l}][{j}][{a},{b}]", True) for j in range(width)))
+            out.add(frozenset((f"above[{l}][{j}][{a},{b}]", True) for j in range(width)) | self._unless_dropped(a, b))
         return out
+
+    def _unless_dropped(self, a: int, b: int) -> frozenset:
+        """min-errors: a pair's clause binds only when both examples are kept."""
+        return frozenset({(f"keep[{a}]", False), (f"keep[{b}]", False)}) if self.keep else frozenset()
+
+    def _conflict(self, clause: frozenset) -> bool:
+        """not keep[a] or not keep[b], for two merged examples with one input (two labels)."""
+        names = [name for name, positive in clause if not positive and _KEEP.match(name)]
+        if len(names) != 2 or len(clause) != 2:
+            return False
+        a, b = (int(_KEEP.match(n).group(1)) for n in names)
+        return a != b and max(a, b) < self.m and np.array_equal(self.Xu[a], self.Xu[b])
 
     def _unateness(self) -> set:
         if not self.hidden:
@@ -155,3 +183,29 @@ class Families:
                         out.add(frozenset(cond | {(a, False), (b, False), e}))
                         out.add(frozenset(cond | {(a, True), (b, True), e}))
         return out
+
+
+def at_most_errors(counts, errors: int) -> set:
+    """Sinz's sequential counter for "at most ``errors`` examples dropped", written from its
+    definition: literal p is "not keep[i]" for merged example i repeated counts[i] times, and
+    card[p][j] means "at least j of the literals 0..p hold". Any keep assignment with at most
+    ``errors`` dropped (weighted) extends to all of these clauses by that meaning."""
+    xs = [(f"keep[{i}]", False) for i in range(len(counts)) for _ in range(int(counts[i]))]
+    n, E = len(xs), int(errors)
+    neg = lambda lit: (lit[0], not lit[1])  # noqa: E731
+    s = lambda p, j: (f"card[{p}][{j}]", True)  # noqa: E731
+    if E == 0:
+        return {frozenset({neg(x)}) for x in xs}
+    out = set()
+    if n == 1:
+        return out
+    out.add(frozenset({neg(xs[0]), s(0, 1)}))
+    out |= {frozenset({neg(s(0, j))}) for j in range(2, E + 1)}
+    for p in range(1, n - 1):
+        out |= {frozenset({neg(xs[p]), s(p, 1)}), frozenset({neg(s(p - 1, 1)), s(p, 1)})}
+        for j in range(2, E + 1):
+            out |= {frozenset({neg(xs[p]), neg(s(p - 1, j - 1)), s(p, j)}), frozenset({neg(s(p - 1, j)), s(p, j)})}
+        out.add(frozenset({neg(xs[p]), neg(s(p - 1, E))}))
+    out.add(frozenset({neg(xs[n - 1]), neg(s(n - 2, E))}))
+    return out
+

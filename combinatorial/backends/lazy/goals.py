@@ -149,10 +149,13 @@ class MinErrors:
             self.loop.master.require_more_than(kept)
             self.floor = kept
 
-    def optimal(self, targets, keep, **stats) -> BackendResult:
+    def optimal(self, targets, keep, *, by_master: bool = True, **stats) -> BackendResult:
+        """OPTIMAL; ``by_master``: the master proved it, so a proof file can refute one error less."""
         self.loop.stats.update(stats)
+        errors = self.errors(keep)
+        refutation = self.loop.refutation(errors) if by_master and errors > 0 else None
         return self.loop.result(Status.OPTIMAL, hidden_targets=targets, kept=keep, proved_for=ALL_REAL_WEIGHTS,
-                                lower_bound=float(self.errors(keep)))
+                                lower_bound=float(errors), refutation=refutation)
 
     def fitted(self, targets, keep, proved: bool, cut_short: bool) -> BackendResult | None:
         """A verified candidate: optimal when the master proved it so, else a new incumbent."""
@@ -163,7 +166,7 @@ class MinErrors:
         return None if cut_short else self.stopped("time limit reached")
 
     def heuristic_fit(self, targets) -> BackendResult:
-        return self.optimal(targets, np.ones(self.loop.problem.n_merged, bool))
+        return self.optimal(targets, np.ones(self.loop.problem.n_merged, bool), by_master=False)
 
     def heuristic_networks(self, finals, targets) -> None:
         """Every restart's network ranked by its estimated errors; the best is realised."""

@@ -157,12 +157,15 @@ class Loop:
             return None
         return master_turn(self.turns_cut, self.share, time.monotonic() - self.start)
 
-    def refutation(self):
-        """The master's record when a proof file is asked for (else None), or why there is none."""
+    def refutation(self, errors: int | None = None):
+        """The master's record when a proof file is asked for (else None), or why there is none;
+        min-errors: ``errors``, the optimum's (its refutation is of "at most errors - 1")."""
         if self.options.proof is None:
             return None
+        if errors == 0:
+            return None  # a network without errors is its own proof
         try:
-            return self.master.refutation()
+            return self.master.refutation(errors)
         except ProofError as exc:
             return str(exc)
 

@@ -8,13 +8,14 @@ the no-good cuts the loop in :mod:`combinatorial.backends.lazy` hands it. ``solv
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from ... import cuts as pre
-from ...clauses import CUBE, ClauseModel, Refutation, nogood_tag
+from ...clauses import AT_MOST, CONFLICT, CUBE, CNF, ClauseModel, Refutation, at_most_errors, nogood_tag
 from ...errors import ProofError
 from ... import deadline
 from ...problem import Problem
@@ -77,9 +78,10 @@ class Master:
 
     def _preconstrain(self):
         p, model = self.problem, self.model
-        if self.keep is not None:
+        if self.keep is not None:  # one input, two labels: at most one of them is fitted
             for group in pre.identical_input_groups(p.Xu):
-                model.add_at_most_one([self.keep[i] for i in group])
+                for a, b in itertools.combinations(group, 2):
+                    self.cm.clause(CONFLICT, [self.keep[a].Not(), self.keep[b].Not()])
         if p.hidden:
             self.stats["unateness_clauses"] = pre.add_unateness(self.cm, self.t[0], p.Xu, name="[1]")
             pre.add_equal_inputs(self.cm, self.t[0], p.Xu)
@@ -181,11 +183,13 @@ class Master:
                              "multipliers": multipliers, "clauses": clauses})
         return added
 
-    def refutation(self) -> Refutation:
+    def refutation(self, errors: int | None = None) -> Refutation:
         """The record of an exhausted master, for a proof file (:class:`ProofError` when its
-        INFEASIBLE cannot be certified)."""
-        if self.keep is not None:
-            raise ProofError("min-errors masters are not certified")
+        INFEASIBLE cannot be certified). min-errors: ``errors``, the optimum's; the record
+        refutes "at most errors - 1", its clauses those of the master (the linear constraints
+        on keep left out: the optimum's bound implies them) and :func:`at_most_errors`."""
+        if (self.keep is None) != (errors is None):
+            raise ProofError("a min-errors refutation needs the optimum's errors, a feasibility one none")
         if self.tainted:
             raise ProofError(f"a cut rests on a numerically undecided unit ({self.tainted})")
         if not self.cm.complete():
@@ -193,7 +197,14 @@ class Master:
         for record in self.nogoods:
             if record["multipliers"] is None:
                 raise ProofError(f"no-good on layer {record['layer']} has no Farkas certificate")
-        return Refutation(self.cm.record(), tuple(self.nogoods), bool(self.monotone), round(self.seconds, 4))
+        cnf = self.cm.record()
+        if errors is not None:
+            if errors < 1:
+                raise ProofError("an optimum with no errors is proved by its network alone")
+            keep = [k.index + 1 for k in self.keep]
+            names, clauses = at_most_errors(keep, self.problem.counts, errors - 1, len(cnf.names) + 1)
+            cnf = CNF(cnf.names + tuple(names), cnf.clauses + tuple(clauses), cnf.tags + (AT_MOST,) * len(clauses))
+        return Refutation(cnf, tuple(self.nogoods), bool(self.monotone), round(self.seconds, 4), errors=errors)
 
     def second_opinion(self, deadline: float | None) -> str | None:
         """CaDiCaL (python-sat) on the logged master, after CP-SAT called it infeasible: None when
@@ -222,7 +233,7 @@ class Master:
     def require_more_than(self, kept: int) -> None:
         """min-errors: only candidates that keep more than ``kept`` (the incumbent's count). The
         master running out of candidates then proves the incumbent optimal."""
-        self.model.add(sum(int(c) * k for c, k in zip(self.problem.counts, self.keep)) >= kept + 1)
+        self.cm.linear(lambda model: model.add(sum(int(c) * k for c, k in zip(self.problem.counts, self.keep)) >= kept + 1))
 
     def solve(self, deadline, hint, hint_keep, cap: float | None = None):
         """One CP-SAT solve, stopped at the deadline or after ``cap`` seconds (a portfolio's

@@ -111,7 +111,8 @@ def add_solver_arguments(p: argparse.ArgumentParser, *, objective: bool = True) 
 def add_proof_arguments(group) -> None:
     group.add_argument("--proof", metavar="FILE",
                        help="write a proof file that `ftprop check` verifies: the network of a feasible "
-                            "answer, or a refutation (lazy backend, feasibility) of an infeasible one")
+                            "answer, a refutation (lazy backend) of an infeasible one, or a min-errors optimum's "
+                            "network with a refutation of one error less")
     group.add_argument("--check", action="store_true", help="check the proof file right after solving")
 
 

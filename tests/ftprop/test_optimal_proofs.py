@@ -1,0 +1,109 @@
+"""Min-errors optima with certificates: the network and a refutation of one error less."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from combinatorial import solve
+from combinatorial.clauses import at_most_errors
+from combinatorial.solution import Status
+from ftprop import cli
+from ftprop.checker import check
+from ftprop.checker.families import at_most_errors as checker_at_most
+
+C3 = np.array(list(itertools.product([-1, 1], repeat=3)), dtype=float)
+P3 = (np.prod(C3, axis=1) > 0).astype(int)
+# parity-3 with two rows repeated and one input given the other label too: counts 2 and a conflict
+XD = np.concatenate([C3, C3[:2], C3[3:4]])
+YD = np.concatenate([P3, P3[:2], 1 - P3[3:4]])
+
+
+def optimum(tmp_path, X, y, hidden=(2,), name="o.proof"):
+    path = tmp_path / name
+    sol = solve(X, y, hidden=hidden, backend="lazy", objective="min-errors", workers=1, proof=str(path))
+    return sol, path
+
+
+@pytest.mark.parametrize("X, y", [(C3, P3), (XD, YD)], ids=["parity3", "repeats-and-a-conflict"])
+def test_an_optimum_carries_a_proof_of_its_bound(tmp_path, X, y):
+    sol, path = optimum(tmp_path, X, y)
+    assert sol.status == Status.OPTIMAL and sol.train_errors >= 1 and sol.proof_file.kind == "optimal"
+    verdict = check(path, X, y)
+    assert verdict.valid, verdict.reason
+    assert f"makes {sol.train_errors} training errors, and no 3-2-1 network" in verdict.claim
+    assert "at-most-errors" in verdict.trusted
+    # one error less is what the refutation says: the same question as feasibility is refuted too
+    assert solve(X, y, hidden=(2,), backend="lazy", workers=1).status == Status.INFEASIBLE
+
+
+def test_the_conflict_family_appears_only_with_conflicting_inputs(tmp_path):
+    _, plain = optimum(tmp_path, C3, P3, name="a.proof")
+    _, dup = optimum(tmp_path, XD, YD, name="b.proof")
+    assert "conflicting-inputs" not in check(plain, C3, P3).trusted
+    assert "conflicting-inputs" in check(dup, XD, YD).trusted
+
+
+def _edit(path, tmp_path, body_edit=None, cnf_edit=None):
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n).decode() for n in z.namelist()}
+    body = json.loads(members["certificate.json"])
+    if body_edit:
+        body_edit(body)
+    members["certificate.json"] = json.dumps(body)
+    if cnf_edit:
+        members["master.cnf"] = cnf_edit(members["master.cnf"])
+    out = tmp_path / "edited.proof"
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    return out
+
+
+def test_a_claim_the_network_does_not_meet_is_invalid(tmp_path):
+    sol, path = optimum(tmp_path, C3, P3)
+    for claimed in (sol.train_errors - 1, sol.train_errors + 1):
+        if claimed < 1:
+            continue
+        verdict = check(_edit(path, tmp_path, lambda b, c=claimed: b.update(errors=c)), C3, P3)
+        assert not verdict.valid and "training errors, not the" in verdict.reason
+
+
+def test_a_weakened_bound_is_invalid(tmp_path):
+    _, path = optimum(tmp_path, C3, P3)
+
+    def flip_first_card_clause(cnf: str) -> str:
+        lines, inside = cnf.splitlines(), False
+        for k, line in enumerate(lines):
+            if line.startswith("c o "):
+                inside = line == "c o at-most-errors"
+            elif inside and not line.startswith(("c", "p")):
+                lits = line.split()
+                lines[k] = " ".join([str(-int(lits[0]))] + lits[1:])
+                break
+        return "\n".join(lines) + "\n"
+    verdict = check(_edit(path, tmp_path, cnf_edit=flip_first_card_clause), C3, P3)
+    assert not verdict.valid and "is not a valid at-most-errors clause" in verdict.reason
+
+
+def test_the_counter_is_the_same_on_both_sides():
+    keep = [1, 2, 3, 4]
+    counts = [1, 2, 1, 1]
+    for errors in (0, 1, 2, 4):
+        names, clauses = at_most_errors(keep, counts, errors, 5)
+        lookup = {k: f"keep[{k - 1}]" for k in keep} | {5 + i: n for i, n in enumerate(names)}
+        named = {frozenset((lookup[abs(l)], l > 0) for l in c) for c in clauses}
+        assert named == checker_at_most(counts, errors)
+
+
+def test_min_errors_on_the_command_line_writes_and_checks_the_certificate(tmp_path, capsys):
+    path = tmp_path / "m.proof"
+    code = cli.main(["solve", "--dataset", "parity-3", "--hidden", "2", "--objective", "min-errors",
+                     "--backend", "lazy", "--workers", "1", "--proof", str(path), "--check"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("status: optimal (all real weights), 1/8 training errors")
+    assert "certificate: optimal in" in out and "VALID" in out
