@@ -75,7 +75,7 @@ TINY_EXAMPLES, TINY_HIDDEN = 6, 4
 def tiny(problem, options) -> bool:
     """Does ``auto`` hand this problem to enumerate (see TINY_EXAMPLES)?"""
     return (canonical(options.backend) == "auto" and problem.n_merged <= TINY_EXAMPLES
-            and sum(problem.hidden) <= TINY_HIDDEN and options.objective in BACKENDS["enumerate"].objectives
+            and 0 < sum(problem.hidden) <= TINY_HIDDEN and options.objective in BACKENDS["enumerate"].objectives
             and not options.weights.is_integer and options.proof is None and options.warm_start is None)
 
 
