@@ -77,7 +77,7 @@ class Master:
         self.seconds = 0.0
 
     def _preconstrain(self):
-        p, model = self.problem, self.model
+        p = self.problem
         if self.keep is not None:  # one input, two labels: at most one of them is fitted
             for group in pre.identical_input_groups(p.Xu):
                 for a, b in itertools.combinations(group, 2):
