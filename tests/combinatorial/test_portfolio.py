@@ -50,11 +50,17 @@ def test_min_errors_keeps_the_heuristics_network():
 
 def test_portfolio_finds_a_real_valued_fit_the_master_alone_does_not():
     X, y = _data("moons", samples=150, seed=0)
-    pure = solve(X, y, hidden=(3,), time_limit=3, seed=0, backend_options=PURE)
+    # on all 150 examples at once (no working set): the master alone finds nothing in 3 s ...
+    everything = LazyOptions(working_set=False)
+    pure = solve(X, y, hidden=(3,), time_limit=3, seed=0, backend_options=LazyOptions(heuristic=False, working_set=False))
     assert pure.status == Status.UNKNOWN and "heuristic_runs" not in pure.stats
-    sol = solve(X, y, hidden=(3,), time_limit=120, seed=0)
+    # ... where the portfolio's heuristic finds a fit
+    sol = solve(X, y, hidden=(3,), time_limit=120, seed=0, backend_options=everything)
     assert sol.status == Status.FEASIBLE and sol.train_errors == 0
     assert sol.stats["found_by"].startswith("primal heuristic")
+    # the example-subset search gets there without any heuristic: a fit on a small working set
+    subset = solve(X, y, hidden=(3,), time_limit=120, seed=0, backend_options=PURE)
+    assert subset.status == Status.FEASIBLE and subset.train_errors == 0 and subset.stats["working_set"] < 150
 
 
 def test_slices_replay_one_uninterrupted_search():
