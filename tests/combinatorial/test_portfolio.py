@@ -145,3 +145,26 @@ def test_min_errors_optimum_by_exhausting_the_master_above_the_incumbent():
     ref = solve(X, y, hidden=(1,), backend="cpsat", objective="min-errors", time_limit=120, seed=0)
     assert sol.status == Status.OPTIMAL and sol.lower_bound == sol.train_errors
     assert sol.train_errors <= ref.train_errors  # cpsat's optimum is over integer weights only
+
+
+def test_a_network_realised_at_the_deadline_keeps_only_what_it_gets_right():
+    # Regression: realise() used to return right | keep. When the deadline leaves a unit with
+    # the constant fit, the network misses kept examples, and the incumbent then claimed them
+    # (the final fit raised VerificationError under check_estimator's 1 s limit).
+    import time
+
+    from combinatorial import deadline
+    from combinatorial.backends.lazy import realise
+    from combinatorial.fitting import fit_network
+    from combinatorial.network import forward
+
+    X, y = _data("moons", samples=40, seed=1)
+    problem = Problem.from_data(X, y, (2,))
+    targets = [np.where(problem.Xu[:, :2] > 0, 1, -1).astype(np.int8)]
+    keep = np.ones(problem.n_merged, bool)
+    with deadline.time_limit(time.monotonic() - 1.0):  # already passed: every unit gets the constant fit
+        hidden, right = realise(problem, targets, keep)
+    assert not right.all()  # a constant network cannot fit both classes
+    layers = fit_network(problem, hidden, right)[0]
+    acts = forward(layers, problem.Xu, shortcut=problem.shortcut)
+    assert np.all(acts[-1][right] == problem.Yu[right])  # what it keeps is fitted exactly
