@@ -127,10 +127,10 @@ def _min_width(X, y, shortcut: bool, folder: str, tag: str, max_width: int) -> d
         path = os.path.join(folder, f"{tag}.w{w}.proof")
         sol = solve(X, y, hidden=(w,) if w else (), shortcut=shortcut and w > 0, seed=0, workers=1, proof=path)
         if sol.status.value == "feasible":
-            verdicts = [check(p.file, X, y) for p in (below, sol.proof_file) if p is not None and p.file]
+            files = [p.file for p in (below, sol.proof_file) if p is not None and p.file]
+            verdicts = [check(f, X, y) for f in files]
             ok = all(v.valid for v in verdicts) and (w == 0 or below is not None)
-            return {"width": w, "valid": ok, "proof_bytes": sum(os.path.getsize(v) for v in
-                                                                 (p.file for p in (below, sol.proof_file) if p and p.file)),
+            return {"width": w, "valid": ok, "proof_bytes": sum(os.path.getsize(f) for f in files),
                     "check_s": sum(v.stats.get("check_s", 0.0) for v in verdicts)}
         below = sol.proof_file if sol.status.value == "infeasible" else None
     return {"width": None, "valid": False, "proof_bytes": 0, "check_s": 0.0}

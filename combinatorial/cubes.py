@@ -70,7 +70,7 @@ def solve(X, y=None, hidden=(), *, depth: int = 3, n_jobs: int | None = 1, short
     ``options`` as for :func:`combinatorial.solve` (feasibility, real weights, the lazy backend);
     ``proof``: one file that holds every cube's refutation (an INFEASIBLE) or the network.
     """
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, effective_n_jobs
 
     from .backends.lazy import LazyOptions
 
@@ -84,18 +84,16 @@ def solve(X, y=None, hidden=(), *, depth: int = 3, n_jobs: int | None = 1, short
         raise ProblemError("cubes split hidden targets: the architecture needs a hidden layer")
     if not 1 <= depth <= MAX_DEPTH or depth > problem.n_merged * problem.hidden[0]:
         raise ProblemError(f"cube depth must be 1..{min(MAX_DEPTH, problem.n_merged * problem.hidden[0])}, got {depth}")
-    own = options.backend_options if isinstance(options.backend_options, LazyOptions) else LazyOptions()
+    own = options.own(LazyOptions, "lazy")
     cubes = cubes_of(cube_variables(problem, depth))
     wall_deadline = None if options.time_limit is None else time.time() + options.time_limit
-    if options.workers == 0 and n_jobs not in (None, 1):  # the cores shared out, not oversubscribed
-        options = replace(options, workers=max(1, (os.cpu_count() or 1) // (n_jobs if n_jobs > 0 else os.cpu_count() or 1)))
+    if options.workers == 0 and effective_n_jobs(n_jobs) > 1:  # the cores shared out, not oversubscribed
+        options = replace(options, workers=max(1, (os.cpu_count() or 1) // effective_n_jobs(n_jobs)))
     with tempfile.TemporaryDirectory(prefix="ftprop-cubes-") as tmp:
-        parts = []
-        for k, cube in enumerate(cubes):
-            part = replace(options, backend="lazy", time_limit=None, progress=None,
-                           proof=None if options.proof is None else str(Path(tmp) / f"cube-{k}.proof"),
-                           backend_options=replace(own, cube=cube, working_set=False))
-            parts.append((k, part))
+        parts = [(k, replace(options, backend="lazy", time_limit=None, progress=None,
+                             proof=None if options.proof is None else str(Path(tmp) / f"cube-{k}.proof"),
+                             backend_options=replace(own, cube=cube, working_set=False)))
+                 for k, cube in enumerate(cubes)]
         results: dict[int, Solution] = {}
         found = None
         run = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
@@ -104,7 +102,7 @@ def solve(X, y=None, hidden=(), *, depth: int = 3, n_jobs: int | None = 1, short
             if sol.status == Status.FEASIBLE:
                 found = sol
                 break  # closing the generator cancels the cubes not yet started
-        return _answer(problem, options, cubes, results, found, tmp, start)
+        return _answer(options, cubes, results, found, start)
 
 
 def _solve_cube(problem: Problem, k: int, options: SolveOptions, wall_deadline: float | None):
@@ -116,7 +114,7 @@ def _solve_cube(problem: Problem, k: int, options: SolveOptions, wall_deadline: 
     return k, replace(sol, trace=None, refutation=None, stats={**sol.stats, "cube_index": k})
 
 
-def _answer(problem, options, cubes, results, found, tmp, start) -> Solution:
+def _answer(options, cubes, results, found, start) -> Solution:
     from .certificates import ProofFile
     from .proof import NO_CERTIFICATE, write_cubes
 

@@ -53,21 +53,28 @@ class Verdict:
 def merge(X, y) -> tuple[np.ndarray, np.ndarray]:
     """Merged inputs and ±1 targets: one row per distinct (input, label), in order of first
     occurrence; two classes give one column (+1 = the larger label), k > 2 one-vs-rest columns."""
+    return _merge(X, y)[:2]
+
+
+def _merge(X, y) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """:func:`merge`, and how many of the given examples each merged row stands for."""
     X = np.asarray(X, dtype=float) + 0.0
     y = np.asarray(y)
     classes = sorted(set(y.tolist()))
-    rows, seen = [], set()
+    rows, seen, counts = [], {}, []
     for i in range(len(X)):
         key = (tuple(X[i].tolist()), y[i].item() if hasattr(y[i], "item") else y[i])
         if key not in seen:
-            seen.add(key)
+            seen[key] = len(rows)
             rows.append(i)
+            counts.append(0)
+        counts[seen[key]] += 1
     Xu = X[rows]
     if len(classes) == 2:
         Yu = np.array([[1 if y[i] == classes[1] else -1] for i in rows], dtype=np.int8)
     else:
         Yu = np.array([[1 if y[i] == c else -1 for c in classes] for i in rows], dtype=np.int8)
-    return Xu, Yu.reshape(len(rows), -1)
+    return Xu, Yu.reshape(len(rows), -1), counts
 
 
 def fingerprint(Xu, Yu) -> str:
@@ -88,10 +95,10 @@ def check(path, X, y, *, jobs: int = 1) -> Verdict:
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or len(X) != len(y) or not np.isfinite(X).all():
         raise InputError("the data must be a finite 2-D X with one label per row")
-    Xu, Yu = merge(X, y)
+    Xu, Yu, counts = _merge(X, y)
     ignored = {"ignored_members": extra} if extra else {}
     try:
-        claim, stats = _check(body, members, X, np.asarray(y), Xu, Yu, jobs)
+        claim, stats = _check(body, members, X, np.asarray(y), Xu, Yu, counts, jobs)
     except _Invalid as exc:
         return Verdict(False, str(exc), stats={**ignored, "check_s": round(time.monotonic() - start, 4)})
     except (TypeError, KeyError, ValueError, AttributeError, IndexError, OverflowError, ZeroDivisionError,
@@ -175,7 +182,7 @@ def _constant(name: str) -> str:
     return name
 
 
-def _check(body, members, X, y, Xu, Yu, jobs) -> tuple[str, dict]:
+def _check(body, members, X, y, Xu, Yu, counts, jobs) -> tuple[str, dict]:
     data, arch = body.get("data") or {}, body.get("architecture") or {}
     if data.get("sha256") != fingerprint(Xu, Yu):
         raise _Invalid("the data differ from the data the proof is about (sha256 of the merged data)")
@@ -201,7 +208,6 @@ def _check(body, members, X, y, Xu, Yu, jobs) -> tuple[str, dict]:
         return f"the {net} network in the file fits every example (exact forward pass)", {}
     if kind == "optimal":
         errors = integer(body.get("errors"), "errors", 1, len(X))
-        counts = _counts(X, y, Xu, Yu)
         got = _forward(body.get("layers"), Xu, Yu, hidden, shortcut, counts=counts)
         if got != errors:
             raise _Invalid(f"the network in the file makes {got} training errors, not the {errors} it claims")
@@ -263,18 +269,6 @@ def _check_farkas(body, X, y, hidden, net) -> tuple[str, dict]:
     return f"no {net} network fits: output unit {unit} is not linearly separable (Farkas)", {}
 
 
-def _counts(X, y, Xu, Yu) -> list[int]:
-    """How many of the given examples each merged row stands for."""
-    index = {(tuple(r.tolist()), tuple(t.tolist())): i for i, (r, t) in enumerate(zip(Xu, Yu))}
-    counts = [0] * len(Xu)
-    Xf = np.asarray(X, dtype=float) + 0.0
-    classes = sorted(set(np.asarray(y).tolist()))
-    for x, label in zip(Xf, np.asarray(y).tolist()):
-        t = [1 if label == classes[1] else -1] if len(classes) == 2 else [1 if label == c else -1 for c in classes]
-        counts[index[(tuple(x.tolist()), tuple(t))]] += 1
-    return counts
-
-
 def _forward(layers, Xu, Yu, hidden, shortcut, counts=None) -> int:
     """Exact forward pass on every merged example; the outputs must equal the ±1 targets, or
     (``counts``: how many examples each row stands for) the training errors are returned."""
@@ -304,9 +298,10 @@ def _forward(layers, Xu, Yu, hidden, shortcut, counts=None) -> int:
 
 
 def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, *, part=None, cube=None, counts=None,
-                errors=None) -> dict:
+                errors=None, families=None) -> dict:
     """A CNF of valid clauses and its refutation; ``part``: one cube of a split proof (its
-    no-goods, member prefix and the literals ``cube`` it may fix), else the whole file."""
+    no-goods, member prefix and the literals ``cube`` it may fix), else the whole file;
+    ``families``: the valid families when already built (the cubes of one file share them)."""
     from ftprop.checker.cnf import check_clauses, check_refutation, read_dimacs
 
     if not hidden:
@@ -321,7 +316,7 @@ def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, *, part=None, cub
     if not isinstance(symmetry, bool):
         raise _Invalid("the options do not say whether symmetry breaking was on")
     names, clauses, tags = read_dimacs(members[prefix + "master.cnf"])
-    families = Families(Xu, Yu, hidden, shortcut, symmetry, counts=counts, errors=errors)
+    families = families or Families(Xu, Yu, hidden, shortcut, symmetry, counts=counts, errors=errors)
     check_clauses(names, clauses, tags, families, nogoods, Xu, Yu, hidden, shortcut, cube=cube)
     start = time.monotonic()
     lemmas = check_refutation(clauses, members[prefix + "refutation.lrat"], jobs, n_vars=len(names))
@@ -364,9 +359,11 @@ def _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs) -> dict:
                        "together they would not cover every assignment")
     stats = {"cubes": len(cubes), "cube_variables": len(variables), "variables": 0, "clauses": 0, "nogoods": 0,
              "refutation_lemmas": 0, "drup_s": 0.0}
+    symmetry = (body.get("options") or {}).get("symmetry_breaking")
+    families = Families(Xu, Yu, hidden, shortcut, symmetry) if isinstance(symmetry, bool) else None
     for k, (cube, pattern) in enumerate(zip(cubes, patterns)):
         try:
-            own = _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs,
+            own = _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, families=families,
                               part={"prefix": f"cube-{k}/", "nogoods": cube.get("nogoods")},
                               cube={(name, value > 0) for name, value in pattern.items()})
         except _Invalid as exc:

@@ -144,18 +144,18 @@ def check_target_name(name: str, m: int, hidden) -> None:
         raise Invalid(f"{name} is not a hidden target of this architecture and data")
 
 
-_KEEP = re.compile(r"^keep\[(\d+)\]$", re.ASCII)
+KEEP = re.compile(r"^keep\[(\d+)\]$", re.ASCII)  # min-errors: merged example i is fitted
 
 
 def _without_keep(record, named, keep: bool):
     """A min-errors no-good also says "unless some example of S is dropped": its keep literals
     (not keep[i], for exactly the examples i of S) are taken off; (clause, error or "")."""
-    flags = {(name, positive) for name, positive in named if _KEEP.match(name)}
+    flags = {(name, positive) for name, positive in named if KEEP.match(name)}
     if not flags:
         return named, "" if not keep else "a min-errors no-good must name the keep flags of its examples"
     if not keep:
         return named, "keep flags belong to min-errors proofs"
-    if any(positive for _, positive in flags) or sorted(int(_KEEP.match(n).group(1)) for n, _ in flags) != sorted(record[2]):
+    if any(positive for _, positive in flags) or sorted(int(KEEP.match(n).group(1)) for n, _ in flags) != sorted(record[2]):
         return named, "its keep literals are not 'not keep[i]' for exactly the no-good's examples"
     return named - flags, ""
 

@@ -27,9 +27,10 @@ import re
 
 import numpy as np
 
+from ftprop.checker.cnf import KEEP
+
 DISTINCT, MONOTONE, UNATE, EQUAL, SYMMETRY = "distinct-codes", "monotone-output", "unateness", "equal-inputs", "symmetry"
 CONFLICT, AT_MOST = "conflicting-inputs", "at-most-errors"
-_KEEP = re.compile(r"^keep\[(\d+)\]$", re.ASCII)
 _PAIR = re.compile(r"^(diff|above)\[(\d+)\]\[(\d+)\]\[(\d+),(\d+)\]$", re.ASCII)
 
 
@@ -126,10 +127,10 @@ class Families:
 
     def _conflict(self, clause: frozenset) -> bool:
         """not keep[a] or not keep[b], for two merged examples with one input (two labels)."""
-        names = [name for name, positive in clause if not positive and _KEEP.match(name)]
+        names = [name for name, positive in clause if not positive and KEEP.match(name)]
         if len(names) != 2 or len(clause) != 2:
             return False
-        a, b = (int(_KEEP.match(n).group(1)) for n in names)
+        a, b = (int(KEEP.match(n).group(1)) for n in names)
         return a != b and max(a, b) < self.m and np.array_equal(self.Xu[a], self.Xu[b])
 
     def _unateness(self) -> set:

@@ -278,10 +278,11 @@ def pair_decisions(pairs, estimators, X) -> np.ndarray:
                     axis=1) if len(pairs) else np.zeros((len(X), 0))
 
 
-def pair_votes(pairs, estimators, X, k: int):
+def pair_votes(pairs, estimators, X, k: int, z=None):
     """(votes, confidences), each (n, k), of one network per class pair (None: skipped). A pair
-    network's label 1 is the pair's second class; sign(0) = +1 picks it, the engine's tie rule."""
-    z = pair_decisions(pairs, estimators, X)
+    network's label 1 is the pair's second class; sign(0) = +1 picks it, the engine's tie rule.
+    ``z``: the pair networks' :func:`pair_decisions` on X, when already computed."""
+    z = pair_decisions(pairs, estimators, X) if z is None else z
     votes, conf = np.zeros((len(X), k)), np.zeros((len(X), k))
     for m, ((a, b), est) in enumerate(zip(pairs, estimators)):
         if est is None:
@@ -302,7 +303,7 @@ def published_vote(pairs, estimators, X, k: int) -> np.ndarray:
     ``scripts/discrete_NN.py`` counts it as wrong).
     """
     z = pair_decisions(pairs, estimators, X)
-    votes = pair_votes(pairs, estimators, X, k)[0]
+    votes = pair_votes(pairs, estimators, X, k, z)[0]
     order = np.argsort(-votes, axis=1, kind="stable")
     top = np.take_along_axis(votes, order[:, :3], axis=1)
     out = np.where(top[:, 0] > top[:, 1], order[:, 0], -1)
