@@ -1,17 +1,17 @@
-"""Min-errors for one hidden sign unit on inputs of one or two dimensions, settled by enumeration.
+"""The fewest errors of a half-plane between two weighted point sets in one or two dimensions,
+settled by enumeration (:mod:`combinatorial.backends.lazy.oneunit` reduces one-hidden-unit min-errors to it).
 
-A network with one hidden unit h = sign(w . x + b) and one output sign(a h + c) computes h, -h
-or a constant: a half-plane. Every dichotomy a line induces on finitely many points in the plane
+Every dichotomy a line induces on finitely many points in the plane
 is induced by a line through two of them, moved off them: the points strictly on each side keep
 their side, and the points on the line (collinear with the two) split into a prefix and a suffix
 along it, either way round (rotating about a point between them), or all go to one side. So the
-fewest errors of any such network is the minimum, over the lines through two points and both
+fewest errors of a half-plane is the minimum, over the lines through two points and both
 labellings of their sides, of the errors strictly off the line plus the best prefix split of the
 points on it; and the constant classifiers. Orientations are decided exactly: Shewchuk's error
 bound settles most in floats, and the rest are computed in rationals. One input dimension is the
 collinear case (thresholds on a sorted line).
 
-The best dichotomy found is then realised by an exact LP (:func:`combinatorial.separability.check_separable`),
+The caller realises the best dichotomy found by an exact LP (:func:`combinatorial.separability.check_separable`),
 so the answer is a network the engine verifies, and its error count the proved optimum.
 """
 
@@ -26,32 +26,6 @@ from . import deadline
 # Shewchuk's orient2d bound: |float det - det| <= CCW_BOUND (|detleft| + |detright|)
 _EPS = 2.0**-53
 CCW_BOUND = (3.0 + 16.0 * _EPS) * _EPS
-
-
-def applies(problem, *, any_width: bool = False) -> bool:
-    """One hidden layer of one unit (of any width with ``any_width``: it can copy one unit), one
-    output unit, no shortcut, inputs of one or two dimensions."""
-    one_layer = len(problem.hidden) == 1 and (any_width or problem.hidden[0] == 1)
-    return one_layer and problem.n_outputs == 1 and not problem.shortcut and problem.n_inputs <= 2
-
-
-def best_unit(problem) -> tuple[int, np.ndarray, np.ndarray] | None:
-    """The best half-plane for ``problem`` (one output, inputs of at most two dimensions):
-    (its errors, its ±1 dichotomy D of the merged examples, the examples sign(D) or sign(-D) gets
-    right), with D realised by the exact LP; None when it cannot be (then nothing is claimed)."""
-    from .separability import check_separable
-
-    t = problem.Yu[:, 0]
-    points, where = np.unique(problem.Xu, axis=0, return_inverse=True)  # equal inputs: one point
-    where = where.reshape(-1)
-    plus = np.bincount(where, weights=problem.counts * (t < 0), minlength=len(points)).astype(np.int64)
-    minus = np.bincount(where, weights=problem.counts * (t > 0), minlength=len(points)).astype(np.int64)
-    errors, D = best_dichotomy(points, plus, minus)
-    D = D[where]
-    if not (np.all(D == D[0]) or check_separable(problem.Xu, D).separable):
-        return None
-    right = (D == t) if (D == t) @ problem.counts >= (D == -t) @ problem.counts else (D == -t)
-    return (errors, D.astype(np.int8), right) if int(problem.counts[~right].sum()) == errors else None
 
 
 def best_dichotomy(X: np.ndarray, plus: np.ndarray, minus: np.ndarray) -> tuple[int, np.ndarray]:

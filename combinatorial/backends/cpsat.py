@@ -229,7 +229,7 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         solver.log_callback = lambda line: print(line, file=sys.stderr)
 
     best = _Best(built)
-    code, interrupted = solve_keeping_sigint(solver, md, best, deadline=deadline)
+    code, interrupted = solve_keeping_sigint(solver, md, best)
 
     stats = {
         "weight_bound": max(Ks), "weight_bounds": Ks, "feature_scale": S, "feature_scale_exact": exact,

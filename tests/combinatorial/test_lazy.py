@@ -175,3 +175,16 @@ def test_a_wider_min_errors_search_starts_from_the_best_half_plane():
     two = solve(d.X, d.y, (2,), objective="min-errors", workers=1, time_limit=3)
     assert one.status is Status.OPTIMAL and two.train_errors <= one.train_errors
     assert two.lower_bound is None or two.lower_bound <= two.train_errors
+
+
+def test_one_unit_min_errors_on_a_multiclass_set_is_settled():
+    """One hidden unit sends its two sides to two label rows, so on iris (three classes of 50)
+    at least one class is wrong; setosa against versicolor is separable, so 50 is the optimum,
+    proved for all real weights, in four dimensions."""
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("iris", DataOptions())
+    sol = solve(d.X, d.y, (1,), objective="min-errors", workers=1)
+    assert sol.status is Status.OPTIMAL and sol.proved_for == "all real weights"
+    assert sol.train_errors == sol.lower_bound == 50
+    assert "Benders" in sol.stats["exact_method"]

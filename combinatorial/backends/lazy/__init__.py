@@ -28,7 +28,8 @@ stops after max(0.5 s * 2^k, a quarter of the time so far), k the turns cut shor
 long solve never starves the heuristic; the master is built only when its first turn comes. A
 slice that fits ends the search; otherwise its targets hint the master.
 
-min-errors: Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
+min-errors with one hidden unit is settled apart (:mod:`combinatorial.backends.lazy.oneunit`). Otherwise
+min-errors has a Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
 binds when every example of its subset is kept. The incumbent is the best verified network so
 far: every heuristic restart's network (ranked by the examples it gets right, which FTPROP's own
 loss does not rank), or a master candidate repaired by dropping examples. The master only looks
@@ -42,7 +43,7 @@ from __future__ import annotations
 from ...deadline import TimeLimit, stop_now
 from ...problem import Problem
 from ...solution import BackendResult
-from ... import halfplanes
+from . import oneunit
 from . import subsets
 from .checks import Checker
 from .goals import realise
@@ -53,7 +54,7 @@ __all__ = ["Checker", "HEURISTIC_RESTARTS", "LazyOptions", "Loop", "realise", "r
 
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
-    if options.objective == "min-errors" and halfplanes.applies(problem):
+    if options.objective == "min-errors" and oneunit.applies(problem):
         return _one_unit(problem)
     own = options.own(LazyOptions, "lazy")
     if own.working_set and not own.cube and subsets.wanted(problem, options):  # a cube names merged rows
@@ -62,21 +63,20 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
 
 
 def _one_unit(problem: Problem) -> BackendResult:
-    """min-errors with one hidden unit in one or two dimensions: every half-plane, enumerated
-    (:mod:`combinatorial.halfplanes`), the best one realised by an exact LP."""
+    """min-errors with one hidden unit: every pair of output rows, with the best half-space
+    between them (:mod:`combinatorial.backends.lazy.oneunit`), realised by an exact LP."""
     import time
 
     from ...solution import ALL_REAL_WEIGHTS, Status
 
     start = time.monotonic()
-    found = halfplanes.best_unit(problem)
-    stats = {"exact_method": "every dichotomy a line through two examples induces (combinatorial.halfplanes)",
-             "enumeration_s": round(time.monotonic() - start, 4)}
-    if found is None:
-        return BackendResult(Status.UNKNOWN, stats=stats, message="the best half-plane could not be realised exactly")
-    errors, D, right = found
-    return BackendResult(Status.OPTIMAL, hidden_targets=[D[:, None]], kept=right, proved_for=ALL_REAL_WEIGHTS,
-                         lower_bound=float(errors), stats=stats)
+    found = oneunit.best_unit(problem)
+    stats = {"exact_method": found.method, "one_unit_s": round(time.monotonic() - start, 4)}
+    kw = dict(hidden_targets=[found.D[:, None]], kept=found.right, lower_bound=float(found.lower_bound), stats=stats)
+    if found.lower_bound == found.errors:
+        return BackendResult(Status.OPTIMAL, proved_for=ALL_REAL_WEIGHTS, **kw)
+    return BackendResult(Status.FEASIBLE, message=f"{found.why}: best network found, not proved optimal "
+                         f"(at least {found.lower_bound} training errors)", **kw)
 
 
 def _run(problem: Problem, options, deadline: float | None) -> BackendResult:

@@ -24,6 +24,7 @@ class Feasibility:
     """Every example fitted: a verified fit ends the search; an exhausted master is a proof."""
 
     min_errors = False
+    stale = 0  # the heuristic's share never decays here: its fit is the answer
 
     def __init__(self, loop):
         self.loop = loop
@@ -120,6 +121,7 @@ class MinErrors:
             loop.stats["incumbent_by"] = "the best half-plane, in every hidden unit (combinatorial.halfplanes)"
         loop.hint_keep = self.best_keep
         self.floor = -1  # the master only looks for networks keeping more than this
+        self.stale = 0  # heuristic slices in a row that did not improve the incumbent
         self.bound = None  # the master's upper bound on what can be kept, when it reported one
 
     def errors(self, keep: np.ndarray) -> int:
@@ -172,9 +174,11 @@ class MinErrors:
         """Every restart's network ranked by its estimated errors; the best is realised."""
         loop = self.loop
         final, estimate = min(finals, key=lambda f: f[1], default=(None, np.inf))
+        self.stale += 1
         if estimate < self.errors(self.best_keep):
             realised, right = realise(loop.problem, final, None)
             if self.incumbent(realised, right):
+                self.stale = 0
                 loop.hint_keep = right
                 loop.stats["incumbent_by"] = "primal heuristic (full-batch FTPROP)"
                 loop.hint = loop.hint_form(self.best)
@@ -209,25 +213,24 @@ class MinErrors:
 
 
 # A first incumbent from the best half-plane (every hidden unit a copy of it) where enumerating
-# the lines costs about a second: one hidden layer, one output, inputs of two dimensions at most.
+# the lines costs about a second: one hidden layer, inputs of two dimensions at most.
 HALF_PLANE_START_MAX = 600  # distinct examples (the enumeration grows as their cube)
 
 
 def _half_plane(problem: Problem):
     """(targets, keep) of the best half-plane network of this width, or None."""
-    from ... import halfplanes
+    from . import oneunit
     from ...deadline import TimeLimit
 
-    if not halfplanes.applies(problem, any_width=True) or problem.n_merged > HALF_PLANE_START_MAX:
+    if len(problem.hidden) != 1 or problem.shortcut or problem.n_merged > HALF_PLANE_START_MAX:
         return None
     try:
-        found = halfplanes.best_unit(problem)
+        found = oneunit.best_unit(problem, exact_up_to_2d_only=True)
     except TimeLimit:  # the search proper has what is left
         return None
     if found is None:
         return None
-    _, D, right = found
-    return [np.repeat(D[:, None], problem.hidden[0], axis=1)], right
+    return [np.repeat(found.D[:, None], problem.hidden[0], axis=1)], found.right
 
 
 def _trivial(problem: Problem):

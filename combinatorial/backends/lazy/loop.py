@@ -31,12 +31,15 @@ class Loop:
         self.hint_keep = None  # min-errors: which examples the hint keeps
         self.goal = MinErrors(self) if options.objective == "min-errors" else Feasibility(self)
         self.start = time.monotonic()
-        pm1 = bool(np.all(np.abs(problem.Xu) == 1))
-        self.real_valued = not pm1
-        self.share = heuristic_share(pm1, self.goal.min_errors)
+        self.real_valued = not bool(np.all(np.abs(problem.Xu) == 1))
         self.slices = None  # the FTPROP search of the portfolio, resumed slice by slice
         self.seen = None  # the last targets it handed over
         self.turns_cut = 0  # master solves the portfolio's turn limit stopped
+
+    @property
+    def share(self) -> float:
+        """The heuristic's target share of the elapsed time (min-errors: it decays while stale)."""
+        return heuristic_share(not self.real_valued, self.goal.min_errors, self.goal.stale)
 
     @property
     def master(self) -> Master:

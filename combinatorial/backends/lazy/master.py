@@ -256,7 +256,7 @@ class Master:
         prm.random_seed = int(self.options.seed)
         if deadline is not None:
             prm.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-        status, interrupted = solve_keeping_sigint(solver, model, deadline=deadline)
+        status, interrupted = solve_keeping_sigint(solver, model)
         if interrupted and status != self.cp.OPTIMAL:
             return Answer("interrupted")
         self.conflicts += solver.num_conflicts
