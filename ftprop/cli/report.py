@@ -49,12 +49,24 @@ def with_certificate(sol, ds, *, check: bool):
         verdict = check_file(pf.file, ds.X, ds.y)
         pf = replace(pf, checked=verdict.valid, check=verdict.line(), check_s=verdict.stats.get("check_s"))
     elif pf is None:
-        if sol.status not in (Status.FEASIBLE, Status.INFEASIBLE) or sol.objective != "feasibility":
-            note = f"{NO_CERTIFICATE}: {sol.status.value} {sol.objective} answers are not certified"
-        else:
+        if _certifiable(sol, Status):
             note = "no proof file written (--proof FILE writes one that `ftprop check` verifies)"
+        else:
+            note = f"{NO_CERTIFICATE}: {sol.status.value} {sol.objective} answers are not certified"
         pf = ProofFile("none", note=note)
     return replace(sol, proof_file=pf)
+
+
+def _certifiable(sol, Status) -> bool:
+    """Whether ``--proof`` would have written a file for this answer: a feasibility answer, a
+    network without errors (its own proof), or a min-errors optimum the lazy master proved (not
+    one settled by the one-unit search, which names its ``exact_method``)."""
+    if sol.status in (Status.FEASIBLE, Status.OPTIMAL) and sol.train_errors == 0:
+        return True
+    if sol.objective == "feasibility":
+        return sol.status in (Status.FEASIBLE, Status.INFEASIBLE)
+    return (sol.objective == "min-errors" and sol.status is Status.OPTIMAL and sol.backend == "lazy"
+            and "exact_method" not in sol.stats)
 
 
 def certificate_line(pf) -> str:

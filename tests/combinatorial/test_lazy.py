@@ -188,3 +188,44 @@ def test_one_unit_min_errors_on_a_multiclass_set_is_settled():
     assert sol.status is Status.OPTIMAL and sol.proved_for == "all real weights"
     assert sol.train_errors == sol.lower_bound == 50
     assert "Benders" in sol.stats["exact_method"]
+
+
+def three_runs_and_one_outlier():
+    """1-D: a run of 1s inside 0s and one lone 1 at the end. Two sign units switch the output
+    twice at most, so width 2 cannot fit the three switches and makes one error at best."""
+    x = np.arange(100, dtype=float)[:, None] / 10
+    y = np.where((x[:, 0] >= 3) & (x[:, 0] < 6), 1, 0)
+    y[99] = 1
+    return x, y
+
+
+def test_min_errors_opens_with_the_feasibility_search():
+    """Many real-valued examples: a fit found by the feasibility search is the 0-error optimum,
+    and a refutation of the width proves at least one error."""
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("moons", DataOptions(samples=200))
+    fit = solve(d.X, d.y, (3,), objective="min-errors", time_limit=60, workers=1)
+    assert fit.stats["fit_first"] == "feasible"
+    assert fit.status is Status.OPTIMAL and fit.train_errors == fit.lower_bound == 0
+    x, y = three_runs_and_one_outlier()
+    one = solve(x, y, (2,), objective="min-errors", time_limit=60, workers=1)
+    assert one.stats["fit_first"] == "infeasible"
+    assert one.status is Status.OPTIMAL and one.train_errors == one.lower_bound == 1
+
+
+def test_errors_known_unavoidable_bound_and_close_the_min_errors_search():
+    from combinatorial.backends.lazy.loop import Loop
+
+    x, y = three_runs_and_one_outlier()
+    problem = Problem.from_data(x, y, (2,))
+    loop = Loop(problem, SolveOptions(objective="min-errors", backend_options=LazyOptions(errors_at_least=1)), None)
+    goal = loop.goal
+    assert goal.closed() is None and goal.incumbent_errors() > 1  # the best threshold misses a run
+    assert goal.lower_bound() == 1
+    at = problem.Xu[:, 0]
+    targets = [np.column_stack([np.where(at >= 3, 1, -1), np.where(at >= 6, 1, -1)]).astype(np.int8)]
+    assert goal.incumbent(targets, at < 9.9)  # every example right but the lone 1
+    closed = goal.closed()
+    assert closed.status is Status.OPTIMAL and closed.lower_bound == 1
+    assert "refuted" in closed.stats["exact_method"]

@@ -26,6 +26,9 @@ class Feasibility:
     min_errors = False
     stale = 0  # the heuristic's share never decays here: its fit is the answer
 
+    def closed(self) -> None:  # only a fit or a refutation ends this search
+        return None
+
     def __init__(self, loop):
         self.loop = loop
         self.best, self.best_keep, self.best_errors = None, None, None  # the incumbent
@@ -119,6 +122,11 @@ class MinErrors:
         if seed is not None and self.errors(seed[1]) < self.errors(self.best_keep):
             self.best, self.best_keep = seed
             loop.stats["incumbent_by"] = "the best half-plane, in every hidden unit (combinatorial.halfplanes)"
+        if loop.own.incumbent is not None:
+            handed = realise(loop.problem, list(loop.own.incumbent), None)
+            if self.errors(handed[1]) < self.errors(self.best_keep):
+                self.best, self.best_keep = handed
+                loop.stats["incumbent_by"] = "the feasibility search that opened min-errors"
         loop.hint_keep = self.best_keep
         self.floor = -1  # the master only looks for networks keeping more than this
         self.stale = 0  # heuristic slices in a row that did not improve the incumbent
@@ -132,10 +140,22 @@ class MinErrors:
         return self.errors(self.best_keep)
 
     def lower_bound(self) -> float | None:
-        """A true lower bound on the errors: the master's bound (never above the incumbent)."""
-        if self.bound is None or self.loop.master.tainted:
+        """A true lower bound on the errors (never above the incumbent): the master's bound, or
+        the errors known unavoidable before the search (:attr:`LazyOptions.errors_at_least`)."""
+        known = self.loop.own.errors_at_least
+        if self.bound is not None and not self.loop.master.tainted:
+            known = max(known, self.loop.total - int(np.floor(self.bound + 1e-6)))
+        elif not known:
             return None
-        return float(min(self.errors(self.best_keep), max(0, self.loop.total - int(np.floor(self.bound + 1e-6)))))
+        return float(min(self.errors(self.best_keep), known))
+
+    def closed(self) -> BackendResult | None:
+        """OPTIMAL once the incumbent makes no more errors than were known unavoidable."""
+        known = self.loop.own.errors_at_least
+        if known and self.errors(self.best_keep) <= known:
+            return self.optimal(self.best, self.best_keep, by_master=False, exact_method=(
+                f"the width refuted for all real weights (at least {known} error), and a network making {known}"))
+        return None
 
     def incumbent(self, targets, keep) -> bool:
         """Make (targets, keep) the incumbent if it has fewer errors; says whether it did."""

@@ -80,6 +80,7 @@ class Loop:
             turn = "heuristic" if self.heuristic_turn() else "master"
             answer = self.heuristic() if turn == "heuristic" else self.iteration()
             self.report(turn)
+            answer = answer or self.goal.closed()
             if answer is not None:
                 return answer
 

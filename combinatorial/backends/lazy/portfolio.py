@@ -18,6 +18,12 @@ class LazyOptions:
     # ((variable name, ±1), ...) fixed in the master: one cube of a split refutation
     # (combinatorial.cubes); its INFEASIBLE then covers that cube only
     cube: tuple = ()
+    # min-errors: errors already proved unavoidable for this shape (1 after a refutation of the
+    # width for all real weights); an incumbent that makes only these many is optimal
+    errors_at_least: int = 0
+    # min-errors: a first incumbent, hidden targets on the merged examples (the best network of
+    # the feasibility search that opened it); realised again before it is used
+    incumbent: tuple | None = None
 
 # Full-batch FTPROP slices of this many restarts are interleaved with master solves.
 HEURISTIC_RESTARTS = 2
