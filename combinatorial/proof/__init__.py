@@ -24,8 +24,10 @@ certificate, ``master.cnf``, ``refutation.lrat`` and ``refutation.drup``. ``cert
 
 * ``optimal`` (min-errors OPTIMAL with e >= 1 errors, ``lazy``): the network with its exact
   weights and ``errors`` e, and, as in ``drup``, the master's CNF and its refutation. In this
-  CNF, keep[i] means "merged example i is fitted". The pair families and the no-goods bind only
-  when their examples are kept, two examples with one input and two labels cannot both be kept
+  CNF, keep[i] means "merged example i is fitted". The pair families bind only when their
+  examples are kept, and so do the no-goods the lazy search finds; a no-good without keep
+  literals (one hidden unit: Benders cuts ranking dichotomies of every example) binds always,
+  which holds too, since the targets are the network's outputs on every example; two examples with one input and two labels cannot both be kept
   (``conflicting-inputs``), and ``at-most-errors`` is Sinz's sequential counter for "at most
   e - 1 errors", counted with the examples' multiplicities. It stands in for the CP-SAT model's
   linear bounds, which it implies. The checker counts the network's errors exactly, requires

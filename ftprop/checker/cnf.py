@@ -148,11 +148,13 @@ KEEP = re.compile(r"^keep\[(\d+)\]$", re.ASCII)  # min-errors: merged example i 
 
 
 def _without_keep(record, named, keep: bool):
-    """A min-errors no-good also says "unless some example of S is dropped": its keep literals
-    (not keep[i], for exactly the examples i of S) are taken off; (clause, error or "")."""
+    """A min-errors no-good may also say "unless some example of S is dropped": its keep
+    literals (not keep[i], for exactly the examples i of S) are taken off; (clause, error or "").
+    Without them it is the stronger no-good, which holds as well: a network's hidden outputs
+    are what they are on every example, fitted or not."""
     flags = {(name, positive) for name, positive in named if KEEP.match(name)}
     if not flags:
-        return named, "" if not keep else "a min-errors no-good must name the keep flags of its examples"
+        return named, ""
     if not keep:
         return named, "keep flags belong to min-errors proofs"
     if any(positive for _, positive in flags) or sorted(int(KEEP.match(n).group(1)) for n, _ in flags) != sorted(record[2]):

@@ -107,3 +107,60 @@ def test_min_errors_on_the_command_line_writes_and_checks_the_certificate(tmp_pa
     out = capsys.readouterr().out
     assert code == 0 and out.startswith("status: optimal (all real weights), 1/8 training errors")
     assert "certificate: optimal in" in out and "VALID" in out
+
+
+def _noisy_cube(seed=3, n=24):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)).round(2)
+    y = (X @ [1.0, -1.0, 0.5] > 0).astype(int)
+    y[rng.choice(n, 4, replace=False)] ^= 1  # noisy labels: one unit must make errors
+    return X, y
+
+
+@pytest.mark.parametrize("X, y", [(C3, P3), _noisy_cube()], ids=["parity3", "noisy-3d"])
+def test_a_one_unit_optimum_in_three_dimensions_carries_a_proof(tmp_path, X, y):
+    """Width 1 is settled apart (Benders cuts over exact Farkas certificates); with --proof the
+    cuts become no-goods of the master, on every example's target whether kept or not."""
+    sol, path = optimum(tmp_path, X, y, hidden=(1,))
+    assert sol.status == Status.OPTIMAL and sol.train_errors >= 1 and sol.proof_file.kind == "optimal"
+    assert "Benders" in sol.stats["exact_method"]
+    verdict = check(path, X, y)
+    assert verdict.valid, verdict.reason
+    with zipfile.ZipFile(path) as z:
+        body, cnf = json.loads(z.read("certificate.json")), z.read("master.cnf").decode()
+    assert body["errors"] == sol.train_errors
+    names, tag, strong = {}, None, 0
+    for line in cnf.splitlines():
+        if line.startswith("c v "):
+            _, _, v, name = line.split(maxsplit=3)
+            names[v] = name
+        elif line.startswith("c o "):
+            tag = line[4:]
+        elif line and line[0] not in "cp" and tag.startswith("nogood"):
+            assert not any(names[v.lstrip("-")].startswith("keep[") for v in line.split()[:-1])
+            strong += 1
+    assert strong >= len(body["nogoods"])  # every cut is a strong no-good (with its mirror)
+    # one error less than the optimum is refuted by a search that knows nothing of these cuts
+    assert solve(X, y, hidden=(1,), objective="min-errors", workers=1).train_errors == sol.train_errors
+
+
+def test_a_strong_nogood_with_a_false_certificate_is_invalid(tmp_path):
+    X, y = _noisy_cube()
+    _, path = optimum(tmp_path, X, y, hidden=(1,))
+
+    def spoil(body):
+        assert body["nogoods"], "the noisy cube needs Benders cuts"
+        body["nogoods"][0]["multipliers"] = ["1"] + ["0"] * (len(body["nogoods"][0]["multipliers"]) - 1)
+
+    verdict = check(_edit(path, tmp_path, spoil), X, y)
+    assert not verdict.valid
+
+
+def test_a_one_unit_optimum_in_two_dimensions_says_why_it_has_no_proof(tmp_path):
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("moons", DataOptions(samples=60, noise=0.3))
+    sol, path = optimum(tmp_path, d.X, d.y, hidden=(1,))
+    assert sol.status == Status.OPTIMAL and sol.train_errors >= 1
+    assert sol.proof_file.kind == "none" and "enumeration of every line" in sol.proof_file.note
+    assert not path.exists()

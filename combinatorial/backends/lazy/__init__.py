@@ -58,7 +58,7 @@ __all__ = ["Checker", "HEURISTIC_RESTARTS", "LazyOptions", "Loop", "realise", "r
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     if options.objective == "min-errors" and oneunit.applies(problem):
-        return _one_unit(problem)
+        return _one_unit(problem, options)
     own = options.own(LazyOptions, "lazy")
     if own.working_set and not own.cube:  # a cube names merged rows
         fit = replace(options, objective="feasibility", proof=None)
@@ -100,9 +100,10 @@ def _fit_first(problem: Problem, options, own, fit, deadline: float | None) -> B
     return replace(rest, stats={**rest.stats, **stats})
 
 
-def _one_unit(problem: Problem) -> BackendResult:
+def _one_unit(problem: Problem, options) -> BackendResult:
     """min-errors with one hidden unit: every pair of output rows, with the best half-space
-    between them (:mod:`combinatorial.backends.lazy.oneunit`), realised by an exact LP."""
+    between them (:mod:`combinatorial.backends.lazy.oneunit`), realised by an exact LP. With a
+    proof file to write, an optimum with errors also gets its refutation (:func:`_one_unit_proof`)."""
     import time
 
     from ...solution import ALL_REAL_WEIGHTS, Status
@@ -112,9 +113,36 @@ def _one_unit(problem: Problem) -> BackendResult:
     stats = {"exact_method": found.method, "one_unit_s": round(time.monotonic() - start, 4)}
     kw = dict(hidden_targets=[found.D[:, None]], kept=found.right, lower_bound=float(found.lower_bound), stats=stats)
     if found.lower_bound == found.errors:
+        if options.proof is not None and found.errors > 0:
+            started = time.monotonic()
+            kw["refutation"] = _one_unit_proof(problem, options, found.errors)
+            stats["proof_cuts_s"] = round(time.monotonic() - started, 4)
         return BackendResult(Status.OPTIMAL, proved_for=ALL_REAL_WEIGHTS, **kw)
     return BackendResult(Status.FEASIBLE, message=f"{found.why}: best network found, not proved optimal "
                          f"(at least {found.lower_bound} training errors)", **kw)
+
+
+def _one_unit_proof(problem: Problem, options, errors: int):
+    """The master's refutation of "at most errors - 1" for one hidden unit: every pair
+    constraint, and Benders cuts (:func:`oneunit.proof_cuts`) as no-goods on the unit's targets
+    of every example, kept or not. A reason string when it cannot be had in the time left."""
+    import numpy as np
+
+    from .master import Master
+
+    try:
+        cuts = oneunit.proof_cuts(problem, errors)
+        if isinstance(cuts, str):
+            return cuts
+        master = Master(problem, options, min_errors=True)
+        master.add_pairs()
+    except TimeLimit:
+        return "the time limit was reached while collecting the optimum's cuts"
+    for examples, sides, multipliers in cuts:
+        targets = np.ones((problem.n_merged, 1), np.int8)
+        targets[examples, 0] = sides
+        master.add_cut(1, 0, examples, [targets], multipliers, keep=False)
+    return master.refutation(errors)
 
 
 def _run(problem: Problem, options, deadline: float | None) -> BackendResult:

@@ -146,18 +146,34 @@ class Master:
         self.stats["distinct_code_pairs"] += added
         return added
 
-    def add_cut(self, layer: int, unit: int, subset: np.ndarray, targets: list[np.ndarray], multipliers=None) -> int:
+    def add_pairs(self) -> int:
+        """Add every pending pair constraint (a proof's master needs them all); returns how many."""
+        added = 0
+        for l, (a, b, monotone) in list(self.pending.items()):
+            add = pre.add_monotone_output if monotone else pre.add_distinct_codes
+            p = self.problem
+            added += add(self.cm, self.t[l], p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]",
+                         pairs=list(zip(a.tolist(), b.tolist())))
+            del self.pending[l]
+        self.stats["distinct_code_pairs"] += added
+        return added
+
+    def add_cut(self, layer: int, unit: int, subset: np.ndarray, targets: list[np.ndarray], multipliers=None,
+                *, keep: bool = True) -> int:
         """No-goods for an inseparable (layer, subset) under the current targets; returns # new.
 
         Each call is logged in ``nogoods`` (layer, unit, merged examples, the exact Farkas
         multipliers that justify it, and every clause added as (variable name, value) pairs,
-        meaning "not all of these variables take these values"): what a proof file needs."""
+        meaning "not all of these variables take these values"): what a proof file needs.
+        min-errors cuts bind only when the subset is kept, unless ``keep`` is False: the
+        targets are the network's outputs on every example, fitted or not, so the cut holds
+        either way (the stronger form, for cuts that rank dichotomies of all examples)."""
         p = self.problem
         base = []  # (variable, value) pairs; the literal is "variable != value"
         if layer >= 2:
             H = targets[layer - 2]
             base += [(self.t[layer - 2][k][i], int(H[i, k])) for i in subset for k in range(H.shape[1])]
-        if self.keep is not None:
+        if self.keep is not None and keep:
             base += [(self.keep[i], 1) for i in subset]
         if layer == len(p.hidden) + 1:
             variants = [base]

@@ -60,17 +60,11 @@ def best_unit(problem, *, exact_up_to_2d_only: bool = False) -> Found | None:
     None with ``exact_up_to_2d_only`` when the inputs have more than two dimensions."""
     if exact_up_to_2d_only and problem.n_inputs > 2:
         return None
-    rows, label = np.unique(problem.Yu, axis=0, return_inverse=True)
-    label = label.reshape(-1)
-    counts = problem.counts.astype(np.int64)
-    per_row = np.bincount(label, weights=counts, minlength=len(rows)).astype(np.int64)
-    total = int(counts.sum())
+    rows, label, counts, per_row, total = _rows(problem)
     top = int(np.argmax(per_row))
     best = _realised(problem, label, top, top, np.ones(problem.n_merged, np.int8), total - int(per_row[top]), "a constant")
     bound, why = best.errors, ""  # the least lower bound over the candidates tried: the constants' is exact
-    pairs = sorted(itertools.combinations(range(len(rows)), 2), key=lambda p: -(per_row[p[0]] + per_row[p[1]]))
-    for a, b in pairs:
-        others = total - int(per_row[a] + per_row[b])
+    for a, b, others in _pairs(rows, per_row, total):
         if others >= best.errors:
             break  # sorted: no later pair can do better
         try:
@@ -86,6 +80,49 @@ def best_unit(problem, *, exact_up_to_2d_only: bool = False) -> Found | None:
     return Found(best.errors, best.D, best.right, bound, best.method, why if bound < best.errors else "")
 
 
+def _rows(problem):
+    """The distinct label rows, each merged example's row, the counts, each row's count, the total."""
+    rows, label = np.unique(problem.Yu, axis=0, return_inverse=True)
+    label = label.reshape(-1)
+    counts = problem.counts.astype(np.int64)
+    per_row = np.bincount(label, weights=counts, minlength=len(rows)).astype(np.int64)
+    return rows, label, counts, per_row, int(counts.sum())
+
+
+def _pairs(rows, per_row, total):
+    """(a, b, errors of the other rows) of every pair of rows, the others' errors increasing."""
+    pairs = sorted(itertools.combinations(range(len(rows)), 2), key=lambda p: -(per_row[p[0]] + per_row[p[1]]))
+    return [(a, b, total - int(per_row[a] + per_row[b])) for a, b in pairs]
+
+
+def proof_cuts(problem, errors: int) -> list[tuple[np.ndarray, np.ndarray, list]] | str:
+    """No-goods that, with the master's constraints, refute every one-unit network making fewer
+    than ``errors`` (the optimum): per pair of rows that could, the Benders cuts (in any
+    dimension) until its bound reaches what the pair would need. Each is (merged examples, the
+    hidden unit's targets on them, exact Farkas multipliers); a reason string when the bound
+    stops short (the deadline, or an undecided unit). In one or two dimensions the optimum rests
+    on the enumeration of lines, which such cuts rarely match in reasonable time (moons-200:
+    not in two minutes), so the reason is given at once."""
+    if problem.n_inputs <= 2:
+        return ("in one or two dimensions the optimum rests on the enumeration of every line "
+                "(combinatorial.halfplanes), which no proof file records")
+    rows, label, counts, per_row, total = _rows(problem)
+    found = []
+    for a, b, others in _pairs(rows, per_row, total):
+        if others >= errors:
+            break  # the other rows alone make the optimum's errors: nothing to cut
+        mine, points, where, plus, minus = _points(problem, label, counts, a, b)
+        examples = np.flatnonzero(mine)
+        first = np.full(len(points), -1)
+        first[where[::-1]] = examples[::-1]  # each point's first merged example
+        cuts = []
+        _, low, _, why = benders(points, plus, minus, errors - others, cuts=cuts)
+        if low < errors - others:
+            return why or "the one-unit bound stopped short of the optimum"
+        found += [(first[subset], sides, multipliers) for subset, sides, multipliers in cuts]
+    return found
+
+
 def _realised(problem, label, a, b, D, errors, method) -> Found:
     """The network: side +1 -> row a, side -1 -> row b; the examples it gets right."""
     right = ((D > 0) & (label == a)) | ((D < 0) & (label == b))
@@ -94,15 +131,22 @@ def _realised(problem, label, a, b, D, errors, method) -> Found:
     return Found(errors, np.asarray(D, dtype=np.int8), right, errors, method)
 
 
-def _pair(problem, label, counts, a, b, beat):
-    """(cost, lower bound, D on the merged examples or None, method, why open) of the best
-    half-space with row a on its +1 side and row b on its -1 side, for a cost below ``beat``."""
+def _points(problem, label, counts, a, b):
+    """The examples of rows a and b (mask), their distinct points, each example's point, and each
+    point's cost on the +1 side (its examples of row b) and on the -1 side (those of row a)."""
     mine = (label == a) | (label == b)
     points, where = np.unique(problem.Xu[mine], axis=0, return_inverse=True)
     where = where.reshape(-1)
     w = counts[mine]
     plus = np.bincount(where, weights=w * (label[mine] == b), minlength=len(points)).astype(np.int64)
     minus = np.bincount(where, weights=w * (label[mine] == a), minlength=len(points)).astype(np.int64)
+    return mine, points, where, plus, minus
+
+
+def _pair(problem, label, counts, a, b, beat):
+    """(cost, lower bound, D on the merged examples or None, method, why open) of the best
+    half-space with row a on its +1 side and row b on its -1 side, for a cost below ``beat``."""
+    mine, points, where, plus, minus = _points(problem, label, counts, a, b)
     if problem.n_inputs <= 2:
         cost, side = halfplanes.best_dichotomy(points, plus, minus)
         method = "every dichotomy a line through two points induces (combinatorial.halfplanes)"
@@ -122,16 +166,16 @@ def _realisable(X, D) -> bool:
     return bool(np.all(D == D[0]) or check_separable(X, D).separable)
 
 
-def benders(X, plus, minus, beat: int | None = None):
+def benders(X, plus, minus, beat: int | None = None, cuts: list | None = None):
     """(cost, lower bound, dichotomy, why open) of the best half-space on distinct points ``X``
     in any dimension; ``plus[k]`` / ``minus[k]``: the cost of putting point k on the +1 / -1
     side. Stops at once with (cost, cost, dichotomy, "") when nothing can beat ``beat``; at the
     deadline, or at a unit it cannot decide, with the best realised dichotomy, the bound so far
-    and the reason."""
+    and the reason. ``cuts`` collects (points, their sides, exact multipliers) of every cut."""
     best_cost, best = _svm_start(X, plus, minus)
     low = [0]
     try:
-        return _benders_loop(X, plus, minus, beat, best_cost, best, low)
+        return _benders_loop(X, plus, minus, beat, best_cost, best, low, [] if cuts is None else cuts)
     except deadline.TimeLimit:
         return best_cost, min(low[0], best_cost), best, "time limit reached"
     except Undecided as e:
@@ -142,7 +186,7 @@ class Undecided(Exception):
     """A dichotomy neither floats nor rationals could decide: no cut is claimed."""
 
 
-def _benders_loop(X, plus, minus, beat, best_cost, best, low):
+def _benders_loop(X, plus, minus, beat, best_cost, best, low, cuts):
     """The cut loop of :func:`benders`; ``low[0]`` holds the master's bound as it grows."""
     from ortools.sat.python import cp_model
 
@@ -173,16 +217,17 @@ def _benders_loop(X, plus, minus, beat, best_cost, best, low):
             raise deadline.TimeLimit
         low[0] = max(low[0], int(round(solver.objective_value)))
         D = np.array([1 if solver.boolean_value(v) else -1 for v in s], dtype=np.int8)
-        cuts = _cuts(X, D)
-        if not cuts:  # realisable: the master's optimum
+        found = _cuts(X, D)
+        if not found:  # realisable: the master's optimum
             return low[0], low[0], D, ""
-        for subset in cuts:
+        cuts += [(subset, D[subset], multipliers) for subset, multipliers in found]
+        for subset, _ in found:
             for sign in (1, -1):  # the pattern and its mirror
                 model.add_bool_or([~s[k] if sign * D[k] > 0 else s[k] for k in subset])
 
 
-def _cuts(X, D) -> list[np.ndarray]:
-    """Disjoint inseparable subsets of (X, D), each with a Farkas certificate checked exactly;
+def _cuts(X, D) -> list[tuple[np.ndarray, list]]:
+    """Disjoint inseparable subsets of (X, D), each with its Farkas multipliers, checked exactly;
     [] when D is realisable."""
     found, alive = [], np.arange(len(X))
     while len(found) < CUTS_PER_TURN and len(alive) and not np.all(D[alive] == D[alive[0]]):
@@ -192,7 +237,7 @@ def _cuts(X, D) -> list[np.ndarray]:
         if result.separable is None:
             raise Undecided("a one-unit dichotomy was numerically undecided (floats and rationals)")
         subset = alive[result.subset]
-        found.append(subset)
+        found.append((subset, result.multipliers))
         alive = np.setdiff1d(alive, subset)
     return found
 
