@@ -65,6 +65,7 @@ def _stop_on_sigint(solver):
         yield fired
     finally:
         done.set()
+        os.write(w, b"\0")  # wake the watcher now (no signal is numbered 0), not at its next poll
         thread.join()
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGINT, python_sigint)
