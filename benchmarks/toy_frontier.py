@@ -192,9 +192,11 @@ def report(rows: list[dict]) -> str:
     opt = [r for r in me if r["status"] == "optimal"]
     valid = [r for r in opt if (r.get("check") or "").startswith("VALID")]
     if me:
+        errorless = sum(1 for r in valid if r["errors"] == 0)
         lines.append(f"Min-errors cells proved optimal: {len(opt)} of {len(me)}; optima with a proof file "
-                     f"VALID under `ftprop check`: {len(valid)} (the rest are errorless fits, their own proof, "
-                     "or settled without a logged master).")
+                     f"VALID under `ftprop check`: {len(valid)} ({errorless} errorless fits, whose network is "
+                     f"the proof; {len(valid) - errorless} with errors); without one: {len(opt) - len(valid)} "
+                     "(the check field of toy_frontier.jsonl says why).")
     ratios = []
     for ds, n in inst:
         a, f = latest.get((ds, n, "auto", "minwidth")), latest.get((ds, n, "fullbatch", "minwidth"))
