@@ -144,6 +144,15 @@ def at_most_errors(keep: list[int], counts, errors: int, first: int) -> tuple[li
 
 
 @dataclass(frozen=True)
+class Lines:
+    """A one-hidden-unit min-errors optimum in one or two input dimensions (``errors`` >= 1): its
+    bound is the enumeration of every line through two examples, which a checker redoes (a proof
+    file of kind ``lines`` holds only the network and ``errors``)."""
+
+    errors: int
+
+
+@dataclass(frozen=True)
 class Refutation:
     """What a backend proved UNSAT, as a record: the CNF with every clause's family or no-good,
     one Farkas record per no-good (layer, unit, merged examples, exact multipliers, and its

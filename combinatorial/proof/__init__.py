@@ -34,6 +34,11 @@ certificate, ``master.cnf``, ``refutation.lrat`` and ``refutation.drup``. ``cert
   them to equal e, regenerates the counter and checks the refutation. The argument below then
   reads "any network with at most e - 1 errors", with keep given its meaning.
 
+* ``lines`` (min-errors OPTIMAL with e >= 1 errors, one hidden unit, at most two inputs): the
+  network with its exact weights and ``errors`` e, nothing else. The checker counts the
+  network's errors and enumerates, itself, every dichotomy a line through two examples induces
+  for each pair of label rows (the argument is in :mod:`ftprop.checker.lines`).
+
 Why UNSAT of the tagged CNF proves that no network exists (what a checker must establish):
 
 1. Take any network N with real weights that fits the merged data. Shift each unit's bias by a
@@ -77,7 +82,7 @@ import numpy as np
 
 from ..files import write_bytes
 from ..certificates import Conflict, Farkas, ProofFile
-from ..clauses import CUBE, Refutation
+from ..clauses import CUBE, Lines, Refutation
 from ..errors import ProofError
 from .hints import HintError, cadical_lrat, lrat, renumber, trim
 
@@ -172,6 +177,12 @@ def _optimal(problem, options, solution) -> tuple[dict, dict]:
     ref = solution.refutation
     if isinstance(ref, str):
         raise ProofError(ref)
+    if isinstance(ref, Lines):  # the bound is the enumeration a checker redoes
+        if solution.layers is None or ref.errors != solution.train_errors:
+            raise ProofError("the network's errors differ from the enumerated bound")
+        body = _header(problem, options, "lines", "optimal")
+        body.update(errors=int(ref.errors), layers=_weights(problem, options, solution.layers)["layers"])
+        return body, {}
     if not isinstance(ref, Refutation) or ref.errors is None:
         raise ProofError(f"the optimum was not proved by a logged master ({solution.stats.get('optimal_by') or solution.backend})")
     if solution.layers is None or ref.errors != solution.train_errors:

@@ -214,6 +214,8 @@ def _check(body, members, X, y, Xu, Yu, counts, jobs) -> tuple[str, dict]:
         stats = _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, counts=counts, errors=errors)
         return (f"the {net} network in the file makes {errors} training errors, and no {net} network with real "
                 f"weights makes fewer (it is optimal)"), stats
+    if kind == "lines":
+        return _check_lines(body, Xu, Yu, hidden, shortcut, counts, net)
     if kind == "cubes":
         stats = _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs)
         return (f"no {net} network with real weights fits the data: each of the {stats['cubes']} cubes "
@@ -267,6 +269,25 @@ def _check_farkas(body, X, y, hidden, net) -> tuple[str, dict]:
     if why:
         raise _Invalid(f"Farkas certificate of output unit {unit}: {why}")
     return f"no {net} network fits: output unit {unit} is not linearly separable (Farkas)", {}
+
+
+def _check_lines(body, Xu, Yu, hidden, shortcut, counts, net) -> tuple[str, dict]:
+    """A one-unit optimum in at most two dimensions: the network's errors, then every line."""
+    from ftprop.checker.lines import fewer_errors
+
+    if hidden != [1] or shortcut or Xu.shape[1] > 2:
+        raise _Invalid(f"an enumeration of lines bounds one hidden unit on at most two inputs, not {net}")
+    errors = integer(body.get("errors"), "errors", 1, sum(counts))
+    got = _forward(body.get("layers"), Xu, Yu, hidden, shortcut, counts=counts)
+    if got != errors:
+        raise _Invalid(f"the network in the file makes {got} training errors, not the {errors} it claims")
+    why = fewer_errors(Xu, Yu, counts, errors)
+    if why:
+        raise _Invalid(f"{why}, fewer than the {errors} claimed optimal")
+    return (f"the {net} network in the file makes {errors} training errors, and no {net} network with real "
+            "weights makes fewer (every line through two examples enumerated)"), {"trusted": ["lines"], "checked": (
+                "the data's fingerprint, the network's errors (forward pass in rationals) and the errors of every "
+                "dichotomy a line through two examples induces (orientations exact)")}
 
 
 def _forward(layers, Xu, Yu, hidden, shortcut, counts=None) -> int:

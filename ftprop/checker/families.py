@@ -48,6 +48,9 @@ TRUSTED = {
               "and two labels",
     AT_MOST: "Sinz's sequential counter: every fit with at most errors - 1 errors satisfies it, with card[p][j] "
              "meaning 'at least j of the first p + 1 examples (with multiplicity) dropped'",
+    "lines": "with one hidden unit the network sends each side of a line to one label row, and every "
+             "dichotomy a line induces is induced by a line through two examples moved off them (points on "
+             "it split into a prefix and a suffix); orientations by Shewchuk's float bound, else in rationals",
     SYMMETRY: "negating a hidden unit (with its outgoing weights) or permuting a layer's units keeps the "
               "network's function, so one representative per class is enough: signs fixed on example 0 "
               "(or by the output weights), columns in lexicographic order",

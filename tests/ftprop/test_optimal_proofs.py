@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -156,11 +157,84 @@ def test_a_strong_nogood_with_a_false_certificate_is_invalid(tmp_path):
     assert not verdict.valid
 
 
-def test_a_one_unit_optimum_in_two_dimensions_says_why_it_has_no_proof(tmp_path):
+def _moons(n=60):
     from ftprop.data import DataOptions, load_dataset
 
-    d = load_dataset("moons", DataOptions(samples=60, noise=0.3))
-    sol, path = optimum(tmp_path, d.X, d.y, hidden=(1,))
-    assert sol.status == Status.OPTIMAL and sol.train_errors >= 1
-    assert sol.proof_file.kind == "none" and "enumeration of every line" in sol.proof_file.note
-    assert not path.exists()
+    d = load_dataset("moons", DataOptions(samples=n, noise=0.3))
+    return d.X, d.y
+
+
+def _blobs(n=60):
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("blobs", DataOptions(samples=n))
+    return d.X, d.y
+
+
+def _line(n=40):
+    x = np.linspace(0, 1, n)[:, None]
+    return x, ((x[:, 0] > 0.3) ^ (x[:, 0] > 0.7) ^ (np.arange(n) == 5)).astype(int)
+
+
+@pytest.mark.parametrize("data", [_moons, _blobs, _line], ids=["moons", "blobs-3-classes", "1-d"])
+def test_a_one_unit_optimum_in_two_dimensions_carries_the_lines_proof(tmp_path, data):
+    """In one or two dimensions the file holds the network alone; the checker enumerates the lines."""
+    X, y = data()
+    sol, path = optimum(tmp_path, X, y, hidden=(1,))
+    assert sol.status == Status.OPTIMAL and sol.train_errors >= 1 and sol.proof_file.kind == "lines"
+    verdict = check(path, X, y)
+    assert verdict.valid, verdict.reason
+    assert f"makes {sol.train_errors} training errors" in verdict.claim and "lines" in verdict.trusted
+
+
+def test_a_lines_proof_of_a_network_that_is_not_optimal_is_invalid(tmp_path):
+    X, y = _moons()
+    sol, path = optimum(tmp_path, X, y, hidden=(1,))
+    flat = int(min(np.sum(y == 0), np.sum(y == 1)))  # h = +1 everywhere: the output is one label
+
+    def constant(body):
+        body["layers"][0] = {"W": [["0", "0"]], "b": ["1"]}
+        body["errors"] = flat
+
+    assert flat > sol.train_errors
+    verdict = check(_edit(path, tmp_path, constant), X, y)
+    found = re.search(r"makes (\d+) training errors, fewer than the (\d+) claimed", verdict.reason)
+    assert not verdict.valid and found and int(found[2]) == flat
+    assert sol.train_errors <= int(found[1]) < flat  # a dichotomy that is really there
+    wider = check(_edit(path, tmp_path, lambda b: b["architecture"].update(hidden=[2])), X, y)
+    assert not wider.valid
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_checkers_enumeration_of_lines_agrees_with_every_dichotomy(seed):
+    """The checker's own enumeration (ftprop.checker.lines) against all 2^n dichotomies, each
+    realisable one found by the exact LP, on grids, collinear points and inexact near-collinear ones."""
+    from combinatorial.separability import check_separable
+    from ftprop.checker.lines import _fewest
+
+    rng = np.random.default_rng(seed)
+    for trial in range(40):
+        n, kind = int(rng.integers(2, 8)), trial % 4
+        if kind == 0:
+            P = rng.integers(-2, 3, size=(n, 2)).astype(float)
+        elif kind == 1:
+            P = rng.normal(size=(n, 2))
+        elif kind == 2:
+            P = np.column_stack([rng.integers(-3, 4, size=n), np.zeros(n)]).astype(float)
+        else:  # 0.1 t, 0.3 t: nearly collinear in floats, not exactly
+            t = rng.integers(-3, 4, size=n)
+            P = np.column_stack([t * 0.1, t * 0.3])
+        P = np.unique(P, axis=0)
+        plus, minus = rng.integers(0, 3, size=len(P)), rng.integers(0, 3, size=len(P))
+        best, undecided = int(min(plus.sum(), minus.sum())), False
+        for D in itertools.product([1, -1], repeat=len(P)):
+            D = np.array(D)
+            cost = int(plus[D > 0].sum() + minus[D < 0].sum())
+            if cost < best:
+                r = check_separable(P, D)
+                undecided |= r.separable is None
+                best = cost if r.separable else best
+        got = _fewest(P, plus.astype(np.int64), minus.astype(np.int64), -1)
+        assert got <= best  # never above a realisable dichotomy: the bound is sound
+        if not undecided:
+            assert got == best

@@ -123,13 +123,17 @@ def _one_unit(problem: Problem, options) -> BackendResult:
 
 
 def _one_unit_proof(problem: Problem, options, errors: int):
-    """The master's refutation of "at most errors - 1" for one hidden unit: every pair
+    """In one or two dimensions the enumeration of lines, which a checker redoes (:class:`Lines`).
+    Above, the master's refutation of "at most errors - 1" for one hidden unit: every pair
     constraint, and Benders cuts (:func:`oneunit.proof_cuts`) as no-goods on the unit's targets
     of every example, kept or not. A reason string when it cannot be had in the time left."""
     import numpy as np
 
+    from ...clauses import Lines
     from .master import Master
 
+    if problem.n_inputs <= 2:
+        return Lines(errors)
     try:
         cuts = oneunit.proof_cuts(problem, errors)
         if isinstance(cuts, str):

@@ -100,12 +100,9 @@ def proof_cuts(problem, errors: int) -> list[tuple[np.ndarray, np.ndarray, list]
     than ``errors`` (the optimum): per pair of rows that could, the Benders cuts (in any
     dimension) until its bound reaches what the pair would need. Each is (merged examples, the
     hidden unit's targets on them, exact Farkas multipliers); a reason string when the bound
-    stops short (the deadline, or an undecided unit). In one or two dimensions the optimum rests
-    on the enumeration of lines, which such cuts rarely match in reasonable time (moons-200:
-    not in two minutes), so the reason is given at once."""
-    if problem.n_inputs <= 2:
-        return ("in one or two dimensions the optimum rests on the enumeration of every line "
-                "(combinatorial.halfplanes), which no proof file records")
+    stops short (the deadline, or an undecided unit). Meant for three or more dimensions: in
+    two, such cuts rarely reach the bound the enumeration of lines proves (moons-200: not in two
+    minutes), and the proof is that enumeration (:class:`combinatorial.clauses.Lines`)."""
     rows, label, counts, per_row, total = _rows(problem)
     found = []
     for a, b, others in _pairs(rows, per_row, total):

@@ -46,10 +46,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"data: {ds.label}, {len(ds.y)} examples")
         if verdict.valid:
             print(f"claim: {verdict.claim}")
-        print("stats: " + ", ".join(f"{k}={v}" for k, v in verdict.stats.items() if k not in ("trusted", "certified")))
+        print("stats: " + ", ".join(f"{k}={v}" for k, v in verdict.stats.items()
+                                    if k not in ("trusted", "certified", "checked")))
         if verdict.valid and verdict.stats.get("trusted") is not None:
-            print("checked exactly: the data's fingerprint, every no-good's Farkas certificate (rationals), "
-                  "every clause's membership in its family, and every refutation step (drup)")
+            print("checked exactly: " + verdict.stats.get("checked", (
+                "the data's fingerprint, every no-good's Farkas certificate (rationals), every clause's "
+                "membership in its family, and every refutation step (drup)")))
             for name, n in verdict.stats.get("certified", {}).items():
                 print(f"certified ({name}): {n} Farkas no-goods derived from its clauses and checked "
                       "(ftprop.checker.certify)")

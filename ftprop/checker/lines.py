@@ -1,0 +1,124 @@
+"""The bound of a one-hidden-unit min-errors optimum in one or two input dimensions, enumerated.
+
+A proof file of kind ``lines`` claims: the network in it makes e training errors, and no network
+with one hidden sign unit (inputs in at most two dimensions) makes fewer. The checker counts the
+network's errors exactly and then enumerates, on its own, every dichotomy that could beat e:
+
+1. With one hidden unit h = sign(w . x + b), output unit j is sign(a_j h + c_j): h, -h or a
+   constant. So the network sends the examples with h = +1 to one label row r+ and the others
+   to one row r-. With r+ = r-, it makes total - count(r) errors; otherwise the examples of every
+   third row are wrong, and the rest is a dichotomy of the points of rows r+ and r- by a line.
+2. Every dichotomy of finitely many points by a (closed or open) half-plane, both sides
+   non-empty, is also made by a line through two of the points moved off them: shift the
+   boundary off the points, translate it until it meets a point p of the +1 side, rotate it
+   about p until it meets a second point. The points strictly on either side kept theirs; on
+   the line, the points met on one ray from p are of one side and those on the other ray of the
+   other, so the points on the line split into a prefix and a suffix along it.
+3. So the fewest errors of a pair of rows is at least the minimum, over the lines through two
+   distinct points, over both ways round and over every prefix / suffix split of the points on
+   the line, of the errors they make. Checked against e minus the other rows' errors.
+
+Orientations are exact: a float determinant decides when it exceeds Shewchuk's orient2d error
+bound (which covers the rounded differences too), the rest are computed in rationals. One input
+dimension is the line y = 0.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+_EPS = 2.0**-53
+_BOUND = (3.0 + 16.0 * _EPS) * _EPS  # |float det - det| <= _BOUND (|left| + |right|) (Shewchuk)
+_TINY = 2.0**-1000  # more than any error underflow adds to the few products and sums
+
+
+def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
+    """"" when no one-hidden-unit network makes fewer than ``errors`` training errors on the
+    merged data (``counts``: how many examples each row stands for); else one that does, in words."""
+    m, d = Xu.shape
+    X = np.zeros((m, 2))
+    X[:, :d] = Xu
+    counts = np.asarray(counts, dtype=np.int64)
+    rows, label = np.unique(Yu, axis=0, return_inverse=True)
+    label = label.reshape(-1)
+    per_row = np.bincount(label, weights=counts, minlength=len(rows)).astype(np.int64)
+    total = int(counts.sum())
+    if total - int(per_row.max()) < errors:
+        return f"a constant output makes {total - int(per_row.max())} training errors"
+    for a in range(len(rows)):
+        for b in range(a + 1, len(rows)):
+            others = total - int(per_row[a] + per_row[b])
+            if others >= errors:
+                continue
+            mine = (label == a) | (label == b)
+            points, where = np.unique(X[mine], axis=0, return_inverse=True)
+            where, w = where.reshape(-1), counts[mine]
+            plus = np.bincount(where, weights=w * (label[mine] == b), minlength=len(points)).astype(np.int64)
+            minus = np.bincount(where, weights=w * (label[mine] == a), minlength=len(points)).astype(np.int64)
+            got = _fewest(points, plus, minus, errors - others)
+            if got < errors - others:
+                return (f"a line between label rows {rows[a].tolist()} and {rows[b].tolist()} makes "
+                        f"{others + got} training errors")
+    return ""
+
+
+def _fewest(P, plus, minus, beat: int) -> int:
+    """The fewest errors over the dichotomies of step 3 (``plus[k]`` / ``minus[k]``: the errors
+    of point k on the +1 / -1 side), or the first count found below ``beat``."""
+    n = len(P)
+    best = min(int(plus.sum()), int(minus.sum()))
+    own = np.minimum(plus, minus)
+    fp, fm = plus.astype(float), minus.astype(float)  # float sums of integers below 2^53: exact
+    for i in range(n - 1):
+        if best < beat:
+            break
+        J = np.arange(i + 1, n)
+        S = _signs(P, i, J)
+        left, right = (S > 0).astype(float), (S < 0).astype(float)
+        strict = np.minimum(left @ fp + right @ fm, left @ fm + right @ fp).astype(np.int64)
+        on = S == 0
+        two = on.sum(axis=1) == 2  # only the line's own two points: each takes its cheaper side
+        if two.any():
+            best = min(best, int((strict[two] + own[i] + own[J[two]]).min()))
+        more = np.flatnonzero(~two & (strict < best))  # the others cannot do better
+        if len(more):  # each such line once, from its first two points (no other on it comes before J[a])
+            more = more[np.cumsum(on[more], axis=1)[np.arange(len(more)), J[more]] == 2]
+        for a in more:
+            C = np.flatnonzero(on[a])
+            order = C[np.lexsort((P[C, 1], P[C, 0]))]  # along the line: exact float comparisons
+            best = min(best, int(strict[a]) + _split(plus[order], minus[order]))
+    return best
+
+
+def _split(plus, minus) -> int:
+    """The fewest errors of a prefix on one side and the suffix on the other, either way round."""
+    zero = np.zeros(1, dtype=np.int64)
+    pp, pm = np.concatenate([zero, np.cumsum(plus)]), np.concatenate([zero, np.cumsum(minus)])
+    return int(min((pp + (pm[-1] - pm)).min(), (pm + (pp[-1] - pp)).min()))
+
+
+def _signs(P, i: int, J) -> np.ndarray:
+    """sign of cross(P[j] - P[i], P[k] - P[i]) for j in J and every k, exactly: (len(J), n)."""
+    dx, dy = P[:, 0] - P[i, 0], P[:, 1] - P[i, 1]  # a float difference is 0 only for equal floats
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        left = dx[J][:, None] * dy[None, :]
+        right = dy[J][:, None] * dx[None, :]
+        det = left - right
+        size = np.abs(left) + np.abs(right)
+        sure = np.isfinite(det) & np.isfinite(size) & (np.abs(det) > _BOUND * size + _TINY)
+    S = np.where(sure, np.sign(np.where(sure, det, 0.0)), 0).astype(np.int8)
+    # both products with an exactly zero factor: det is exactly 0
+    zero = ((dx[J][:, None] == 0) | (dy[None, :] == 0)) & ((dy[J][:, None] == 0) | (dx[None, :] == 0))
+    unsure = ~sure & ~zero
+    rows = np.arange(len(J))
+    S[rows, J], S[:, i] = 0, 0  # the two points that define each line lie on it
+    unsure[rows, J], unsure[:, i] = False, False
+    if unsure.any():
+        pi = [Fraction(v) for v in P[i].tolist()]
+        for a, k in zip(*np.nonzero(unsure)):
+            pj, pk = [Fraction(v) for v in P[J[a]].tolist()], [Fraction(v) for v in P[k].tolist()]
+            exact = (pj[0] - pi[0]) * (pk[1] - pi[1]) - (pj[1] - pi[1]) * (pk[0] - pi[0])
+            S[a, k] = (exact > 0) - (exact < 0)
+    return S
