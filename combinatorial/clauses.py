@@ -145,9 +145,10 @@ def at_most_errors(keep: list[int], counts, errors: int, first: int) -> tuple[li
 
 @dataclass(frozen=True)
 class Lines:
-    """A one-hidden-unit min-errors optimum in one or two input dimensions (``errors`` >= 1): its
-    bound is the enumeration of every line through two examples, which a checker redoes (a proof
-    file of kind ``lines`` holds only the network and ``errors``)."""
+    """A one-hidden-unit min-errors optimum (``errors`` >= 1) in one or two input dimensions, or
+    one whose label rows alone prove it: its bound is the count per pair of label rows and the
+    enumeration of every line through two examples, which a checker redoes (a proof file of kind
+    ``lines`` holds only the network and ``errors``)."""
 
     errors: int
 

@@ -275,19 +275,21 @@ def _check_lines(body, Xu, Yu, hidden, shortcut, counts, net) -> tuple[str, dict
     """A one-unit optimum in at most two dimensions: the network's errors, then every line."""
     from ftprop.checker.lines import fewer_errors
 
-    if hidden != [1] or shortcut or Xu.shape[1] > 2:
-        raise _Invalid(f"an enumeration of lines bounds one hidden unit on at most two inputs, not {net}")
+    if hidden != [1] or shortcut:
+        raise _Invalid(f"an enumeration of lines bounds networks of one hidden unit, not {net}")
     errors = integer(body.get("errors"), "errors", 1, sum(counts))
     got = _forward(body.get("layers"), Xu, Yu, hidden, shortcut, counts=counts)
     if got != errors:
         raise _Invalid(f"the network in the file makes {got} training errors, not the {errors} it claims")
     why = fewer_errors(Xu, Yu, counts, errors)
     if why:
-        raise _Invalid(f"{why}, fewer than the {errors} claimed optimal")
+        raise _Invalid(why)
     return (f"the {net} network in the file makes {errors} training errors, and no {net} network with real "
-            "weights makes fewer (every line through two examples enumerated)"), {"trusted": ["lines"], "checked": (
-                "the data's fingerprint, the network's errors (forward pass in rationals) and the errors of every "
-                "dichotomy a line through two examples induces (orientations exact)")}
+            "weights makes fewer (every pair of label rows counted, every line through two examples "
+            "enumerated)"), {"trusted": ["lines"], "checked": (
+                "the data's fingerprint, the network's errors (forward pass in rationals), each pair of label rows' "
+                "errors on the other rows and, where those are fewer than claimed, the errors of every dichotomy "
+                "a line through two examples induces (orientations exact)")}
 
 
 def _forward(layers, Xu, Yu, hidden, shortcut, counts=None) -> int:

@@ -48,7 +48,8 @@ TRUSTED = {
               "and two labels",
     AT_MOST: "Sinz's sequential counter: every fit with at most errors - 1 errors satisfies it, with card[p][j] "
              "meaning 'at least j of the first p + 1 examples (with multiplicity) dropped'",
-    "lines": "with one hidden unit the network sends each side of a line to one label row, and every "
+    "lines": "with one hidden unit the network sends each side of its hyperplane to one label row (so the other "
+             "rows' examples are wrong), and every "
              "dichotomy a line induces is induced by a line through two examples moved off them (points on "
              "it split into a prefix and a suffix); orientations by Shewchuk's float bound, else in rationals",
     SYMMETRY: "negating a hidden unit (with its outgoing weights) or permuting a layer's units keeps the "

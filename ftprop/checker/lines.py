@@ -1,7 +1,8 @@
-"""The bound of a one-hidden-unit min-errors optimum in one or two input dimensions, enumerated.
+"""The bound of a one-hidden-unit min-errors optimum, counted by label rows and enumerated lines.
 
 A proof file of kind ``lines`` claims: the network in it makes e training errors, and no network
-with one hidden sign unit (inputs in at most two dimensions) makes fewer. The checker counts the
+with one hidden sign unit makes fewer (inputs in at most two dimensions, or in any number when
+every pair of label rows leaves e errors to the other rows). The checker counts the
 network's errors exactly and then enumerates, on its own, every dichotomy that could beat e:
 
 1. With one hidden unit h = sign(w . x + b), output unit j is sign(a_j h + c_j): h, -h or a
@@ -14,7 +15,8 @@ network's errors exactly and then enumerates, on its own, every dichotomy that c
    about p until it meets a second point. The points strictly on either side kept theirs; on
    the line, the points met on one ray from p are of one side and those on the other ray of the
    other, so the points on the line split into a prefix and a suffix along it.
-3. So the fewest errors of a pair of rows is at least the minimum, over the lines through two
+3. A pair of rows whose other rows alone make e errors needs nothing more (in any dimension).
+   Otherwise, in at most two, the fewest errors of the pair is at least the minimum, over the lines through two
    distinct points, over both ways round and over every prefix / suffix split of the points on
    the line, of the errors they make. Checked against e minus the other rows' errors.
 
@@ -36,9 +38,10 @@ _TINY = 2.0**-1000  # more than any error underflow adds to the few products and
 
 def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
     """"" when no one-hidden-unit network makes fewer than ``errors`` training errors on the
-    merged data (``counts``: how many examples each row stands for); else one that does, in words."""
+    merged data (``counts``: how many examples each row stands for); else why not, in words. In
+    more than two dimensions only pairs of rows whose other rows alone make ``errors`` pass."""
     m, d = Xu.shape
-    X = np.zeros((m, 2))
+    X = np.zeros((m, max(d, 2)))
     X[:, :d] = Xu
     counts = np.asarray(counts, dtype=np.int64)
     rows, label = np.unique(Yu, axis=0, return_inverse=True)
@@ -46,12 +49,15 @@ def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
     per_row = np.bincount(label, weights=counts, minlength=len(rows)).astype(np.int64)
     total = int(counts.sum())
     if total - int(per_row.max()) < errors:
-        return f"a constant output makes {total - int(per_row.max())} training errors"
+        return f"a constant output makes {total - int(per_row.max())} training errors, fewer than the {errors} claimed"
     for a in range(len(rows)):
         for b in range(a + 1, len(rows)):
             others = total - int(per_row[a] + per_row[b])
             if others >= errors:
                 continue
+            if d > 2:
+                return (f"label rows {rows[a].tolist()} and {rows[b].tolist()} leave {others} errors to the others, "
+                        f"fewer than the {errors} claimed, and lines are enumerated in two dimensions only")
             mine = (label == a) | (label == b)
             points, where = np.unique(X[mine], axis=0, return_inverse=True)
             where, w = where.reshape(-1), counts[mine]
@@ -60,7 +66,7 @@ def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
             got = _fewest(points, plus, minus, errors - others)
             if got < errors - others:
                 return (f"a line between label rows {rows[a].tolist()} and {rows[b].tolist()} makes "
-                        f"{others + got} training errors")
+                        f"{others + got} training errors, fewer than the {errors} claimed")
     return ""
 
 

@@ -238,3 +238,19 @@ def test_the_checkers_enumeration_of_lines_agrees_with_every_dichotomy(seed):
         assert got <= best  # never above a realisable dichotomy: the bound is sound
         if not undecided:
             assert got == best
+
+
+def test_a_one_unit_optimum_its_label_rows_prove_needs_no_geometry(tmp_path):
+    """Iris at width 1: every pair of classes leaves the third's 50 examples wrong, so the file
+    is the network alone (kind lines) in four dimensions; a 3-D bound that needs hyperplanes is
+    not accepted in that form."""
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("iris", DataOptions())
+    sol, path = optimum(tmp_path, d.X, d.y, hidden=(1,))
+    assert sol.train_errors == 50 and sol.proof_file.kind == "lines"
+    assert check(path, d.X, d.y).valid
+    X, y = _noisy_cube()
+    _, cube = optimum(tmp_path, X, y, hidden=(1,), name="cube.proof")
+    verdict = check(_edit(cube, tmp_path, lambda b: b.update(kind="lines")), X, y)
+    assert not verdict.valid and "two dimensions only" in verdict.reason

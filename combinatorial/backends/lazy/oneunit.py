@@ -95,6 +95,13 @@ def _pairs(rows, per_row, total):
     return [(a, b, total - int(per_row[a] + per_row[b])) for a, b in pairs]
 
 
+def counted(problem, errors: int) -> bool:
+    """Whether the label rows alone prove ``errors``: no pair of rows leaves fewer to the others
+    (iris at width 1: every pair leaves 50)."""
+    rows, _, _, per_row, total = _rows(problem)
+    return all(others >= errors for _, _, others in _pairs(rows, per_row, total))
+
+
 def proof_cuts(problem, errors: int) -> list[tuple[np.ndarray, np.ndarray, list]] | str:
     """No-goods that, with the master's constraints, refute every one-unit network making fewer
     than ``errors`` (the optimum): per pair of rows that could, the Benders cuts (in any
