@@ -27,17 +27,18 @@ certificate, ``master.cnf``, ``refutation.lrat`` and ``refutation.drup``. ``cert
   CNF, keep[i] means "merged example i is fitted". The pair families bind only when their
   examples are kept, and so do the no-goods the lazy search finds; a no-good without keep
   literals (one hidden unit: Benders cuts ranking dichotomies of every example) binds always,
-  which holds too, since the targets are the network's outputs on every example; two examples with one input and two labels cannot both be kept
-  (``conflicting-inputs``), and ``at-most-errors`` is Sinz's sequential counter for "at most
+  which holds too, since the targets are the network's outputs on every example. Two examples
+  with one input and two labels cannot both be kept (``conflicting-inputs``), and ``at-most-errors`` is Sinz's sequential counter for "at most
   e - 1 errors", counted with the examples' multiplicities. It stands in for the CP-SAT model's
   linear bounds, which it implies. The checker counts the network's errors exactly, requires
   them to equal e, regenerates the counter and checks the refutation. The argument below then
   reads "any network with at most e - 1 errors", with keep given its meaning.
 
-* ``lines`` (min-errors OPTIMAL with e >= 1 errors, one hidden unit, at most two inputs): the
-  network with its exact weights and ``errors`` e, nothing else. The checker counts the
-  network's errors and enumerates, itself, every dichotomy a line through two examples induces
-  for each pair of label rows (the argument is in :mod:`ftprop.checker.lines`).
+* ``lines`` (min-errors OPTIMAL with e >= 1 errors, one hidden unit; at most two inputs, or a
+  bound the label rows alone prove): the network with its exact weights and ``errors`` e,
+  nothing else. The checker counts the network's errors, then each pair of label rows' errors
+  on the other rows, and where those are fewer than e enumerates, itself, every dichotomy a line
+  through two examples induces (the argument is in :mod:`ftprop.checker.lines`).
 
 Why UNSAT of the tagged CNF proves that no network exists (what a checker must establish):
 

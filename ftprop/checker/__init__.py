@@ -272,7 +272,7 @@ def _check_farkas(body, X, y, hidden, net) -> tuple[str, dict]:
 
 
 def _check_lines(body, Xu, Yu, hidden, shortcut, counts, net) -> tuple[str, dict]:
-    """A one-unit optimum in at most two dimensions: the network's errors, then every line."""
+    """A one-unit optimum: the network's errors, then each pair of label rows and every line."""
     from ftprop.checker.lines import fewer_errors
 
     if hidden != [1] or shortcut:

@@ -16,9 +16,10 @@ network's errors exactly and then enumerates, on its own, every dichotomy that c
    the line, the points met on one ray from p are of one side and those on the other ray of the
    other, so the points on the line split into a prefix and a suffix along it.
 3. A pair of rows whose other rows alone make e errors needs nothing more (in any dimension).
-   Otherwise, in at most two, the fewest errors of the pair is at least the minimum, over the lines through two
-   distinct points, over both ways round and over every prefix / suffix split of the points on
-   the line, of the errors they make. Checked against e minus the other rows' errors.
+   Otherwise, in at most two, the fewest errors of the pair is at least the minimum, over the
+   lines through two distinct points, over both ways round and over every prefix / suffix split
+   of the points on the line, of the errors they make. Checked against e minus the other rows'
+   errors.
 
 Orientations are exact: a float determinant decides when it exceeds Shewchuk's orient2d error
 bound (which covers the rounded differences too), the rest are computed in rationals. One input

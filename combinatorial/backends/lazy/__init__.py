@@ -123,10 +123,11 @@ def _one_unit(problem: Problem, options) -> BackendResult:
 
 
 def _one_unit_proof(problem: Problem, options, errors: int):
-    """In one or two dimensions, or where the label rows alone prove it, the enumeration of lines
-    (none needed in the latter), which a checker redoes (:class:`Lines`). Otherwise the master's refutation of "at most errors - 1" for one hidden unit: every pair
-    constraint, and Benders cuts (:func:`oneunit.proof_cuts`) as no-goods on the unit's targets
-    of every example, kept or not. A reason string when it cannot be had in the time left."""
+    """In one or two dimensions, or where the label rows alone prove it, the count per pair of
+    label rows and the enumeration of lines, which a checker redoes (:class:`Lines`). Otherwise
+    the master's refutation of "at most errors - 1" for one hidden unit: every pair constraint,
+    and Benders cuts (:func:`oneunit.proof_cuts`) as no-goods on the unit's targets of every
+    example, kept or not. A reason string when there is none."""
     import numpy as np
 
     from ...clauses import Lines

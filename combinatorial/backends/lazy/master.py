@@ -100,9 +100,7 @@ class Master:
                     near = pre.nearest_pairs(p.Xu, a, b)
                     self.pending[l] = (a[~near], b[~near], monotone)
                     a, b = a[near], b[near]
-                add = pre.add_monotone_output if monotone else pre.add_distinct_codes
-                self.stats["distinct_code_pairs"] += add(self.cm, t, p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]",
-                                                         pairs=list(zip(a.tolist(), b.tolist())))
+                self.stats["distinct_code_pairs"] += self._add_pairs(l, a, b, monotone)
         if self.options.symmetry_breaking:
             for l, t in enumerate(self.t):
                 fix_sign = not (self.monotone and l == len(self.t) - 1)
@@ -137,26 +135,25 @@ class Master:
                 bad &= keep[a] & keep[b]
             if not bad.any():
                 continue
-            add = pre.add_monotone_output if monotone else pre.add_distinct_codes
-            p = self.problem
-            pairs = list(zip(a[bad].tolist(), b[bad].tolist()))
-            added += add(self.cm, self.t[l], p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]", pairs=pairs)
-            self.stats["late_pairs"] = self.stats.get("late_pairs", 0) + len(pairs)  # added after the start
+            added += self._add_pairs(l, a[bad], b[bad], monotone)
+            self.stats["late_pairs"] = self.stats.get("late_pairs", 0) + int(bad.sum())  # added after the start
             self.pending[l] = (a[~bad], b[~bad], monotone)
         self.stats["distinct_code_pairs"] += added
         return added
 
     def add_pairs(self) -> int:
         """Add every pending pair constraint (a proof's master needs them all); returns how many."""
-        added = 0
-        for l, (a, b, monotone) in list(self.pending.items()):
-            add = pre.add_monotone_output if monotone else pre.add_distinct_codes
-            p = self.problem
-            added += add(self.cm, self.t[l], p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]",
-                         pairs=list(zip(a.tolist(), b.tolist())))
-            del self.pending[l]
+        added = sum(self._add_pairs(l, a, b, monotone) for l, (a, b, monotone) in self.pending.items())
+        self.pending.clear()
         self.stats["distinct_code_pairs"] += added
         return added
+
+    def _add_pairs(self, l: int, a: np.ndarray, b: np.ndarray, monotone: bool) -> int:
+        """The pair constraints (distinct codes, or monotone output) of pairs (a, b) on hidden layer l."""
+        add = pre.add_monotone_output if monotone else pre.add_distinct_codes
+        p = self.problem
+        return add(self.cm, self.t[l], p.Xu, p.Yu, keep=self.keep, name=f"[{l + 1}]",
+                   pairs=list(zip(a.tolist(), b.tolist())))
 
     def add_cut(self, layer: int, unit: int, subset: np.ndarray, targets: list[np.ndarray], multipliers=None,
                 *, keep: bool = True) -> int:
