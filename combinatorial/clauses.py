@@ -145,12 +145,14 @@ def at_most_errors(keep: list[int], counts, errors: int, first: int) -> tuple[li
 
 @dataclass(frozen=True)
 class Lines:
-    """A one-hidden-unit min-errors optimum (``errors`` >= 1) in one or two input dimensions, or
-    one whose label rows alone prove it: its bound is the count per pair of label rows and the
-    enumeration of every line through two examples, which a checker redoes (a proof file of kind
-    ``lines`` holds only the network and ``errors``)."""
+    """A min-errors optimum (``errors`` >= 1) whose bound is an enumeration a checker redoes; a
+    proof file of this ``kind`` holds only the network and ``errors``. ``lines``: one hidden unit
+    in one or two input dimensions, or one whose label rows alone prove it (the count per pair of
+    label rows and every line through two examples); ``wedges``: two hidden units, two classes,
+    inputs in the plane (every pair of half-plane dichotomies, :mod:`combinatorial.wedges`)."""
 
     errors: int
+    kind: str = "lines"
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def _optimal(problem, options, solution) -> tuple[dict, dict]:
     if isinstance(ref, Lines):  # the bound is the enumeration a checker redoes
         if solution.layers is None or ref.errors != solution.train_errors:
             raise ProofError("the network's errors differ from the enumerated bound")
-        body = _header(problem, options, "lines", "optimal")
+        body = _header(problem, options, ref.kind, "optimal")
         body.update(errors=int(ref.errors), layers=_weights(problem, options, solution.layers)["layers"])
         return body, {}
     if not isinstance(ref, Refutation) or ref.errors is None:

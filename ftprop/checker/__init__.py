@@ -214,8 +214,10 @@ def _check(body, members, X, y, Xu, Yu, counts, jobs) -> tuple[str, dict]:
         stats = _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, counts=counts, errors=errors)
         return (f"the {net} network in the file makes {errors} training errors, and no {net} network with real "
                 f"weights makes fewer (it is optimal)"), stats
-    if kind == "lines":
-        return _check_lines(body, Xu, Yu, hidden, shortcut, counts, net)
+    if kind in ("lines", "wedges"):
+        from ftprop.checker import enumerated
+
+        return enumerated.check(kind, body, Xu, Yu, hidden, shortcut, counts, net, _forward)
     if kind == "cubes":
         stats = _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs)
         return (f"no {net} network with real weights fits the data: each of the {stats['cubes']} cubes "
@@ -269,27 +271,6 @@ def _check_farkas(body, X, y, hidden, net) -> tuple[str, dict]:
     if why:
         raise _Invalid(f"Farkas certificate of output unit {unit}: {why}")
     return f"no {net} network fits: output unit {unit} is not linearly separable (Farkas)", {}
-
-
-def _check_lines(body, Xu, Yu, hidden, shortcut, counts, net) -> tuple[str, dict]:
-    """A one-unit optimum: the network's errors, then each pair of label rows and every line."""
-    from ftprop.checker.lines import fewer_errors
-
-    if hidden != [1] or shortcut:
-        raise _Invalid(f"an enumeration of lines bounds networks of one hidden unit, not {net}")
-    errors = integer(body.get("errors"), "errors", 1, sum(counts))
-    got = _forward(body.get("layers"), Xu, Yu, hidden, shortcut, counts=counts)
-    if got != errors:
-        raise _Invalid(f"the network in the file makes {got} training errors, not the {errors} it claims")
-    why = fewer_errors(Xu, Yu, counts, errors)
-    if why:
-        raise _Invalid(why)
-    return (f"the {net} network in the file makes {errors} training errors, and no {net} network with real "
-            "weights makes fewer (every pair of label rows counted, every line through two examples "
-            "enumerated)"), {"trusted": ["lines"], "checked": (
-                "the data's fingerprint, the network's errors (forward pass in rationals), each pair of label rows' "
-                "errors on the other rows and, where those are fewer than claimed, the errors of every dichotomy "
-                "a line through two examples induces (orientations exact)")}
 
 
 def _forward(layers, Xu, Yu, hidden, shortcut, counts=None) -> int:

@@ -52,6 +52,11 @@ TRUSTED = {
              "rows' examples are wrong), and every "
              "dichotomy a line induces is induced by a line through two examples moved off them (points on "
              "it split into a prefix and a suffix); orientations by Shewchuk's float bound, else in rationals",
+    "wedges": "with two hidden units and one output the output is a threshold function of two bits (not XOR, "
+              "not XNOR), so one label gets the examples inside two half-planes and the other the rest; every "
+              "half-plane dichotomy is induced by a line through two examples moved off them, and a dichotomy "
+              "that holds every point of the inside label another holds, and none of the other's it lacks, is "
+              "dominated; orientations by Shewchuk's float bound, else in rationals",
     SYMMETRY: "negating a hidden unit (with its outgoing weights) or permuting a layer's units keeps the "
               "network's function, so one representative per class is enough: signs fixed on example 0 "
               "(or by the output weights), columns in lexicographic order",

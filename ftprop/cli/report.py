@@ -60,14 +60,14 @@ def with_certificate(sol, ds, *, check: bool):
 def _certifiable(sol, Status) -> bool:
     """Whether ``--proof`` would have written a file for this answer: a feasibility answer, a
     network without errors (its own proof), or a min-errors optimum the lazy master or the
-    one-unit search proved (not one closed by the feasibility search's refutation, which names
+    one- or two-unit search proved (not one closed by the feasibility search's refutation, which names
     another ``exact_method``)."""
     if sol.status in (Status.FEASIBLE, Status.OPTIMAL) and sol.train_errors == 0:
         return True
     if sol.objective == "feasibility":
         return sol.status in (Status.FEASIBLE, Status.INFEASIBLE)
     return (sol.objective == "min-errors" and sol.status is Status.OPTIMAL and sol.backend == "lazy"
-            and ("exact_method" not in sol.stats or "one_unit_s" in sol.stats))
+            and ("exact_method" not in sol.stats or "exact_s" in sol.stats))
 
 
 def certificate_line(pf) -> str:

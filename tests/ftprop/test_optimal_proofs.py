@@ -254,3 +254,38 @@ def test_a_one_unit_optimum_its_label_rows_prove_needs_no_geometry(tmp_path):
     _, cube = optimum(tmp_path, X, y, hidden=(1,), name="cube.proof")
     verdict = check(_edit(cube, tmp_path, lambda b: b.update(kind="lines")), X, y)
     assert not verdict.valid and "two dimensions only" in verdict.reason
+
+
+@pytest.mark.parametrize("data", [_moons, _line], ids=["moons", "1-d"])
+def test_a_two_unit_optimum_in_the_plane_carries_the_wedges_proof(tmp_path, data):
+    """Width 2, two classes, one or two dimensions: the file holds the network alone; the checker
+    lists every half-plane dichotomy itself and scores every undominated pair."""
+    X, y = data()
+    sol, path = optimum(tmp_path, X, y, hidden=(2,))
+    assert sol.status == Status.OPTIMAL and sol.train_errors >= 1 and sol.proof_file.kind == "wedges"
+    verdict = check(path, X, y)
+    assert verdict.valid, verdict.reason
+    assert f"makes {sol.train_errors} training errors" in verdict.claim and "wedges" in verdict.trusted
+
+
+def test_a_wedges_proof_of_a_network_that_is_not_optimal_is_invalid(tmp_path):
+    X, y = _moons()
+    sol, path = optimum(tmp_path, X, y, hidden=(2,))
+    _, one = optimum(tmp_path, X, y, hidden=(1,), name="one.proof")
+    with zipfile.ZipFile(one) as z:
+        line = json.loads(z.read("certificate.json"))
+    w1 = line["errors"]
+    assert w1 > sol.train_errors  # a wedge does better than a line on these moons
+
+    def as_line(body):  # both hidden units the best line, the output copying it: w1 errors
+        unit = line["layers"][0]
+        body["layers"][0] = {"W": unit["W"] * 2, "b": unit["b"] * 2}
+        body["layers"][1] = {"W": [[line["layers"][1]["W"][0][0], "0"]], "b": line["layers"][1]["b"]}
+        body["errors"] = w1
+
+    verdict = check(_edit(path, tmp_path, as_line), X, y)
+    found = re.search(r"makes (\d+) training errors, fewer than the (\d+) claimed", verdict.reason)
+    assert not verdict.valid and found and int(found[2]) == w1, verdict.reason
+    assert sol.train_errors <= int(found[1]) < w1
+    narrow = check(_edit(one, tmp_path, lambda b: b.update(kind="wedges")), X, y)
+    assert not narrow.valid and "hidden width [2]" in narrow.reason

@@ -28,7 +28,8 @@ stops after max(0.5 s * 2^k, a quarter of the time so far), k the turns cut shor
 long solve never starves the heuristic; the master is built only when its first turn comes. A
 slice that fits ends the search; otherwise its targets hint the master.
 
-min-errors with one hidden unit is settled apart (:mod:`combinatorial.backends.lazy.oneunit`). On
+min-errors with one hidden unit is settled apart (:mod:`combinatorial.backends.lazy.oneunit`), and
+with two in the plane and two classes (:mod:`combinatorial.backends.lazy.twounits`). On
 many real-valued examples it opens with the feasibility search on working sets for a share of its
 time: a fit is optimal, a refutation proves one error. Otherwise min-errors has a Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
 binds when every example of its subset is kept. The incumbent is the best verified network so
@@ -46,7 +47,7 @@ from dataclasses import replace
 from ...deadline import TimeLimit, stop_now
 from ...problem import Problem
 from ...solution import BackendResult
-from . import oneunit
+from . import oneunit, twounits
 from . import subsets
 from .checks import Checker
 from .goals import realise
@@ -58,7 +59,11 @@ __all__ = ["Checker", "HEURISTIC_RESTARTS", "LazyOptions", "Loop", "realise", "r
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     if options.objective == "min-errors" and oneunit.applies(problem):
-        return _one_unit(problem, options)
+        return _exact_small(problem, options, oneunit.best_unit)
+    if options.objective == "min-errors" and twounits.applies(problem):
+        settled = _exact_small(problem, options, twounits.best_pair)
+        if settled is not None:
+            return settled
     own = options.own(LazyOptions, "lazy")
     if own.working_set and not own.cube:  # a cube names merged rows
         fit = replace(options, objective="feasibility", proof=None)
@@ -100,23 +105,30 @@ def _fit_first(problem: Problem, options, own, fit, deadline: float | None) -> B
     return replace(rest, stats={**rest.stats, **stats})
 
 
-def _one_unit(problem: Problem, options) -> BackendResult:
-    """min-errors with one hidden unit: every pair of output rows, with the best half-space
-    between them (:mod:`combinatorial.backends.lazy.oneunit`), realised by an exact LP. With a
-    proof file to write, an optimum with errors also gets its refutation (:func:`_one_unit_proof`)."""
+def _exact_small(problem: Problem, options, search) -> BackendResult | None:
+    """min-errors settled apart: one hidden unit (every pair of output rows with the best
+    half-space between them, :mod:`combinatorial.backends.lazy.oneunit`) or two in the plane
+    (:mod:`combinatorial.backends.lazy.twounits`), each unit realised by an exact LP. With a
+    proof file to write, an optimum with errors also gets its certificate (:func:`_one_unit_proof`).
+    None when ``search`` gives up (the general search runs instead)."""
     import time
 
+    from ...clauses import Lines
     from ...solution import ALL_REAL_WEIGHTS, Status
 
     start = time.monotonic()
-    found = oneunit.best_unit(problem)
-    stats = {"exact_method": found.method, "one_unit_s": round(time.monotonic() - start, 4)}
-    kw = dict(hidden_targets=[found.D[:, None]], kept=found.right, lower_bound=float(found.lower_bound), stats=stats)
+    found = search(problem)
+    if found is None:  # a unit the exact LP left undecided: the general search instead
+        return None
+    width = 1 if found.D.ndim == 1 else found.D.shape[1]
+    stats = {"exact_method": found.method, "exact_s": round(time.monotonic() - start, 4)}
+    kw = dict(hidden_targets=[found.D.reshape(problem.n_merged, width)], kept=found.right,
+              lower_bound=float(found.lower_bound), stats=stats)
     if found.lower_bound == found.errors:
         if options.proof is not None and found.errors > 0:
             started = time.monotonic()
-            kw["refutation"] = _one_unit_proof(problem, options, found.errors)
-            stats["one_unit_proof_s"] = round(time.monotonic() - started, 4)
+            kw["refutation"] = _one_unit_proof(problem, options, found.errors) if width == 1 else Lines(found.errors, "wedges")
+            stats["exact_proof_s"] = round(time.monotonic() - started, 4)
         return BackendResult(Status.OPTIMAL, proved_for=ALL_REAL_WEIGHTS, **kw)
     return BackendResult(Status.FEASIBLE, message=f"{found.why}: best network found, not proved optimal "
                          f"(at least {found.lower_bound} training errors)", **kw)

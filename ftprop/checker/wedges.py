@@ -1,0 +1,150 @@
+"""The bound of a two-hidden-unit min-errors optimum in the plane, by enumerated wedges.
+
+A proof file of kind ``wedges`` claims: the network in it (inputs in one or two dimensions, one
+hidden layer of two sign units, one output, two classes) makes e training errors, and no such
+network makes fewer. The checker counts the network's errors exactly and then, on its own:
+
+1. The output sign(a1 h1 + a2 h2 + c) of two ±1 bits is a threshold function: every Boolean
+   function of two bits but XOR and XNOR. So the examples it labels y lie in A n B, where A and
+   B are half-planes or the plane (h = a constant), and the other label's everywhere else, for
+   one of the two labels y: a union of two half-planes is the complement of the intersection of
+   their complements, and the complement of a half-plane dichotomy of finitely many points is
+   another one.
+2. Every half-plane dichotomy of finitely many points is made by a line through two of them
+   moved off them, the points on the line split into a prefix and a suffix along it (the
+   argument of :mod:`ftprop.checker.lines`).
+3. errors(A, B) = y's examples outside A n B + the others' inside it, at least y's examples
+   outside A. So a pair below e has both dichotomies among those that leave fewer than e of y's
+   examples outside, and those are all listed.
+4. Dominance: when A' holds every point with an example of y that A holds, and no point with an
+   example of the other label that A lacks, errors(A', B) <= errors(A, B) for every B. A
+   dominating dichotomy leaves no more of y's examples out, so it is listed too, and only the
+   undominated ones are paired. A point a line runs through that has examples of one label only
+   is dominated on the wrong side (inside for y, outside for the other), so that side is not
+   listed.
+5. Every pair of undominated dichotomies is scored in floats that hold their integer sums exactly
+   (below 2^24); none may make fewer than e errors.
+
+Orientations are exact (:func:`ftprop.checker.lines._signs`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ftprop.checker.lines import _signs
+
+MAX_POINTS = 600  # the engine writes wedges up to this many distinct inputs
+MAX_CELLS = 60_000_000  # dichotomies times points listed: the engine proves nothing beyond it
+
+
+def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
+    """"" when no two-hidden-unit network makes fewer than ``errors`` training errors on the
+    merged data; else why not, in words."""
+    m, d = Xu.shape
+    if d > 2 or Yu.shape[1] != 1:
+        return "wedges bound two classes with inputs in at most two dimensions"
+    X = np.zeros((m, 2))
+    X[:, :d] = Xu
+    P, where = np.unique(X, axis=0, return_inverse=True)
+    where = where.reshape(-1)
+    if len(P) > MAX_POINTS:
+        return f"wedges are enumerated on at most {MAX_POINTS} distinct inputs, not {len(P)}"
+    counts = np.asarray(counts, dtype=np.int64)
+    pos = np.bincount(where, weights=counts * (Yu[:, 0] > 0), minlength=len(P)).astype(np.int64)
+    neg = np.bincount(where, weights=counts * (Yu[:, 0] < 0), minlength=len(P)).astype(np.int64)
+    if int(counts.sum()) >= 2**24:
+        return "more than 2^24 examples: the pair scores would not be exact in float32"
+    for label, y, other in ((1, pos, neg), (-1, neg, pos)):
+        listed = _listed(P, y, other, errors)
+        if isinstance(listed, str):
+            return listed
+        kept = _undominated(listed, y > 0, other > 0)
+        got = _fewest_pair(kept, y, other)
+        if got < errors:
+            return (f"a wedge with label {label} inside two half-planes makes {got} training errors, "
+                    f"fewer than the {errors} claimed")
+    return ""
+
+
+def _listed(P, y, other, errors):
+    """Step 2-4: the distinct dichotomies (bool rows) leaving fewer than ``errors`` of y out."""
+    n = len(P)
+    fy = y.astype(float)
+    # a point a line runs through goes inside only with an example of y, outside only with another
+    can_in, can_out = y > 0, other > 0
+    found = [np.ones((1, n), dtype=bool)]
+    for i in range(n - 1):
+        J = np.arange(i + 1, n)
+        S = _signs(P, i, J)
+        on = S == 0
+        count = on.sum(axis=1)
+        first = np.cumsum(on, axis=1)[np.arange(len(J)), J] == 2  # no other point on it before J[a]
+        two = np.flatnonzero(count == 2)
+        for s in (1, -1):
+            inside, outside = s * S > 0, s * S < 0
+            lost = outside.astype(float) @ fy
+            for x in (True, False):  # i inside or not
+                if not (can_in[i] if x else can_out[i]):
+                    continue
+                for z in (True, False):  # J[a] inside or not
+                    ok = two[can_in[J[two]]] if z else two[can_out[J[two]]]
+                    ok = ok[lost[ok] + (0 if x else fy[i]) + np.where(z, 0, fy[J[ok]]) < errors]
+                    rows = inside[ok]
+                    rows[:, i], rows[np.arange(len(ok)), J[ok]] = x, z
+                    found.append(rows)
+            for a in np.flatnonzero((count > 2) & first & (lost < errors)):
+                C = np.flatnonzero(on[a])
+                line = C[np.lexsort((P[C, 1], P[C, 0]))]
+                for cut in range(len(line) + 1):
+                    for head in (True, False):
+                        row = inside[a].copy()
+                        row[line[:cut]], row[line[cut:]] = head, not head
+                        if fy[~row].sum() < errors:
+                            found.append(row[None])
+        if sum(len(f) for f in found) * n > 4 * MAX_CELLS:
+            found = [_distinct(found, n)]
+            if len(found[0]) * n > MAX_CELLS:
+                return f"more than {MAX_CELLS // n:,} dichotomies to pair: beyond what ftprop proves"
+    return _distinct(found, n)
+
+
+def _distinct(rows, n):
+    """The distinct bool rows (compared packed, eight points a byte)."""
+    packed = np.unique(np.packbits(np.concatenate(rows), axis=1), axis=0)
+    return np.unpackbits(packed, axis=1, count=n).astype(bool)
+
+
+def _undominated(rows, ymask, omask):
+    """Step 4: the rows no other row dominates, checked in order of decreasing y-points held and
+    increasing other-points held (a dominating row comes earlier; equal counts: the same row),
+    each against the rows kept before it, 512 at a time."""
+    Y, O = rows[:, ymask].astype(np.float32), rows[:, omask].astype(np.float32)
+    hy, ho = Y.sum(axis=1), O.sum(axis=1)
+    order = np.lexsort((ho, -hy))
+    rows, Y, O, hy, ho = rows[order], Y[order], O[order], hy[order], ho[order]
+    keep: list[int] = []
+    for start in range(0, len(rows), 512):
+        batch = np.arange(start, min(start + 512, len(rows)))
+        if keep:  # K dominates r: every y-point of r is in K, every other-point of K is in r
+            K = np.asarray(keep)
+            beaten = ((Y[batch] @ Y[K].T == hy[batch, None]) & (O[batch] @ O[K].T == ho[None, K])).any(axis=1)
+            batch = batch[~beaten]
+        before = len(keep)
+        for r in batch:
+            K = np.asarray(keep[before:], dtype=np.int64)
+            if len(K) and np.any((Y[K] @ Y[r] == hy[r]) & (O[K] @ O[r] == ho[K])):
+                continue
+            keep.append(int(r))
+    return rows[np.asarray(keep)]
+
+
+def _fewest_pair(rows, y, other) -> int:
+    """Step 5: the fewest errors over every pair of rows (a row with itself: one half-plane)."""
+    F = rows.astype(np.float32)
+    V = F * (y - other).astype(np.float32)
+    best = int(y.sum() + other.sum())
+    for s in range(0, len(rows), 1024):
+        G = float(y.sum()) - V[s:s + 1024] @ F.T
+        best = min(best, int(round(float(G.min()))))
+    return best
