@@ -33,6 +33,7 @@ from .halfplanes import _orient
 
 MAX_CELLS = 60_000_000  # dichotomies x points listed (scored as two float32 copies): beyond it, none
 BLOCK_CELLS = 20_000_000  # pair scores computed at once
+COMPACT_CELLS = 15_000_000  # listed entries that trigger keeping each dichotomy once, undominated
 _FLOAT32_EXACT = 2**24  # integer sums below it are exact in float32
 
 
@@ -85,9 +86,11 @@ def best_wedge(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int) -> We
 
 def dichotomies(X: np.ndarray, wc: np.ndarray, below: int, wn: np.ndarray | None = None) -> np.ndarray:
     """Every half-plane dichotomy A of the points (bool rows, each once; the constant True one
-    included) whose weight ``wc`` outside A is below ``below``. With ``wn``, of the dichotomies
-    that differ only in the two points a line runs through, those :func:`front` would drop at
-    once are left out: a point only of ``wc`` goes inside, one only of ``wn`` outside."""
+    included) whose weight ``wc`` outside A is below ``below``. With ``wn``, only those
+    :func:`front` keeps (the undominated ones, and maybe a few more): of the dichotomies that
+    differ only in the two points a line runs through, a point only of ``wc`` goes inside, one
+    only of ``wn`` outside, and the list is cut to its front whenever it grows long (the front of
+    a union is the front of the fronts)."""
     n = len(X)
     rows, held = [np.packbits(np.ones((1, n), dtype=bool), axis=1)], 1
     fw = wc.astype(float)  # float sums of integers below 2^53: exact
@@ -122,9 +125,16 @@ def dichotomies(X: np.ndarray, wc: np.ndarray, below: int, wn: np.ndarray | None
         if found:
             rows.append(np.packbits(np.concatenate(found), axis=1))
             held += len(rows[-1])
-        if held * n > MAX_CELLS:  # most lines repeat dichotomies of others: keep each once
-            rows = [np.unique(np.concatenate(rows), axis=0)]
-            held = len(rows[0])
+        if (held - len(rows[0])) * n > COMPACT_CELLS:  # most new ones repeat others' or are dominated
+            if wn is None:
+                packed = np.unique(np.concatenate(rows), axis=0)
+            else:  # rows[0] is the front so far, the rest new
+                packed = np.unique(np.concatenate(rows[1:]), axis=0)
+                new = front(np.unpackbits(packed, axis=1, count=n).astype(bool), wc, wn)
+                old = np.unpackbits(rows[0], axis=1, count=n).astype(bool)
+                new = new[~_dominated(new, old, wc, wn)]
+                packed = np.packbits(np.concatenate([old[~_dominated(old, new, wc, wn)], new]), axis=1)
+            rows, held = [packed], len(packed)
             if held * n > MAX_CELLS:
                 raise TooLarge(f"more than {MAX_CELLS // n:,} dichotomies of {n} points to score")
     packed = np.unique(np.concatenate(rows), axis=0)
@@ -149,33 +159,41 @@ def _splits(X, inner, C, fw, below) -> list[np.ndarray]:
 
 
 def front(A: np.ndarray, wc: np.ndarray, wn: np.ndarray) -> np.ndarray:
-    """The rows of ``A`` no other row dominates. A' dominates A when it holds every point of
-    weight in ``wc`` that A holds and no point of weight in ``wn`` that A lacks: with any B,
-    A' n B then makes no more errors than A n B. Rows go by decreasing count of such ``wc``
-    points and increasing count of ``wn`` points, so a dominating row comes first (two rows with
-    both counts equal are one dichotomy) and each is checked against the rows kept before it."""
-    Fc, Fw = A[:, wc > 0].astype(np.float32), A[:, wn > 0].astype(np.float32)  # counts below 2^24: exact
-    has_c, has_w = Fc.sum(axis=1), Fw.sum(axis=1)
-    order = np.lexsort((has_w, -has_c))
-    A, Fc, Fw, has_c, has_w = A[order], Fc[order], Fw[order], has_c[order], has_w[order]
-    kept: list[int] = []
-    chunk = 512
-    for start in range(0, len(A), chunk):
+    """The rows of ``A`` (distinct) no other row dominates. A' dominates A when it holds every
+    point of weight in ``wc`` that A holds and no point of weight in ``wn`` that A lacks: with
+    any B, A' n B then makes no more errors than A n B. Rows go by decreasing count of such
+    ``wc`` points and increasing count of ``wn`` points, so a dominating row comes first (two
+    rows with both counts equal are one dichotomy): each block of rows is checked against the
+    rows kept before it and against itself."""
+    has_c, has_w = A[:, wc > 0].sum(axis=1), A[:, wn > 0].sum(axis=1)
+    A = A[np.lexsort((has_w, -has_c))]
+    kept = A[:0]
+    for start in range(0, len(A), 1024):
+        rows = A[start:start + 1024]
+        if len(kept):
+            rows = rows[~_dominated(rows, kept, wc, wn)]
+        rows = rows[~_dominated(rows, rows, wc, wn, itself=True)]
+        kept = np.concatenate([kept, rows])
+    return kept
+
+
+def _dominated(R: np.ndarray, by: np.ndarray, wc, wn, itself: bool = False) -> np.ndarray:
+    """Whether some row of ``by`` dominates (or equals) each row of ``R`` (see :func:`front`);
+    ``itself``: ``by`` is ``R``, and only the rows before a row count against it."""
+    c, w = wc > 0, wn > 0
+    Rc, Rw = R[:, c].astype(np.float32), R[:, w].astype(np.float32)  # counts below 2^24: exact
+    Bc, Bw = by[:, c].astype(np.float32), by[:, w].astype(np.float32)
+    has_c, has_w = Rc.sum(axis=1), Bw.sum(axis=1)
+    out = np.zeros(len(R), dtype=bool)
+    step = max(1, BLOCK_CELLS // max(1, len(by)))
+    for s in range(0, len(R), step):
         deadline.check()
-        rows = np.arange(start, min(start + chunk, len(A)))
-        alive = np.ones(len(rows), dtype=bool)
-        if kept:  # a kept row K dominates row r: r's c-points all in K, K's w-points all in r
-            K = np.asarray(kept)
-            lost_c = has_c[rows, None] - Fc[rows] @ Fc[K].T
-            extra_w = has_w[None, K] - Fw[rows] @ Fw[K].T
-            alive = ~((lost_c == 0) & (extra_w == 0)).any(axis=1)
-        for r in rows[alive]:  # within the chunk, in order
-            if kept and start <= kept[-1]:
-                K = np.asarray([k for k in kept if k >= start])
-                if ((has_c[r] - Fc[K] @ Fc[r] == 0) & (has_w[K] - Fw[K] @ Fw[r] == 0)).any():
-                    continue
-            kept.append(int(r))
-    return A[np.asarray(kept, dtype=np.int64)]
+        part = slice(s, s + step)
+        D = (Rc[part] @ Bc.T == has_c[part, None]) & (Rw[part] @ Bw.T == has_w[None, :])
+        if itself:  # only an earlier row counts: of two rows equal on every weighted point, one stays
+            D &= np.arange(len(by))[None, :] < np.arange(s, s + D.shape[0])[:, None]
+        out[part] = D.any(axis=1)
+    return out
 
 
 def _pairs(A, wc, wn, beat):

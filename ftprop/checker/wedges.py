@@ -19,9 +19,10 @@ network makes fewer. The checker counts the network's errors exactly and then, o
 4. Dominance: when A' holds every point with an example of y that A holds, and no point with an
    example of the other label that A lacks, errors(A', B) <= errors(A, B) for every B. A
    dominating dichotomy leaves no more of y's examples out, so it is listed too, and only the
-   undominated ones are paired. A point a line runs through that has examples of one label only
-   is dominated on the wrong side (inside for y, outside for the other), so that side is not
-   listed.
+   undominated ones are paired (the list is cut to its undominated rows as it grows: a row
+   dominated in part of the list is dominated in all of it). A point a line runs through that
+   has examples of one label only is dominated on the wrong side (inside for y, outside for the
+   other), so that side is not listed.
 5. Every pair of undominated dichotomies is scored in floats that hold their integer sums exactly
    (below 2^24); none may make fewer than e errors.
 
@@ -34,8 +35,9 @@ import numpy as np
 
 from ftprop.checker.lines import _signs
 
-MAX_POINTS = 600  # the engine writes wedges up to this many distinct inputs
+MAX_POINTS = 1000  # the engine writes wedges up to this many distinct inputs
 MAX_CELLS = 60_000_000  # dichotomies times points listed: the engine proves nothing beyond it
+COMPACT_CELLS = 15_000_000  # new entries listed before the list is cut to its undominated rows
 
 
 def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
@@ -102,10 +104,10 @@ def _listed(P, y, other, errors):
                         row[line[:cut]], row[line[cut:]] = head, not head
                         if fy[~row].sum() < errors:
                             found.append(row[None])
-        if sum(len(f) for f in found) * n > 4 * MAX_CELLS:
-            found = [_distinct(found, n)]
+        if sum(len(f) for f in found[1:]) * n > COMPACT_CELLS:  # keep the undominated ones so far
+            found = [_undominated(_distinct(found, n), can_in, can_out)]
             if len(found[0]) * n > MAX_CELLS:
-                return f"more than {MAX_CELLS // n:,} dichotomies to pair: beyond what ftprop proves"
+                return f"more than {MAX_CELLS // n:,} undominated dichotomies to pair: beyond what ftprop proves"
     return _distinct(found, n)
 
 
@@ -116,27 +118,24 @@ def _distinct(rows, n):
 
 
 def _undominated(rows, ymask, omask):
-    """Step 4: the rows no other row dominates, checked in order of decreasing y-points held and
-    increasing other-points held (a dominating row comes earlier; equal counts: the same row),
-    each against the rows kept before it, 512 at a time."""
+    """Step 4: the rows no earlier row dominates (or equals on every point with examples), in
+    order of decreasing y-points held and increasing other-points held, so that a dominating row
+    comes earlier; 512 rows at a time against those kept and against each other."""
     Y, O = rows[:, ymask].astype(np.float32), rows[:, omask].astype(np.float32)
     hy, ho = Y.sum(axis=1), O.sum(axis=1)
     order = np.lexsort((ho, -hy))
-    rows, Y, O, hy, ho = rows[order], Y[order], O[order], hy[order], ho[order]
-    keep: list[int] = []
-    for start in range(0, len(rows), 512):
-        batch = np.arange(start, min(start + 512, len(rows)))
-        if keep:  # K dominates r: every y-point of r is in K, every other-point of K is in r
-            K = np.asarray(keep)
-            beaten = ((Y[batch] @ Y[K].T == hy[batch, None]) & (O[batch] @ O[K].T == ho[None, K])).any(axis=1)
+    Y, O, hy, ho = Y[order], O[order], hy[order], ho[order]
+    keep = np.zeros(0, dtype=np.int64)
+    for start in range(0, len(order), 512):
+        batch = np.arange(start, min(start + 512, len(order)))
+        # K dominates r: every y-point of r is in K, every other-point of K is in r
+        if len(keep):
+            beaten = ((Y[batch] @ Y[keep].T == hy[batch, None]) & (O[batch] @ O[keep].T == ho[None, keep])).any(axis=1)
             batch = batch[~beaten]
-        before = len(keep)
-        for r in batch:
-            K = np.asarray(keep[before:], dtype=np.int64)
-            if len(K) and np.any((Y[K] @ Y[r] == hy[r]) & (O[K] @ O[r] == ho[K])):
-                continue
-            keep.append(int(r))
-    return rows[np.asarray(keep)]
+        inner = (Y[batch] @ Y[batch].T == hy[batch, None]) & (O[batch] @ O[batch].T == ho[None, batch])
+        earlier = np.arange(len(batch))[None, :] < np.arange(len(batch))[:, None]
+        keep = np.concatenate([keep, batch[~(inner & earlier).any(axis=1)]])
+    return rows[order[keep]]
 
 
 def _fewest_pair(rows, y, other) -> int:

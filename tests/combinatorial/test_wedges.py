@@ -99,3 +99,29 @@ def test_a_time_limit_keeps_a_true_bound_and_the_best_line():
     sol = solve(d.X, d.y, (2,), objective="min-errors", backend="lazy", time_limit=3.0)
     assert sol.status is Status.FEASIBLE and "time limit" in sol.message
     assert sol.lower_bound is not None and sol.lower_bound <= sol.train_errors <= line.train_errors
+
+
+def test_cutting_the_list_to_its_front_as_it_grows_changes_no_answer(monkeypatch):
+    """The listing keeps only its front whenever it grows long (the front of a union is the
+    front of the fronts): forcing that after every line gives the same optimum as never."""
+    from combinatorial import wedges
+    from ftprop.checker import wedges as checker
+
+    rng = np.random.default_rng(5)
+    for trial in range(3):
+        P = np.unique(np.round(rng.normal(size=(40, 2)), 1), axis=0)
+        y = np.where(P[:, 0] * P[:, 1] + 0.3 * rng.normal(size=len(P)) > 0, 1, 0)
+        pos, neg = y.astype(np.int64), 1 - y.astype(np.int64)
+        whole = best_wedge(P, pos, neg, len(P))
+        monkeypatch.setattr(wedges, "COMPACT_CELLS", 1)
+        cut = best_wedge(P, pos, neg, len(P))
+        monkeypatch.undo()
+        assert cut.errors == cut.lower_bound == whole.errors == whole.lower_bound
+        A, B = cut.A, cut.B
+        wc, wn = (pos, neg) if cut.inside > 0 else (neg, pos)
+        assert int(wc[~(A & B)].sum() + wn[A & B].sum()) == cut.errors
+        monkeypatch.setattr(checker, "COMPACT_CELLS", 1)  # the checker's own listing, cut as often
+        X, Y, counts = P, np.where(y > 0, 1, -1)[:, None], np.ones(len(P), dtype=np.int64)
+        assert checker.fewer_errors(X, Y, counts, cut.errors) == ""
+        assert "fewer than" in checker.fewer_errors(X, Y, counts, cut.errors + 1)
+        monkeypatch.undo()

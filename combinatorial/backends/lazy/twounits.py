@@ -17,7 +17,7 @@ from ... import deadline, halfplanes, wedges
 from ...separability import check_separable
 from .oneunit import Found
 
-MAX_POINTS = 600  # distinct inputs; listing grows as their cube (500 points: 3-15 s on moons, circles)
+MAX_POINTS = 1000  # distinct inputs; listing grows as their cube (1000 points: moons 27 s, circles 170 s)
 METHOD = "every wedge of two half-planes whose lines run through two examples (combinatorial.wedges)"
 
 
