@@ -166,15 +166,17 @@ def test_an_infeasible_master_needs_cadicals_word_too(monkeypatch):
 
 
 def test_a_wider_min_errors_search_starts_from_the_best_half_plane():
-    """Width 2 can copy the best single unit: its incumbent is never worse than width 1's
-    proved optimum, even when the time limit stops it early."""
+    """Width 3 can copy the best single unit: the general search's incumbent is never worse than
+    width 1's proved optimum, even when the time limit stops it early (width 2 in the plane is
+    settled by wedges instead)."""
     from ftprop.data import DataOptions, load_dataset
 
-    d = load_dataset("circles", DataOptions(samples=150))
+    d = load_dataset("circles", DataOptions(samples=150, noise=0.2))
     one = solve(d.X, d.y, (1,), objective="min-errors", workers=1)
-    two = solve(d.X, d.y, (2,), objective="min-errors", workers=1, time_limit=3)
-    assert one.status is Status.OPTIMAL and two.train_errors <= one.train_errors
-    assert two.lower_bound is None or two.lower_bound <= two.train_errors
+    three = solve(d.X, d.y, (3,), objective="min-errors", workers=1, time_limit=3)
+    assert one.status is Status.OPTIMAL and three.train_errors <= one.train_errors
+    assert "exact_method" not in three.stats or "wedge" not in three.stats["exact_method"]
+    assert three.lower_bound is None or three.lower_bound <= three.train_errors
 
 
 def test_one_unit_min_errors_on_a_multiclass_set_is_settled():
@@ -210,9 +212,13 @@ def test_min_errors_opens_with_the_feasibility_search():
     assert fit.stats["fit_first"] == "feasible"
     assert fit.status is Status.OPTIMAL and fit.train_errors == fit.lower_bound == 0
     x, y = three_runs_and_one_outlier()
-    one = solve(x, y, (2,), objective="min-errors", time_limit=60, workers=1)
+    x3 = np.column_stack([x, np.zeros_like(x), np.zeros_like(x)])  # three inputs: no wedge enumeration
+    one = solve(x3, y, (2,), objective="min-errors", time_limit=60, workers=1)
     assert one.stats["fit_first"] == "infeasible"
     assert one.status is Status.OPTIMAL and one.train_errors == one.lower_bound == 1
+    wedge = solve(x, y, (2,), objective="min-errors", time_limit=60, workers=1)  # in 1-D: the wedges
+    assert "wedge" in wedge.stats["exact_method"] and "fit_first" not in wedge.stats
+    assert wedge.status is Status.OPTIMAL and wedge.train_errors == wedge.lower_bound == 1
 
 
 def test_errors_known_unavoidable_bound_and_close_the_min_errors_search():

@@ -20,6 +20,12 @@ def _data(name, **kw):
     return d.X, d.y
 
 
+def _general(X):
+    """A third, constant input: the same geometry, out of reach of the width-2 wedge enumeration
+    (two inputs at most), so that the general min-errors search runs."""
+    return np.column_stack([X, np.zeros(len(X))])
+
+
 @pytest.mark.parametrize("backend", ["lazy", "cpsat", "mip"])
 @pytest.mark.parametrize("case", [("moons", 80, (2,), 0.5), ("circles", 80, (2,), 1.0), ("blobs", 60, (1,), 0.5),
                                   ("moons", 120, (3,), 2.0)])
@@ -120,6 +126,7 @@ def test_min_errors_keeps_the_best_restart_by_errors_not_by_loss():
     from combinatorial.backends.lazy import HEURISTIC_RESTARTS, realise
 
     X, y = _data("circles", samples=120, seed=1)
+    X = _general(X)
     sol = solve(X, y, hidden=(2,), objective="min-errors", time_limit=4, seed=4)
     assert sol.stats["heuristic_runs"] >= 2
     problem = Problem.from_data(X, y, (2,))
@@ -185,6 +192,6 @@ def test_the_heuristics_min_errors_share_decays_while_it_does_not_improve():
 def test_a_stale_heuristic_leaves_the_master_time_to_prove_a_min_errors_optimum():
     # At a fixed 90 % share this took ~10x the master's and the LPs' time (moons-40: 241 s).
     X, y = _data("moons", samples=30, noise=0.3, seed=0)
-    sol = solve(X, y, hidden=(2,), objective="min-errors", time_limit=120, seed=0)
+    sol = solve(_general(X), y, hidden=(2,), objective="min-errors", time_limit=120, seed=0)
     assert sol.status == Status.OPTIMAL and sol.lower_bound == sol.train_errors
     assert sol.stats["heuristic_time_s"] < 0.5 * sol.wall_time_s

@@ -286,7 +286,7 @@ def test_answers_without_a_certificate_say_so(tmp_path, capsys):
     assert "solver's word, no certificate" in capsys.readouterr().out
     # a min-errors answer at a time limit claims no optimum (random labels: far from proved in 0.5 s)
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 2))
+    X = rng.normal(size=(120, 3))  # three inputs: the general search (two units in the plane are enumerated)
     sol = solve(X, rng.integers(0, 2, size=120), hidden=(2,), backend="lazy", objective="min-errors",
                 workers=1, time_limit=0.5, proof=str(tmp_path / "m.proof"))
     assert sol.status.value == "feasible" and sol.train_errors > 0

@@ -11,6 +11,8 @@ of the answer is realised by the exact LP, so it is a network the engine verifie
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ... import deadline, halfplanes, wedges
@@ -18,6 +20,7 @@ from ...separability import check_separable
 from .oneunit import Found
 
 MAX_POINTS = 1000  # distinct inputs; listing grows as their cube (1000 points: moons 27 s, circles 170 s)
+RESERVE = 0.9  # of the time left, for the listing and the pairs
 METHOD = "every wedge of two half-planes whose lines run through two examples (combinatorial.wedges)"
 
 
@@ -40,7 +43,10 @@ def best_pair(problem) -> Found | None:
         errors, line = halfplanes.best_dichotomy(points, neg, pos)
     except deadline.TimeLimit:
         return None
-    found = wedges.best_wedge(points, pos, neg, errors)
+    left = deadline.remaining()
+    # the listing stops early enough for the exact LPs and the engine's fit of the answer
+    with deadline.time_limit(None if left is None else time.monotonic() + RESERVE * left):
+        found = wedges.best_wedge(points, pos, neg, errors)
     if found.A is None:  # no wedge beats the best line: both units are that line
         A = B = line > 0
         inside = 1
