@@ -180,16 +180,18 @@ def front(A: np.ndarray, wc: np.ndarray, wn: np.ndarray) -> np.ndarray:
 def _dominated(R: np.ndarray, by: np.ndarray, wc, wn, itself: bool = False) -> np.ndarray:
     """Whether some row of ``by`` dominates (or equals) each row of ``R`` (see :func:`front`);
     ``itself``: ``by`` is ``R``, and only the rows before a row count against it."""
-    c, w = wc > 0, wn > 0
-    Rc, Rw = R[:, c].astype(np.float32), R[:, w].astype(np.float32)  # counts below 2^24: exact
-    Bc, Bw = by[:, c].astype(np.float32), by[:, w].astype(np.float32)
-    has_c, has_w = Rc.sum(axis=1), Bw.sum(axis=1)
+    # b dominates r iff r.b over the wc points is |r's wc points| and over the wn points |b's wn
+    # points|; neither sum can exceed its target, so one product with a point of both counted
+    # twice says both at once (counts below 2^24: exact in float32)
+    c, w = (wc > 0).astype(np.float32), (wn > 0).astype(np.float32)
+    Rm, B = R.astype(np.float32) * (c + w), by.astype(np.float32)
+    need_r, need_b = R.astype(np.float32) @ c, B @ w
     out = np.zeros(len(R), dtype=bool)
     step = max(1, BLOCK_CELLS // max(1, len(by)))
     for s in range(0, len(R), step):
         deadline.check()
         part = slice(s, s + step)
-        D = (Rc[part] @ Bc.T == has_c[part, None]) & (Rw[part] @ Bw.T == has_w[None, :])
+        D = Rm[part] @ B.T == need_r[part, None] + need_b[None, :]
         if itself:  # only an earlier row counts: of two rows equal on every weighted point, one stays
             D &= np.arange(len(by))[None, :] < np.arange(s, s + D.shape[0])[:, None]
         out[part] = D.any(axis=1)
