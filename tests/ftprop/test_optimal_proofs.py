@@ -176,15 +176,19 @@ def _line(n=40):
     return x, ((x[:, 0] > 0.3) ^ (x[:, 0] > 0.7) ^ (np.arange(n) == 5)).astype(int)
 
 
-@pytest.mark.parametrize("data", [_moons, _blobs, _line], ids=["moons", "blobs-3-classes", "1-d"])
-def test_a_one_unit_optimum_in_two_dimensions_carries_the_lines_proof(tmp_path, data):
-    """In one or two dimensions the file holds the network alone; the checker enumerates the lines."""
+@pytest.mark.parametrize("data, width, kind", [(_moons, 1, "lines"), (_blobs, 1, "lines"), (_line, 1, "lines"),
+                                               (_moons, 2, "wedges"), (_line, 2, "wedges")],
+                         ids=["moons", "blobs-3-classes", "1-d", "moons-wedges", "1-d-wedges"])
+def test_an_optimum_in_the_plane_carries_the_proof_the_checker_enumerates(tmp_path, data, width, kind):
+    """In one or two dimensions the file holds the network alone. Width 1: the checker
+    enumerates the lines; width 2 with two classes: it lists every half-plane dichotomy itself
+    and scores every undominated pair."""
     X, y = data()
-    sol, path = optimum(tmp_path, X, y, hidden=(1,))
-    assert sol.status == Status.OPTIMAL and sol.train_errors >= 1 and sol.proof_file.kind == "lines"
+    sol, path = optimum(tmp_path, X, y, hidden=(width,))
+    assert sol.status == Status.OPTIMAL and sol.train_errors >= 1 and sol.proof_file.kind == kind
     verdict = check(path, X, y)
     assert verdict.valid, verdict.reason
-    assert f"makes {sol.train_errors} training errors" in verdict.claim and "lines" in verdict.trusted
+    assert f"makes {sol.train_errors} training errors" in verdict.claim and kind in verdict.trusted
 
 
 def test_a_lines_proof_of_a_network_that_is_not_optimal_is_invalid(tmp_path):
@@ -254,18 +258,6 @@ def test_a_one_unit_optimum_its_label_rows_prove_needs_no_geometry(tmp_path):
     _, cube = optimum(tmp_path, X, y, hidden=(1,), name="cube.proof")
     verdict = check(_edit(cube, tmp_path, lambda b: b.update(kind="lines")), X, y)
     assert not verdict.valid and "two dimensions only" in verdict.reason
-
-
-@pytest.mark.parametrize("data", [_moons, _line], ids=["moons", "1-d"])
-def test_a_two_unit_optimum_in_the_plane_carries_the_wedges_proof(tmp_path, data):
-    """Width 2, two classes, one or two dimensions: the file holds the network alone; the checker
-    lists every half-plane dichotomy itself and scores every undominated pair."""
-    X, y = data()
-    sol, path = optimum(tmp_path, X, y, hidden=(2,))
-    assert sol.status == Status.OPTIMAL and sol.train_errors >= 1 and sol.proof_file.kind == "wedges"
-    verdict = check(path, X, y)
-    assert verdict.valid, verdict.reason
-    assert f"makes {sol.train_errors} training errors" in verdict.claim and "wedges" in verdict.trusted
 
 
 def test_a_wedges_proof_of_a_network_that_is_not_optimal_is_invalid(tmp_path):
