@@ -118,7 +118,7 @@ def _exact_small(problem: Problem, options, search) -> BackendResult | None:
 
     start = time.monotonic()
     found = search(problem)
-    if found is None:  # a unit the exact LP left undecided: the general search instead
+    if found is None:  # an undecided unit, or no time for the first line: the general search instead
         return None
     width = 1 if found.D.ndim == 1 else found.D.shape[1]
     stats = {"exact_method": found.method, "exact_s": round(time.monotonic() - start, 4)}

@@ -16,8 +16,7 @@ import time
 import numpy as np
 
 from ... import deadline, halfplanes, wedges
-from ...separability import check_separable
-from .oneunit import Found
+from .oneunit import Found, _realisable
 
 MAX_POINTS = 1000  # distinct inputs; listing grows as their cube (1000 points: moons 27 s, circles 170 s)
 RESERVE = 0.9  # of the time left, for the listing and the pairs
@@ -52,9 +51,10 @@ def best_pair(problem) -> Found | None:
         inside = 1
     else:
         errors, A, B, inside = found.errors, found.A, found.B, found.inside
-    if not (_realisable(points, A) and _realisable(points, B)):
+    sides = np.stack([np.where(A, 1, -1), np.where(B, 1, -1)], axis=1).astype(np.int8)
+    if not (_realisable(points, sides[:, 0]) and _realisable(points, sides[:, 1])):
         return None
-    D = np.stack([np.where(A, 1, -1), np.where(B, 1, -1)], axis=1).astype(np.int8)[where]
+    D = sides[where]
     predicted = np.where(A & B, inside, -inside)[where]
     right = predicted == y
     got = int(counts[~right].sum())
@@ -62,6 +62,3 @@ def best_pair(problem) -> Found | None:
     low = min(found.lower_bound, errors)
     return Found(errors, D, right, low, METHOD, found.why if low < errors else "")
 
-
-def _realisable(points, side) -> bool:
-    return bool(np.all(side == side[0]) or check_separable(points, np.where(side, 1, -1)).separable)
