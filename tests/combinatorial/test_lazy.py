@@ -165,6 +165,58 @@ def test_an_infeasible_master_needs_cadicals_word_too(monkeypatch):
     assert alone.status is Status.INFEASIBLE and "confirmed_by" not in alone.stats
 
 
+def test_cadical_beside_cpsat_gives_the_same_verdicts_and_leaves_no_thread(monkeypatch):
+    """Started at once beside the first master solve (START_AFTER 0), CaDiCaL's answer is the
+    one an INFEASIBLE rests on, a planted SAT verdict makes it UNKNOWN, and a feasible search
+    stops it: no thread outlives a solve."""
+    import threading
+
+    from combinatorial.backends.lazy import confirm
+
+    monkeypatch.setattr(confirm, "START_AFTER", 0.0)
+    X = _cube(4)
+    y = (np.sum(X > 0, axis=1) % 2).astype(int)
+    before = threading.active_count()
+    started = []
+    real = confirm.cadical
+    monkeypatch.setattr(confirm, "cadical", lambda clauses: started.append(len(clauses)) or real(clauses))
+    sol = solve(X, y, hidden=(3,), backend="lazy")
+    assert sol.status is Status.INFEASIBLE and sol.stats["confirmed_by"].startswith("CaDiCaL")
+    assert len(started) == 1 and started[0] > 0  # one CaDiCaL run per refutation, never two
+    fit = solve(X, y, hidden=(4,), backend="lazy")
+    assert fit.status is Status.FEASIBLE and fit.train_errors == 0
+    assert threading.active_count() == before
+
+    class Contrary:  # CaDiCaL that finds an assignment: the refutation must not stand
+        def __init__(self, clauses):
+            pass
+
+        def solve_limited(self, expect_interrupt):
+            return True
+
+        def interrupt(self):
+            pass
+
+        def delete(self):
+            pass
+
+    monkeypatch.setattr(confirm, "cadical", Contrary)
+    doubted = solve(X, y, hidden=(3,), backend="lazy")
+    assert doubted.status is Status.UNKNOWN and "CaDiCaL finds an assignment" in doubted.message
+    assert threading.active_count() == before
+
+
+def test_a_second_opinion_cancelled_before_it_starts_never_runs():
+    from combinatorial.backends.lazy.confirm import SecondOpinion
+
+    calls = []
+    opinion = SecondOpinion(lambda: calls.append(1) or [[1], [-1]], delay=60.0)
+    opinion.cancel()
+    assert not opinion.started and calls == []
+    assert SecondOpinion(lambda: [[1], [-1]], delay=0.0).answer(None) is False
+    assert SecondOpinion(lambda: [[1, 2], [-1]], delay=0.0).answer(None) is True
+
+
 def test_a_wider_min_errors_search_starts_from_the_best_half_plane():
     """Width 3 can copy the best single unit: the general search's incumbent is never worse than
     width 1's proved optimum, even when the time limit stops it early (width 2 in the plane is

@@ -81,6 +81,7 @@ class Feasibility:
         """No candidate left: a proof, unless a cut rests on an undecided unit."""
         loop = self.loop
         if loop.master.tainted:
+            loop.master.drop_opinion()
             return loop.result(Status.UNKNOWN, hidden_targets=self.best, kept=self.best_keep, message=(
                 f"numerically undecided at {loop.master.tainted}; the search is exhausted only "
                 "if that unit is inseparable, which exact arithmetic could not confirm" + self.said()))

@@ -123,7 +123,8 @@ class Loop:
         master, stats, goal = self.master, self.stats, self.goal
         goal.before_solve()
         cap = self.turn()
-        answer = master.solve(self.deadline, self.hint, self.hint_keep, cap=cap)
+        answer = master.solve(self.deadline, self.hint, self.hint_keep, cap=cap,
+                               confirm=self.own.confirm and not goal.min_errors and cap is None)
         state, targets, keep, bound = answer.state, answer.targets, answer.keep, answer.bound
         stats["iterations"] += 1
         if bound is not None and goal.min_errors:

@@ -22,6 +22,7 @@ from ...problem import Problem
 from ...separability import check_separable
 from ...symmetry import add_cpsat_symmetry_breaking, canonicalize
 from .._cpsat import solve_keeping_sigint
+from .confirm import SecondOpinion
 from .portfolio import LazyOptions
 
 
@@ -75,6 +76,8 @@ class Master:
             model.maximize(sum(int(c) * k for c, k in zip(problem.counts, self.keep)))
         self.conflicts = 0
         self.seconds = 0.0
+        self.iterations = 0
+        self.opinion: SecondOpinion | None = None  # CaDiCaL beside the last solve, if it refuted
 
     def _preconstrain(self):
         p = self.problem
@@ -221,36 +224,38 @@ class Master:
 
     def second_opinion(self, deadline: float | None) -> str | None:
         """CaDiCaL (python-sat) on the logged master, after CP-SAT called it infeasible: None when
-        it agrees (UNSAT), else why the INFEASIBLE cannot stand on CP-SAT's word alone."""
-        import threading
-
-        from pysat.solvers import Cadical195
-
+        it agrees (UNSAT), else why the INFEASIBLE cannot stand on CP-SAT's word alone. The
+        answer of the CaDiCaL run started beside that CP-SAT solve, if it started."""
+        opinion, self.opinion = self.opinion, None
         if not self.cm.complete():
             return "the master holds a constraint outside the logged families, so no second solver can read it"
-        solver = Cadical195(bootstrap_with=[list(c) for c in self.cm.record().clauses])
-        left = None if deadline is None else deadline - time.monotonic()
-        timer = None if left is None else threading.Timer(max(left, 0.0), solver.interrupt)
-        try:
-            if timer is not None:
-                timer.start()
-            answer = solver.solve_limited(expect_interrupt=timer is not None)
-        finally:
-            if timer is not None:
-                timer.cancel()
-            solver.delete()
+        if opinion is None or not opinion.started:
+            if opinion is not None:
+                opinion.cancel()
+            opinion = SecondOpinion(self._clause_lists, delay=0.0)
+        answer = opinion.answer(deadline)
         if answer is None:
             return "the time limit was reached while CaDiCaL re-checked CP-SAT's infeasible master"
         return "CaDiCaL finds an assignment of the master that CP-SAT called infeasible" if answer else None
+
+    def drop_opinion(self) -> None:
+        """The refutation will not be reported: CaDiCaL beside it is stopped."""
+        if self.opinion is not None:
+            self.opinion.cancel()
+            self.opinion = None
+
+    def _clause_lists(self) -> list[list[int]]:
+        return [list(c) for c in self.cm.record().clauses]
 
     def require_more_than(self, kept: int) -> None:
         """min-errors: only candidates that keep more than ``kept`` (the incumbent's count). The
         master running out of candidates then proves the incumbent optimal."""
         self.cm.linear(lambda model: model.add(sum(int(c) * k for c, k in zip(self.problem.counts, self.keep)) >= kept + 1))
 
-    def solve(self, deadline, hint, hint_keep, cap: float | None = None):
+    def solve(self, deadline, hint, hint_keep, cap: float | None = None, confirm: bool = False):
         """One CP-SAT solve, stopped at the deadline or after ``cap`` seconds (a portfolio's
-        turn); "unknown" then means no candidate in that time, and says nothing else."""
+        turn); "unknown" then means no candidate in that time, and says nothing else. With
+        ``confirm``, a long solve has CaDiCaL beside it for :meth:`second_opinion`."""
         if cap is not None:
             deadline = time.monotonic() + cap if deadline is None else min(deadline, time.monotonic() + cap)
         model = self.model
@@ -265,11 +270,22 @@ class Master:
                 model.add_hint(var, bool(k))
         solver = self.cp.CpSolver()
         prm = solver.parameters
-        prm.num_workers = self.options.resolved_workers()
+        # CaDiCaL beside it takes a core (see .confirm): only on the first solve, where the valid
+        # constraints alone most often refute (every parity-n at width n - 1)
+        beside = confirm and self.iterations == 0
+        prm.num_workers = max(1, self.options.resolved_workers() - beside)
         prm.random_seed = int(self.options.seed)
         if deadline is not None:
             prm.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-        status, interrupted = solve_keeping_sigint(solver, model)
+        opinion = SecondOpinion(self._clause_lists) if beside and self.cm.complete() else None
+        self.iterations += 1
+        status, interrupted = None, False
+        try:
+            status, interrupted = solve_keeping_sigint(solver, model)
+        finally:  # kept only for a refutation; stopped otherwise, even on an exception
+            self.opinion = opinion if status == self.cp.INFEASIBLE and not interrupted else None
+            if opinion is not None and self.opinion is None:
+                opinion.cancel()
         if interrupted and status != self.cp.OPTIMAL:
             return Answer("interrupted")
         self.conflicts += solver.num_conflicts
