@@ -149,7 +149,8 @@ class Lines:
     proof file of this ``kind`` holds only the network and ``errors``. ``lines``: one hidden unit
     in one or two input dimensions, or one whose label rows alone prove it (the count per pair of
     label rows and every line through two examples); ``wedges``: two hidden units, two classes,
-    inputs in the plane (every pair of half-plane dichotomies, :mod:`combinatorial.wedges`)."""
+    inputs in the plane (every pair of half-plane dichotomies, :mod:`combinatorial.wedges`);
+    ``trees``: the same with three classes (:mod:`combinatorial.trees`)."""
 
     errors: int
     kind: str = "lines"

@@ -83,3 +83,37 @@ def forward_errors(sol, X, y) -> int:
 
     out = forward(sol.layers, X, shortcut=sol.shortcut)[-1][:, 0]
     return int((out != np.where(y == np.max(y), 1, -1)).sum())
+
+
+def plane_points(rng, trial):
+    """3 to 7 distinct points in the plane, by ``trial`` % 4: Gaussian, a lattice (many collinear
+    triples), one dimension, or 0.1 t, 0.3 t (nearly collinear in floats, not exactly)."""
+    n, kind = int(rng.integers(3, 8)), trial % 4
+    if kind == 0:
+        P = rng.normal(size=(n, 2))
+    elif kind == 1:  # lattice: many collinear triples
+        P = rng.integers(0, 3, size=(n, 2)).astype(float)
+    elif kind == 2:  # one dimension
+        P = np.column_stack([rng.integers(-3, 4, size=n), np.zeros(n)]).astype(float)
+    else:  # 0.1 t, 0.3 t: nearly collinear in floats, not exactly
+        t = rng.integers(-3, 4, size=n)
+        P = np.column_stack([t * 0.1, t * 0.3 + 0.01 * (t == 0)])
+    return np.unique(P, axis=0)
+
+
+def realised_dichotomies(P):
+    """Every dichotomy of the points ``P`` (bool rows) the exact LP realises, the two constant
+    ones included, and whether the LP left one undecided."""
+    import itertools
+
+    from combinatorial.separability import check_separable
+
+    made, undecided = [], False
+    for bits in itertools.product([False, True], repeat=len(P)):
+        A = np.array(bits)
+        constant = A.all() or not A.any()
+        r = None if constant else check_separable(P, np.where(A, 1, -1)).separable
+        undecided |= r is None and not constant
+        if constant or r:
+            made.append(A)
+    return made, undecided

@@ -1,6 +1,6 @@
 """Proof files whose bound the checker enumerates itself: kinds ``lines`` (one hidden unit,
-:mod:`ftprop.checker.lines`) and ``wedges`` (two hidden units in the plane,
-:mod:`ftprop.checker.wedges`). The file holds the network and its errors; the checker counts the
+:mod:`ftprop.checker.lines`), ``wedges`` (two hidden units in the plane, two classes,
+:mod:`ftprop.checker.wedges`) and ``trees`` (the same with three classes, :mod:`ftprop.checker.trees`). The file holds the network and its errors; the checker counts the
 network's errors in rationals and then enumerates, in its own code, every network of that shape
 that could make fewer."""
 
@@ -16,15 +16,18 @@ KINDS = {
     "wedges": ([2], "every pair of undominated half-plane dichotomies scored, each made by a line through two examples",
                "the errors of every wedge of two half-plane dichotomies, each induced by a line through two examples "
                "(orientations exact), the dominated ones left out"),
+    "trees": ([2], "every tree of two lines and every wedge enumerated, each line through two examples",
+              "the errors of every constant, every tree of a half-plane and a line on it, and every wedge, "
+              "each half-plane induced by a line through two examples (orientations exact), the dominated ones "
+              "left out"),
 }
 
 
 def check(kind, body, Xu, Yu, hidden, shortcut, counts, net, forward) -> tuple[str, dict]:
     """The network's errors (``forward``: the checker's exact forward pass), then the enumeration."""
-    if kind == "lines":
-        from ftprop.checker.lines import fewer_errors
-    else:
-        from ftprop.checker.wedges import fewer_errors
+    from importlib import import_module
+
+    fewer_errors = import_module(f"ftprop.checker.{kind}").fewer_errors
     widths, enumerated, checked = KINDS[kind]
     if hidden != widths or shortcut:
         raise Invalid(f"an enumeration of {kind} bounds networks of hidden width {widths}, not {net}")

@@ -57,6 +57,12 @@ TRUSTED = {
               "half-plane dichotomy is induced by a line through two examples moved off them, and a dichotomy "
               "that holds every point of the inside label another holds, and none of the other's it lacks, is "
               "dominated; orientations by Shewchuk's float bound, else in rationals",
+    "trees": "with two hidden units and three one-vs-rest outputs each output is a threshold function of two "
+             "bits, so every labelling of the four cells gets no more examples right than a constant, a tree (one "
+             "class off a half-plane, a line between the other two on it) or a wedge; every half-plane dichotomy "
+             "is induced by a line through two examples moved off them, dominated first half-planes are left out, "
+             "and a line's errors on a subset S are at least its errors on S' minus the examples of S' not in S; "
+             "orientations by Shewchuk's float bound, else in rationals",
     SYMMETRY: "negating a hidden unit (with its outgoing weights) or permuting a layer's units keeps the "
               "network's function, so one representative per class is enough: signs fixed on example 0 "
               "(or by the output weights), columns in lexicographic order",

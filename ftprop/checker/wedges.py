@@ -55,7 +55,18 @@ def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
     counts = np.asarray(counts, dtype=np.int64)
     pos = np.bincount(where, weights=counts * (Yu[:, 0] > 0), minlength=len(P)).astype(np.int64)
     neg = np.bincount(where, weights=counts * (Yu[:, 0] < 0), minlength=len(P)).astype(np.int64)
-    if int(counts.sum()) >= 2**24:
+    got = fewest_wedge(P, pos, neg, errors)
+    if isinstance(got, str):
+        return got
+    return "" if got[0] >= errors else (f"a wedge with label {got[1]} inside two half-planes makes {got[0]} "
+                                        f"training errors, fewer than the {errors} claimed")
+
+
+def fewest_wedge(P, pos, neg, errors: int):
+    """Steps 2-5 on distinct points ``P`` (every one with an example): (the fewest errors of a
+    wedge, or a count at least ``errors`` when none makes fewer; the label inside), or why the
+    enumeration cannot be done, in words."""
+    if int(pos.sum() + neg.sum()) >= 2**24:
         return "more than 2^24 examples: the pair scores would not be exact in float32"
     for label, y, other in ((1, pos, neg), (-1, neg, pos)):
         listed = _listed(P, y, other, errors)
@@ -64,9 +75,8 @@ def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
         kept = _undominated(listed, y > 0, other > 0)
         got = _fewest_pair(kept, y, other)
         if got < errors:
-            return (f"a wedge with label {label} inside two half-planes makes {got} training errors, "
-                    f"fewer than the {errors} claimed")
-    return ""
+            return got, label
+    return errors, 0
 
 
 def _listed(P, y, other, errors):

@@ -3,41 +3,19 @@ ftprop.checker.wedges) against every pair of dichotomies the exact LP realises."
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
 from combinatorial import solve
-from combinatorial.separability import check_separable
 from combinatorial.solution import Status
 from combinatorial.wedges import best_wedge, dichotomies
-
-
-def _points(rng, trial):
-    n, kind = int(rng.integers(3, 8)), trial % 4
-    if kind == 0:
-        P = rng.normal(size=(n, 2))
-    elif kind == 1:  # lattice: many collinear triples
-        P = rng.integers(0, 3, size=(n, 2)).astype(float)
-    elif kind == 2:  # one dimension
-        P = np.column_stack([rng.integers(-3, 4, size=n), np.zeros(n)]).astype(float)
-    else:  # 0.1 t, 0.3 t: nearly collinear in floats, not exactly
-        t = rng.integers(-3, 4, size=n)
-        P = np.column_stack([t * 0.1, t * 0.3 + 0.01 * (t == 0)])
-    return np.unique(P, axis=0)
+from instances import plane_points as _points, realised_dichotomies
 
 
 def _reference(P, pos, neg):
     """(fewest errors over every pair of LP-realised dichotomies, how many dichotomies, whether
     the LP left one undecided)."""
-    made, undecided = [], False
-    for bits in itertools.product([False, True], repeat=len(P)):
-        A = np.array(bits)
-        r = None if A.all() or not A.any() else check_separable(P, np.where(A, 1, -1)).separable
-        undecided |= r is None and not (A.all() or not A.any())
-        if A.all() or not A.any() or r:
-            made.append(A)
+    made, undecided = realised_dichotomies(P)
     best = min(int(wc[~(A & B)].sum() + wn[A & B].sum()) for A in made for B in made for wc, wn in ((pos, neg), (neg, pos)))
     return best, len(made), undecided
 

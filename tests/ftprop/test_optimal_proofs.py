@@ -177,12 +177,12 @@ def _line(n=40):
 
 
 @pytest.mark.parametrize("data, width, kind", [(_moons, 1, "lines"), (_blobs, 1, "lines"), (_line, 1, "lines"),
-                                               (_moons, 2, "wedges"), (_line, 2, "wedges")],
-                         ids=["moons", "blobs-3-classes", "1-d", "moons-wedges", "1-d-wedges"])
+                                               (_moons, 2, "wedges"), (_line, 2, "wedges"), (_blobs, 2, "trees")],
+                         ids=["moons", "blobs-3-classes", "1-d", "moons-wedges", "1-d-wedges", "blobs-trees"])
 def test_an_optimum_in_the_plane_carries_the_proof_the_checker_enumerates(tmp_path, data, width, kind):
     """In one or two dimensions the file holds the network alone. Width 1: the checker
     enumerates the lines; width 2 with two classes: it lists every half-plane dichotomy itself
-    and scores every undominated pair."""
+    and scores every undominated pair; with three classes also every tree of two lines."""
     X, y = data()
     sol, path = optimum(tmp_path, X, y, hidden=(width,))
     assert sol.status == Status.OPTIMAL and sol.train_errors >= 1 and sol.proof_file.kind == kind
@@ -281,3 +281,27 @@ def test_a_wedges_proof_of_a_network_that_is_not_optimal_is_invalid(tmp_path):
     assert sol.train_errors <= int(found[1]) < w1
     narrow = check(_edit(one, tmp_path, lambda b: b.update(kind="wedges")), X, y)
     assert not narrow.valid and "hidden width [2]" in narrow.reason
+
+
+def test_a_trees_proof_of_a_network_that_is_not_optimal_is_invalid(tmp_path):
+    """Blobs at width 2: the first hidden unit copied into the second makes the network one line
+    (two classes right at most); claimed optimal, the checker names a tree with fewer errors.
+    A two-class file relabelled ``trees`` is not accepted."""
+    X, y = _blobs()
+    sol, path = optimum(tmp_path, X, y, hidden=(2,))
+    assert sol.proof_file.kind == "trees"
+
+    def one_line(body, errors=1):
+        body["layers"][0] = {"W": [body["layers"][0]["W"][0]] * 2, "b": [body["layers"][0]["b"][0]] * 2}
+        body["errors"] = errors
+
+    counted = check(_edit(path, tmp_path, one_line), X, y)  # the checker's own count of its errors
+    claimed = int(re.search(r"makes (\d+) training errors, not the 1", counted.reason)[1])
+    edited = _edit(path, tmp_path, lambda b: one_line(b, claimed))
+    verdict = check(edited, X, y)
+    assert not verdict.valid and claimed > sol.train_errors
+    assert re.search(r"makes (\d+) training errors, fewer than the (\d+) claimed", verdict.reason), verdict.reason
+    Xm, ym = _moons()
+    _, two = optimum(tmp_path, Xm, ym, hidden=(2,), name="two.proof")
+    narrow = check(_edit(two, tmp_path, lambda b: b.update(kind="trees")), Xm, ym)
+    assert not narrow.valid and "three one-vs-rest classes" in narrow.reason

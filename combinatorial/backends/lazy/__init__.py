@@ -127,7 +127,8 @@ def _exact_small(problem: Problem, options, search) -> BackendResult | None:
     if found.lower_bound == found.errors:
         if options.proof is not None and found.errors > 0:
             started = time.monotonic()
-            kw["refutation"] = _one_unit_proof(problem, options, found.errors) if width == 1 else Lines(found.errors, "wedges")
+            kw["refutation"] = _one_unit_proof(problem, options, found.errors) if width == 1 else Lines(
+                found.errors, "wedges" if problem.n_outputs == 1 else "trees")
             stats["exact_proof_s"] = round(time.monotonic() - started, 4)
         return BackendResult(Status.OPTIMAL, proved_for=ALL_REAL_WEIGHTS, **kw)
     return BackendResult(Status.FEASIBLE, message=f"{found.why}: best network found, not proved optimal "

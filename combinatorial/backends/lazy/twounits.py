@@ -1,5 +1,6 @@
-"""Min-errors with two hidden sign units and two classes in one or two input dimensions, settled
-exactly by enumerating wedges (:mod:`combinatorial.wedges`).
+"""Min-errors with two hidden sign units and two or three classes in one or two input dimensions,
+settled exactly by enumerating wedges (:mod:`combinatorial.wedges`) and, for three classes, trees
+of two lines (:mod:`combinatorial.trees`).
 
 The output is a threshold function of the two hidden bits, so the examples one label gets are
 those in the intersection of two half-planes, or those outside it. The first incumbent is the
@@ -15,18 +16,21 @@ import time
 
 import numpy as np
 
-from ... import deadline, halfplanes, wedges
+from ... import deadline, halfplanes, trees, wedges
 from .oneunit import Found, _realisable
 
 MAX_POINTS = 1000  # distinct inputs; listing grows as their cube (1000 points: moons 27 s, circles 170 s)
 RESERVE = 0.9  # of the time left, for the listing and the pairs
 METHOD = "every wedge of two half-planes whose lines run through two examples (combinatorial.wedges)"
+METHOD_3 = "every tree of two lines and every wedge through two examples (combinatorial.trees)"
 
 
 def applies(problem) -> bool:
-    """One hidden layer of two units, no shortcut, one output, inputs in at most two dimensions."""
-    return (len(problem.hidden) == 1 and problem.hidden[0] == 2 and not problem.shortcut and problem.n_outputs == 1
-            and problem.n_inputs <= 2 and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
+    """One hidden layer of two units, no shortcut, two or three classes, inputs in at most two
+    dimensions."""
+    return (len(problem.hidden) == 1 and problem.hidden[0] == 2 and not problem.shortcut
+            and problem.n_outputs in (1, trees.CLASSES) and problem.n_inputs <= 2
+            and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
 
 
 def best_pair(problem) -> Found | None:
@@ -35,6 +39,8 @@ def best_pair(problem) -> Found | None:
     realised by the exact LP (floats and rationals undecided): the general search then runs."""
     points, where = np.unique(problem.Xu, axis=0, return_inverse=True)
     where = where.reshape(-1)
+    if problem.n_outputs > 1:
+        return _three_classes(problem, points, where)
     y, counts = problem.Yu[:, 0], problem.counts.astype(np.int64)
     pos = np.bincount(where, weights=counts * (y > 0), minlength=len(points)).astype(np.int64)
     neg = np.bincount(where, weights=counts * (y < 0), minlength=len(points)).astype(np.int64)
@@ -62,3 +68,26 @@ def best_pair(problem) -> Found | None:
     low = min(found.lower_bound, errors)
     return Found(errors, D, right, low, METHOD, found.why if low < errors else "")
 
+
+
+def _three_classes(problem, points, where) -> Found | None:
+    """Three classes (one-vs-rest rows): the best tree or wedge of :mod:`combinatorial.trees`."""
+    counts, label = problem.counts.astype(np.int64), np.argmax(problem.Yu, axis=1)
+    cnt = np.zeros((len(points), trees.CLASSES), dtype=np.int64)
+    np.add.at(cnt, (where, label), counts)
+    left = deadline.remaining()
+    try:
+        with deadline.time_limit(None if left is None else time.monotonic() + RESERVE * left):
+            found = trees.best_split(points, cnt)
+    except deadline.TimeLimit:  # not even the greedy tree in time
+        return None
+    sides = np.stack([np.where(found.H, 1, -1), np.where(found.L, 1, -1)], axis=1).astype(np.int8)
+    if not (_realisable(points, sides[:, 0]) and _realisable(points, sides[:, 1])):
+        return None
+    cell = {c: k for c, k in zip(trees.CELLS, found.cells)}
+    predicted = np.array([cell[tuple(s)] for s in sides])[where]
+    right = predicted == label
+    got = int(counts[~right].sum())
+    assert got == found.errors, f"two-unit tree: {got} errors, expected {found.errors}"
+    low = min(found.lower_bound, found.errors)
+    return Found(found.errors, sides[where], right, low, METHOD_3, found.why if low < found.errors else "")
