@@ -25,10 +25,10 @@ METHOD = "every wedge of two half-planes whose lines run through two examples (c
 METHOD_3 = "every tree of two lines and every wedge through two examples (combinatorial.trees)"
 
 
-def applies(problem) -> bool:
-    """One hidden layer of two units, no shortcut, two or three classes, inputs in at most two
-    dimensions."""
-    return (len(problem.hidden) == 1 and problem.hidden[0] == 2 and not problem.shortcut
+def applies(problem, width: int = 2) -> bool:
+    """One hidden layer of two units (``width``: of that many, for a wider search's start), no
+    shortcut, two or three classes, inputs in at most two dimensions."""
+    return (len(problem.hidden) == 1 and problem.hidden[0] == width and not problem.shortcut
             and problem.n_outputs in (1, trees.CLASSES) and problem.n_inputs <= 2
             and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
 
