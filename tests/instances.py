@@ -117,3 +117,12 @@ def realised_dichotomies(P):
         if constant or r:
             made.append(A)
     return made, undecided
+
+
+def assert_tight(fewer_errors, X, Y, best: int) -> None:
+    """A checker's own enumeration (``fewer_errors`` of ftprop.checker.wedges / trees) on the
+    examples X, Y: the optimum ``best`` passes, one error fewer does not."""
+    counts = np.ones(len(X), dtype=np.int64)
+    if best >= 1:
+        assert fewer_errors(X, Y, counts, best) == ""
+    assert "fewer than" in fewer_errors(X, Y, counts, best + 1)

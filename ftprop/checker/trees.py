@@ -37,19 +37,15 @@ import itertools
 import numpy as np
 
 from ftprop.checker.lines import _fewest
-from ftprop.checker.wedges import MAX_POINTS, _listed, fewest_wedge
+from ftprop.checker.wedges import MAX_POINTS, _listed, fewest_wedge, plane_points
 
 
 def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
     """"" when no two-hidden-unit network makes fewer than ``errors`` training errors on the
     merged three-class data; else why not, in words."""
-    m, d = Xu.shape
-    if d > 2 or Yu.shape[1] != 3 or not np.all((Yu > 0).sum(axis=1) == 1):
+    if Xu.shape[1] > 2 or Yu.shape[1] != 3 or not np.all((Yu > 0).sum(axis=1) == 1):
         return "trees bound three one-vs-rest classes with inputs in at most two dimensions"
-    X = np.zeros((m, 2))
-    X[:, :d] = Xu
-    P, where = np.unique(X, axis=0, return_inverse=True)
-    where = where.reshape(-1)
+    P, where = plane_points(Xu)
     if len(P) > MAX_POINTS:
         return f"trees are enumerated on at most {MAX_POINTS} distinct inputs, not {len(P)}"
     cnt = np.zeros((len(P), 3), dtype=np.int64)

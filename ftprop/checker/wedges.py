@@ -43,13 +43,9 @@ COMPACT_CELLS = 15_000_000  # new entries listed before the list is cut to its u
 def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
     """"" when no two-hidden-unit network makes fewer than ``errors`` training errors on the
     merged data; else why not, in words."""
-    m, d = Xu.shape
-    if d > 2 or Yu.shape[1] != 1:
+    if Xu.shape[1] > 2 or Yu.shape[1] != 1:
         return "wedges bound two classes with inputs in at most two dimensions"
-    X = np.zeros((m, 2))
-    X[:, :d] = Xu
-    P, where = np.unique(X, axis=0, return_inverse=True)
-    where = where.reshape(-1)
+    P, where = plane_points(Xu)
     if len(P) > MAX_POINTS:
         return f"wedges are enumerated on at most {MAX_POINTS} distinct inputs, not {len(P)}"
     counts = np.asarray(counts, dtype=np.int64)
@@ -60,6 +56,15 @@ def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
         return got
     return "" if got[0] >= errors else (f"a wedge with label {got[1]} inside two half-planes makes {got[0]} "
                                         f"training errors, fewer than the {errors} claimed")
+
+
+def plane_points(Xu: np.ndarray):
+    """The distinct inputs as points of the plane (one dimension: the line y = 0), and which
+    point each merged example is."""
+    X = np.zeros((len(Xu), 2))
+    X[:, :Xu.shape[1]] = Xu
+    P, where = np.unique(X, axis=0, return_inverse=True)
+    return P, where.reshape(-1)
 
 
 def fewest_wedge(P, pos, neg, errors: int):
