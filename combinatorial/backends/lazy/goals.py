@@ -119,7 +119,7 @@ class MinErrors:
     def __init__(self, loop):
         self.loop = loop
         self.best, self.best_keep = _trivial(loop.problem)
-        seed = _half_plane(loop.problem)
+        seed = _narrow_start(loop.problem)
         if seed is not None and self.errors(seed[1]) < self.errors(self.best_keep):
             self.best, self.best_keep, loop.stats["incumbent_by"] = seed
         if loop.own.incumbent is not None:
@@ -241,7 +241,7 @@ HALF_PLANE_START_MAX = 600  # distinct examples (the enumeration grows as their 
 PAIR_START_SHARE = 0.25
 
 
-def _half_plane(problem: Problem):
+def _narrow_start(problem: Problem):
     """(targets, keep, how) of the best half-plane network of this width (the best pair's, from
     width 3 on in the plane, when it is better), or None."""
     from . import oneunit, twounits

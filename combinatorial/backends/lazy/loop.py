@@ -123,8 +123,10 @@ class Loop:
         master, stats, goal = self.master, self.stats, self.goal
         goal.before_solve()
         cap = self.turn()
-        answer = master.solve(self.deadline, self.hint, self.hint_keep, cap=cap,
-                               confirm=self.own.confirm and not goal.min_errors and cap is None)
+        # CaDiCaL beside the first solve only, where the valid constraints alone most often refute
+        # (every parity-n at width n - 1); a later refutation gets it after CP-SAT
+        beside = self.own.confirm and not goal.min_errors and cap is None and stats["iterations"] == 0
+        answer = master.solve(self.deadline, self.hint, self.hint_keep, cap=cap, confirm=beside)
         state, targets, keep, bound = answer.state, answer.targets, answer.keep, answer.bound
         stats["iterations"] += 1
         if bound is not None and goal.min_errors:

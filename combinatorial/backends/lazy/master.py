@@ -76,7 +76,6 @@ class Master:
             model.maximize(sum(int(c) * k for c, k in zip(problem.counts, self.keep)))
         self.conflicts = 0
         self.seconds = 0.0
-        self.iterations = 0
         self.opinion: SecondOpinion | None = None  # CaDiCaL beside the last solve, if it refuted
 
     def _preconstrain(self):
@@ -255,7 +254,8 @@ class Master:
     def solve(self, deadline, hint, hint_keep, cap: float | None = None, confirm: bool = False):
         """One CP-SAT solve, stopped at the deadline or after ``cap`` seconds (a portfolio's
         turn); "unknown" then means no candidate in that time, and says nothing else. With
-        ``confirm``, a long solve has CaDiCaL beside it for :meth:`second_opinion`."""
+        ``confirm``, a long solve has CaDiCaL beside it (see :mod:`.confirm`) for
+        :meth:`second_opinion`, and CP-SAT one worker fewer."""
         if cap is not None:
             deadline = time.monotonic() + cap if deadline is None else min(deadline, time.monotonic() + cap)
         model = self.model
@@ -270,15 +270,11 @@ class Master:
                 model.add_hint(var, bool(k))
         solver = self.cp.CpSolver()
         prm = solver.parameters
-        # CaDiCaL beside it takes a core (see .confirm): only on the first solve, where the valid
-        # constraints alone most often refute (every parity-n at width n - 1)
-        beside = confirm and self.iterations == 0
-        prm.num_workers = max(1, self.options.resolved_workers() - beside)
+        prm.num_workers = max(1, self.options.resolved_workers() - confirm)  # CaDiCaL takes a core
         prm.random_seed = int(self.options.seed)
         if deadline is not None:
             prm.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-        opinion = SecondOpinion(self._clause_lists) if beside and self.cm.complete() else None
-        self.iterations += 1
+        opinion = SecondOpinion(self._clause_lists) if confirm and self.cm.complete() else None
         status, interrupted = None, False
         try:
             status, interrupted = solve_keeping_sigint(solver, model)

@@ -57,17 +57,21 @@ def best_pair(problem) -> Found | None:
         inside = 1
     else:
         errors, A, B, inside = found.errors, found.A, found.B, found.inside
+    return _found(points, where, A, B, np.where(A & B, inside, -inside), y, counts, errors,
+                  found.lower_bound, found.why, METHOD)
+
+
+def _found(points, where, A, B, predicted, truth, counts, errors, lower_bound, why, method) -> Found | None:
+    """The answer on the merged examples: units A and B (bool per point), each realised by the
+    exact LP (None if one is not), and ``predicted`` per point checked to make ``errors``."""
     sides = np.stack([np.where(A, 1, -1), np.where(B, 1, -1)], axis=1).astype(np.int8)
     if not (_realisable(points, sides[:, 0]) and _realisable(points, sides[:, 1])):
         return None
-    D = sides[where]
-    predicted = np.where(A & B, inside, -inside)[where]
-    right = predicted == y
+    right = predicted[where] == truth
     got = int(counts[~right].sum())
-    assert got == errors, f"two-unit wedge: {got} errors, expected {errors}"
-    low = min(found.lower_bound, errors)
-    return Found(errors, D, right, low, METHOD, found.why if low < errors else "")
-
+    assert got == errors, f"two-unit network: {got} errors, expected {errors}"
+    low = min(lower_bound, errors)
+    return Found(errors, sides[where], right, low, method, why if low < errors else "")
 
 
 def _three_classes(problem, points, where) -> Found | None:
@@ -81,13 +85,7 @@ def _three_classes(problem, points, where) -> Found | None:
             found = trees.best_split(points, cnt)
     except deadline.TimeLimit:  # not even the greedy tree in time
         return None
-    sides = np.stack([np.where(found.H, 1, -1), np.where(found.L, 1, -1)], axis=1).astype(np.int8)
-    if not (_realisable(points, sides[:, 0]) and _realisable(points, sides[:, 1])):
-        return None
-    cell = {c: k for c, k in zip(trees.CELLS, found.cells)}
-    predicted = np.array([cell[tuple(s)] for s in sides])[where]
-    right = predicted == label
-    got = int(counts[~right].sum())
-    assert got == found.errors, f"two-unit tree: {got} errors, expected {found.errors}"
-    low = min(found.lower_bound, found.errors)
-    return Found(found.errors, sides[where], right, low, METHOD_3, found.why if low < found.errors else "")
+    cell = dict(zip(trees.CELLS, found.cells))
+    predicted = np.array([cell[(1 if h else -1, 1 if g else -1)] for h, g in zip(found.H, found.L)])
+    return _found(points, where, found.H, found.L, predicted, label, counts, found.errors,
+                  found.lower_bound, found.why, METHOD_3)
