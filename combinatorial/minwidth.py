@@ -51,7 +51,9 @@ class WidthSearch:
         if self.attempts and self.attempts[-1].status != Status.INFEASIBLE:
             return f"width {tried} is unknown (limit reached); widths below it are infeasible"
         if tried >= self.max_width:
-            return f"no width up to max width {self.max_width} fits; try a larger one"
+            bound = self.attempts[-1].stats.get("pair_bound") if self.attempts else None
+            more = f" (the pair bound needs at least {bound})" if bound and bound > tried else ""
+            return f"no width up to max width {self.max_width} fits{more}; try a larger one"
         return f"time limit reached before width {tried + 1}; widths up to {tried} are infeasible"
 
 

@@ -34,6 +34,11 @@ certificate, ``master.cnf``, ``refutation.lrat`` and ``refutation.drup``. ``cert
   them to equal e, regenerates the counter and checks the refutation. The argument below then
   reads "any network with at most e - 1 errors", with keep given its meaning.
 
+* ``separation`` (INFEASIBLE, no shortcut, inputs in at most two dimensions): ``pairs`` of
+  merged rows with different label rows, integer ``weights`` and ``width``. The checker finds,
+  in its own code, the most weight M one line separates and requires ceil(sum / M) >= width >
+  the first hidden layer's width (the argument is in :mod:`ftprop.checker.separation`).
+
 * ``lines`` (min-errors OPTIMAL with e >= 1 errors, one hidden unit; at most two inputs, or a
   bound the label rows alone prove): the network with its exact weights and ``errors`` e,
   nothing else. The checker counts the network's errors, then each pair of label rows' errors
@@ -147,6 +152,9 @@ def write(path, problem, solution, options) -> dict:
         body, members = _header(problem, options, "farkas", "infeasible"), {}
         plain = cert.to_dict()
         body.update({k: plain[k] for k in ("unit", "examples", "multipliers")})
+    elif solution.status == Status.INFEASIBLE and getattr(cert, "kind", None) == "separation":
+        body, members = _header(problem, options, "separation", "infeasible"), {}
+        body.update(width=cert.width, pairs=[list(p) for p in cert.pairs], weights=list(cert.weights))
     elif solution.status == Status.INFEASIBLE and isinstance(solution.refutation, Refutation):
         body, members = _drup(problem, options, solution.refutation)
     elif solution.status == Status.INFEASIBLE and isinstance(solution.refutation, str):

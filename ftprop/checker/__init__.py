@@ -218,6 +218,10 @@ def _check(body, members, X, y, Xu, Yu, counts, jobs) -> tuple[str, dict]:
         from ftprop.checker import enumerated
 
         return enumerated.check(kind, body, Xu, Yu, hidden, shortcut, counts, net, _forward)
+    if kind == "separation":
+        from ftprop.checker import separation
+
+        return separation.check(body, Xu, Yu, hidden, shortcut, net)
     if kind == "cubes":
         stats = _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs)
         return (f"no {net} network with real weights fits the data: each of the {stats['cubes']} cubes "

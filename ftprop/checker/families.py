@@ -63,6 +63,11 @@ TRUSTED = {
              "is induced by a line through two examples moved off them, dominated first half-planes are left out, "
              "and a line's errors on a subset S are at least its errors on S' minus the examples of S' not in S; "
              "orientations by Shewchuk's float bound, else in rationals",
+    "separation": "without a shortcut the rest of the network is a function of the first layer's code, so "
+                  "examples with different labels need different codes; H units separate at most H times the most "
+                  "weight one line separates, and every split of the inputs a unit makes is made by a line through "
+                  "two of them moved off them (points on it split into a prefix and a suffix); orientations by "
+                  "Shewchuk's float bound, else in rationals",
     SYMMETRY: "negating a hidden unit (with its outgoing weights) or permuting a layer's units keeps the "
               "network's function, so one representative per class is enough: signs fixed on example 0 "
               "(or by the output weights), columns in lexicographic order",

@@ -136,10 +136,11 @@ def test_the_working_set_search_agrees_with_the_whole_set_search():
     from ftprop.data import DataOptions, load_dataset
 
     d = load_dataset("moons", DataOptions(samples=120))
-    for width, expected in ((1, Status.INFEASIBLE), (3, Status.FEASIBLE)):
-        sub = solve(d.X, d.y, (width,), backend="lazy", workers=1, time_limit=60)
+    for width, expected in ((1, Status.INFEASIBLE), (3, Status.FEASIBLE)):  # the pair bound off: it settles width 1 first
+        sub = solve(d.X, d.y, (width,), backend="lazy", workers=1, time_limit=60,
+                    backend_options=LazyOptions(pair_bound=False))
         full = solve(d.X, d.y, (width,), backend="lazy", workers=1, time_limit=60,
-                     backend_options=LazyOptions(working_set=False))
+                     backend_options=LazyOptions(working_set=False, pair_bound=False))
         assert sub.status == full.status == expected
         assert "working_set" in sub.stats and "working_set" not in full.stats
         if expected is Status.INFEASIBLE:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from combinatorial import Problem, Status, solve
+from combinatorial.backends.lazy import LazyOptions
 from ftprop import cli
 from ftprop.checker import check
 
@@ -430,7 +431,8 @@ def subset_proof(tmp_path_factory):
 
     d = load_dataset("circles", DataOptions(samples=120))
     path = tmp_path_factory.mktemp("subset") / "c.proof"
-    sol = solve(d.X, d.y, (2,), proof=str(path), workers=1, time_limit=120)
+    sol = solve(d.X, d.y, (2,), proof=str(path), workers=1, time_limit=120,  # the pair bound would settle it first
+                backend_options=LazyOptions(pair_bound=False))
     assert sol.status is Status.INFEASIBLE and sol.stats["working_set"] < 120
     with zipfile.ZipFile(path) as z:
         members = {n: z.read(n).decode() for n in z.namelist()}

@@ -65,6 +65,17 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         if settled is not None:
             return settled
     own = options.own(LazyOptions, "lazy")
+    bounded, stats = _pair_bound(problem, options, own, deadline)
+    if isinstance(bounded, BackendResult):
+        return bounded
+    if bounded:  # no fit exists: one error at least
+        own = replace(own, errors_at_least=max(own.errors_at_least, 1))
+        options = replace(options, backend_options=own)
+    result = _searched(problem, options, own, deadline)
+    return replace(result, stats={**stats, **result.stats}) if stats else result
+
+
+def _searched(problem: Problem, options, own, deadline: float | None) -> BackendResult:
     if own.working_set and not own.cube:  # a cube names merged rows
         fit = replace(options, objective="feasibility", proof=None)
         if options.objective == "min-errors" and not own.errors_at_least and subsets.wanted(problem, fit):
@@ -72,6 +83,33 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         if subsets.wanted(problem, options):
             return subsets.run(problem, options, deadline, _run)
     return _run(problem, options, deadline)
+
+
+# The pair bound (combinatorial.separation) may use this share of the time left.
+PAIR_BOUND_SHARE = 0.5
+
+
+def _pair_bound(problem: Problem, options, own, deadline: float | None) -> tuple[BackendResult | bool, dict]:
+    """A first layer narrower than the pair bound is refuted for all real weights: the answer
+    for feasibility, one error at least for min-errors (True); False: no refutation. With the
+    bound's stats."""
+    import time
+
+    from ... import separation
+    from ...deadline import time_limit
+    from ...solution import ALL_REAL_WEIGHTS, Status
+
+    if not own.pair_bound or own.cube or not separation.applies(problem) or problem.n_merged < subsets.MIN_EXAMPLES \
+            or options.objective not in ("feasibility", "min-errors"):  # few examples: the master refutes as fast
+        return False, {}
+    start = time.monotonic()
+    with time_limit(None if deadline is None else start + PAIR_BOUND_SHARE * max(0.0, deadline - start)):
+        found, search = separation.refute(problem, problem.hidden[0])
+    stats = {"pair_bound": None if search.best is None else search.best.width, "pair_bound_s": round(time.monotonic() - start, 4),
+             "pair_bound_rounds": search.rounds, "pair_bound_pairs": len(search.A)}
+    if found is None or options.objective != "feasibility":
+        return found is not None, stats
+    return BackendResult(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, certificate=found, stats=stats), stats
 
 
 # min-errors on many real-valued examples opens with the feasibility search on working sets for

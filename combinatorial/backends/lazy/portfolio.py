@@ -15,6 +15,9 @@ class LazyOptions:
     heuristic: bool = True  # interleave full-batch FTPROP restarts as a primal heuristic
     working_set: bool = True  # real-valued data, many examples: search on growing example subsets
     confirm: bool = True  # an INFEASIBLE is reported only when CaDiCaL agrees on the same master
+    # inputs in at most two dimensions: first bound the first layer's width by the pairs it must
+    # separate (combinatorial.separation); a width below the bound is refuted by that certificate
+    pair_bound: bool = True
     # ((variable name, ±1), ...) fixed in the master: one cube of a split refutation
     # (combinatorial.cubes); its INFEASIBLE then covers that cube only
     cube: tuple = ()
