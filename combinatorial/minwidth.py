@@ -1,7 +1,9 @@
 """`min_width`: the smallest single hidden layer that fits the data exactly, with the proof that
 one unit less does not.
 
-Widths 1, 2, ... are solved in turn (:func:`combinatorial.solve`). The answer is the first
+Widths 1, 2, ... are solved in turn (:func:`combinatorial.solve`); where a pair bound
+(:mod:`combinatorial.separation`) refutes a width, the search goes on at the last width it
+refutes (one solve, with the same certificate, for all of them). The answer is the first
 FEASIBLE width w; the INFEASIBLE answer for w - 1 (when there is one) is its lower bound. A
 ``time_limit`` covers the whole search, ``per_width`` each width. By default the search stops at
 the first width that stays UNKNOWN, since a minimum above it would not be proved; with
@@ -68,7 +70,9 @@ def min_width(X, y, *, max_width: int = 8, shortcut: bool = False, options: Solv
     options = replace(options or SolveOptions(), time_limit=None)
     start = time.monotonic()
     search = WidthSearch(None, None, max_width=max_width)
-    for width in range(1, max_width + 1):
+    width = 0
+    while width < max_width:
+        width += 1
         limit = per_width
         if time_limit is not None:
             left = time_limit - (time.monotonic() - start)
@@ -86,5 +90,8 @@ def min_width(X, y, *, max_width: int = 8, shortcut: bool = False, options: Solv
         search.below = sol if sol.status == Status.INFEASIBLE else None
         if sol.status != Status.INFEASIBLE and not keep_going:
             break
+        bound = getattr(sol.certificate, "width", None) if getattr(sol.certificate, "kind", "") == "separation" else None
+        if bound is not None and bound - 1 > width:  # the same pair bound refutes every width below it:
+            width = min(bound - 1, max_width) - 1  # the next one tried is the last it refutes
     search.wall_time_s = time.monotonic() - start
     return search

@@ -10,13 +10,13 @@ below ceil(sum(a) / M) is infeasible for all real weights, at any depth.
 Inputs in one or two dimensions. The pairs are the Delaunay edges between examples with different
 labels (one dimension, or collinear inputs: neighbours along the line, each weight 1, and the
 bound is the number of label changes). The weights are the fractional covering LP's (maximise
-sum(a) with every line's separated weight at most 1), solved by HiGHS on a growing set of lines:
-each round scores every line dichotomy against the current weights (rounded to integers, so the
-score is exact) and adds the lines above 1. M is the exact maximum of the rounded weights; the
-bound of each round is valid on its own, the best is kept. Lines are enumerated as in
-:mod:`combinatorial.halfplanes` (a line through two inputs moved off them; the inputs on it split
-into a prefix and a suffix along it), orientations exact. The checker redoes M in its own code
-(:mod:`ftprop.checker.separation`).
+sum(a) with every line's separated weight at most 1), solved by GLOP on a growing set of lines:
+each round scores every line dichotomy against a point between the best weights so far and the
+LP's optimum (rounded to integers, so the score is exact) and adds the lines above 1. M is the
+exact maximum of the rounded weights; the bound of each round is valid on its own, the best is
+kept. Lines are enumerated as in :mod:`combinatorial.halfplanes` (a line through two inputs
+moved off them; the inputs on it split into a prefix and a suffix along it), orientations
+exact. The checker redoes M in its own code (:mod:`ftprop.checker.separation`).
 
 The search is kept per data set (a few of them), so that :func:`combinatorial.min_width` asking
 width after width pays for one search.

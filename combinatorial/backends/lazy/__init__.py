@@ -28,6 +28,10 @@ stops after max(0.5 s * 2^k, a quarter of the time so far), k the turns cut shor
 long solve never starves the heuristic; the master is built only when its first turn comes. A
 slice that fits ends the search; otherwise its targets hint the master.
 
+With inputs in one or two dimensions and many examples, the search first bounds the first
+layer's width by the pairs of examples it must separate (:mod:`combinatorial.separation`): a
+narrower first layer is refuted by that certificate, and min-errors starts from one error.
+
 min-errors with one hidden unit is settled apart (:mod:`combinatorial.backends.lazy.oneunit`), and
 with two in the plane and two classes (:mod:`combinatorial.backends.lazy.twounits`). On
 many real-valued examples it opens with the feasibility search on working sets for a share of its
