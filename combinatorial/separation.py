@@ -103,6 +103,7 @@ class Search:
         self.A, self.B, self.collinear = _pairs(X, self.Yu)
         self.point = self.inside = None  # the LP's optimum; the best point every line allows
         self.direct = False  # score the optimum itself next (the last mixed point was inside)
+        self.done = len(self.A) == 0  # one label row: nothing to separate
 
     def run(self, width: int | None) -> Separation | None:
         """Rounds until ``width`` is refuted or cannot be (None: until the LP is solved); the

@@ -30,6 +30,8 @@ from ftprop.checker.wedges import plane_points
 MAX_PAIRS = 1_000_000
 MAX_WEIGHT = 2**24  # per pair; with at most MAX_PAIRS pairs every sum stays below 2^53
 MAX_POINTS = 20_000
+CHECKED = ("the data's fingerprint, that every pair's labels differ, and the most weight one line separates (every line "
+           "through two of the pairs' points enumerated, orientations exact)")
 
 
 def check(body, Xu, Yu, hidden, shortcut, net) -> tuple[str, dict]:
@@ -57,13 +59,14 @@ def check(body, Xu, Yu, hidden, shortcut, net) -> tuple[str, dict]:
     P, where = plane_points(Xu)
     load = most_separated(P, where[A], where[B], w)
     if load == 0 and total > 0:  # no line separates a pair: no first layer of any width does
-        return f"no {net} network fits the data: no line separates the pairs in the file", {"trusted": ["separation"]}
+        return f"no {net} network fits the data: no line separates the pairs in the file", {"trusted": ["separation"],
+                                                                                           "checked": CHECKED}
     if load == 0 or -(-total // load) < width:
         raise Invalid(f"the pairs' weights sum to {total} and a line separates up to {load} of it: "
                       f"a first layer needs only {-(-total // load) if load else 0} units, not {width}")
     return (f"no {net} network with real weights fits the data: its first hidden layer needs at least {width} "
             f"units to separate the {len(pairs)} pairs of examples with different labels in the file"), {
-                "trusted": ["separation"], "pairs": len(pairs), "load": load, "weight": total}
+                "trusted": ["separation"], "checked": CHECKED, "pairs": len(pairs), "load": load, "weight": total}
 
 
 def most_separated(P, A, B, w) -> int:

@@ -111,7 +111,7 @@ def test_a_written_bound_checks_valid_and_altered_ones_do_not(tmp_path):
     d, path, sol = _circles_file(tmp_path)
     verdict = check(path, d.X, d.y)
     assert verdict.valid, verdict.reason
-    assert "separation" in verdict.trusted
+    assert "separation" in verdict.trusted and "most weight one line separates" in verdict.stats["checked"]
     width = sol.certificate.width
 
     def more(body):
