@@ -3,6 +3,9 @@
 * :class:`Conflict`   two examples with the same input and different labels: no network at all.
 * :class:`Farkas`     one unit (depth 0: an output unit) without weights: exact multipliers on a
                       subset of examples, re-checked in rational arithmetic before it is returned.
+* :class:`Separation` a first layer narrower than the pair bound (:mod:`combinatorial.separation`):
+                      weighted pairs of examples with different labels, and the most weight one
+                      line separates.
 * :class:`SolverWord` a solver's INFEASIBLE (CP-SAT, a MIP, the exhaustive search, lazy's no-good
                       cuts): what it proved and on which model, with no certificate a reader can
                       check unless a proof file carries one (lazy's :class:`~combinatorial.clauses.Refutation`).
@@ -57,7 +60,31 @@ class SolverWord:
         return {"kind": self.kind, **self.facts, "reason": self.reason}
 
 
-Certificate = Conflict | Farkas | SolverWord
+@dataclass(frozen=True)
+class Separation:
+    """Every first hidden layer that fits the data has at least ``width`` units: ``pairs`` (merged
+    example rows, different label rows) with integer ``weights``, no line separating more than
+    ``load`` of their weight."""
+
+    width: int
+    pairs: tuple[tuple[int, int], ...]
+    weights: tuple[int, ...]
+    load: int
+    kind: ClassVar[str] = "separation"
+
+    @property
+    def reason(self) -> str:
+        return (f"the first hidden layer needs at least {self.width} units: {len(self.pairs)} pairs of examples "
+                f"with different labels must each get different codes, with weights summing to "
+                f"{sum(self.weights)}, no line separates more than {self.load} (every line through two inputs "
+                "enumerated, orientations exact)")
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "width": self.width, "pairs": [list(p) for p in self.pairs],
+                "weights": list(self.weights), "load": self.load, "reason": self.reason}
+
+
+Certificate = Conflict | Farkas | SolverWord | Separation
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from .certificates import Separation
 from .options import SolveOptions
 from .solution import Solution, Status
 
@@ -90,7 +91,7 @@ def min_width(X, y, *, max_width: int = 8, shortcut: bool = False, options: Solv
         search.below = sol if sol.status == Status.INFEASIBLE else None
         if sol.status != Status.INFEASIBLE and not keep_going:
             break
-        bound = getattr(sol.certificate, "width", None) if getattr(sol.certificate, "kind", "") == "separation" else None
+        bound = sol.certificate.width if isinstance(sol.certificate, Separation) else None
         if bound is not None and bound - 1 > width:  # the same pair bound refutes every width below it:
             width = min(bound - 1, max_width) - 1  # the next one tried is the last it refutes
     search.wall_time_s = time.monotonic() - start

@@ -24,13 +24,13 @@ width after width pays for one search.
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import deadline
+from .certificates import Separation
 from .halfplanes import _orient
 
 SCALE = 2**20  # the LP's weights as integers: below 2^20 each, so every load is an exact float
@@ -41,33 +41,12 @@ _CACHE: OrderedDict = OrderedDict()
 _CACHED = 4
 
 
-@dataclass(frozen=True)
-class Separation:
-    """Every first hidden layer that fits the data has at least ``width`` units: ``pairs`` (merged
-    example rows, different label rows) with integer ``weights``, no line separating more than
-    ``load`` of their weight."""
-
-    width: int
-    pairs: tuple[tuple[int, int], ...]
-    weights: tuple[int, ...]
-    load: int
-    kind = "separation"
-
-    @property
-    def reason(self) -> str:
-        return (f"the first hidden layer needs at least {self.width} units: {len(self.pairs)} pairs of examples "
-                f"with different labels must each get different codes, with weights summing to "
-                f"{sum(self.weights)}, no line separates more than {self.load} (every line through two inputs "
-                "enumerated, orientations exact)")
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, "width": self.width, "pairs": [list(p) for p in self.pairs],
-                "weights": list(self.weights), "load": self.load, "reason": self.reason}
+MAX_POINTS = 2000  # distinct inputs, as ftprop.checker.separation enumerates them
 
 
 def applies(problem) -> bool:
     return bool(problem.hidden) and not problem.shortcut and problem.n_inputs <= 2 and problem.conflict is None \
-        and problem.n_merged >= 2
+        and 2 <= problem.n_merged <= MAX_POINTS
 
 
 def refute(problem, width: int) -> tuple[Separation | None, "Search"]:
@@ -94,7 +73,6 @@ class Search:
     upper: float = float("inf")  # the LP value on the lines so far: no bound above it exists
     done: bool = False
     rounds: int = 0
-    seconds: float = 0.0
 
     def __post_init__(self):
         X = np.zeros((len(self.Xu), 2))
@@ -108,14 +86,11 @@ class Search:
     def run(self, width: int | None) -> Separation | None:
         """Rounds until ``width`` is refuted or cannot be (None: until the LP is solved); the
         certificate refuting ``width``, if any."""
-        start = time.monotonic()
         try:
             while not self._enough(width):
                 self._round()
         except deadline.TimeLimit:
             pass
-        finally:
-            self.seconds += time.monotonic() - start
         return self.best if self.best is not None and self.best.width > (width or 0) else None
 
     def _enough(self, width: int | None) -> bool:
@@ -245,7 +220,7 @@ def scan(P, A, B, w, threshold=None) -> tuple[int, list]:
         S = _orient(P, i, J)
         loads = _loads(S, i, J, A, B, wf, U, V, W, start)
         found = [(load, J[r], _moved(S[r], i, J[r], v)) for load, r, v in _top(loads)]
-        found += [_split_row(P, S[r], A, B, wf, J[r]) for r in _through_three(S, i, J)]
+        found += [(load, J[r], signs) for r in _through_three(S, i, J) for load, signs in [_best_split(P, S[r], A, B, wf)]]
         found.sort(key=lambda c: -c[0])
         best = max(best, found[0][0])
         chosen = found[:1] if threshold is None else [c for c in found[:KEEP_PER_PIVOT] if c[0] > threshold]
@@ -303,11 +278,6 @@ def _through_three(S: np.ndarray, i: int, J: np.ndarray):
         on = np.flatnonzero(S[r] == 0)
         if on[0] == i and on[1] == J[r]:
             yield r
-
-
-def _split_row(P, srow, A, B, wf, j):
-    load, signs = _best_split(P, srow, A, B, wf)
-    return load, j, signs
 
 
 def _best_split(P, srow, A, B, wf) -> tuple[float, np.ndarray]:

@@ -87,7 +87,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..files import write_bytes
-from ..certificates import Conflict, Farkas, ProofFile
+from ..certificates import Conflict, Farkas, ProofFile, Separation
 from ..clauses import CUBE, Lines, Refutation
 from ..errors import ProofError
 from .hints import HintError, cadical_lrat, lrat, renumber, trim
@@ -152,7 +152,7 @@ def write(path, problem, solution, options) -> dict:
         body, members = _header(problem, options, "farkas", "infeasible"), {}
         plain = cert.to_dict()
         body.update({k: plain[k] for k in ("unit", "examples", "multipliers")})
-    elif solution.status == Status.INFEASIBLE and getattr(cert, "kind", None) == "separation":
+    elif solution.status == Status.INFEASIBLE and isinstance(cert, Separation):
         body, members = _header(problem, options, "separation", "infeasible"), {}
         body.update(width=cert.width, pairs=[list(p) for p in cert.pairs], weights=list(cert.weights))
     elif solution.status == Status.INFEASIBLE and isinstance(solution.refutation, Refutation):

@@ -27,9 +27,11 @@ from ftprop.checker.cnf import Invalid, integer
 from ftprop.checker.lines import _signs
 from ftprop.checker.wedges import plane_points
 
-MAX_PAIRS = 1_000_000
+# The engine writes the bound on at most 2000 distinct inputs, with the Delaunay edges (fewer
+# than three per point) as pairs; the caps keep a hostile file's enumeration to minutes.
+MAX_POINTS = 2000
+MAX_PAIRS = 3 * MAX_POINTS
 MAX_WEIGHT = 2**24  # per pair; with at most MAX_PAIRS pairs every sum stays below 2^53
-MAX_POINTS = 20_000
 CHECKED = ("the data's fingerprint, that every pair's labels differ, and the most weight one line separates (every line "
            "through two of the pairs' points enumerated, orientations exact)")
 
