@@ -92,18 +92,18 @@ def minwidth(X, y, backend: str, cfg: Config) -> dict:
 
     from combinatorial import SolveOptions, min_width
 
-    folder = tempfile.mkdtemp(prefix="ftprop-frontier-")
-    search = min_width(X, y, max_width=cfg.max_width, per_width=cfg.per_width, keep_going=True,
-                       options=SolveOptions(backend=backend, seed=cfg.seed, workers=cfg.workers),
-                       proof=None if backend == "fullbatch" else (lambda w: os.path.join(folder, f"w{w}.proof")))
-    widths = [{"width": s.architecture[1], "status": s.status.value, "time_s": round(s.wall_time_s, 3)}
-              for s in search.attempts]
-    found, below = search.found, search.below
-    return {"min_width": None if found is None else found.architecture[1], "below_proved": below is not None,
-            "time_to_fit_s": None if found is None else round(found.wall_time_s, 3),
-            "time_to_proof_s": None if below is None else round(below.wall_time_s, 3), "widths": widths,
-            "working_set_at_proof": None if below is None else below.stats.get("working_set"),
-            **_checked(below, X, y)}
+    with tempfile.TemporaryDirectory(prefix="ftprop-frontier-") as folder:  # the proof files go with it
+        search = min_width(X, y, max_width=cfg.max_width, per_width=cfg.per_width, keep_going=True,
+                           options=SolveOptions(backend=backend, seed=cfg.seed, workers=cfg.workers),
+                           proof=None if backend == "fullbatch" else (lambda w: os.path.join(folder, f"w{w}.proof")))
+        widths = [{"width": s.architecture[1], "status": s.status.value, "time_s": round(s.wall_time_s, 3)}
+                  for s in search.attempts]
+        found, below = search.found, search.below
+        return {"min_width": None if found is None else found.architecture[1], "below_proved": below is not None,
+                "time_to_fit_s": None if found is None else round(found.wall_time_s, 3),
+                "time_to_proof_s": None if below is None else round(below.wall_time_s, 3), "widths": widths,
+                "working_set_at_proof": None if below is None else below.stats.get("working_set"),
+                **_checked(below, X, y)}
 
 
 def _checked(sol, X, y) -> dict:
@@ -124,12 +124,13 @@ def min_errors(X, y, backend: str, width: int, budget: float, cfg: Config) -> di
     from combinatorial import solve
 
     objective = "feasibility" if backend == "fullbatch" else "min-errors"  # fullbatch: its best network
-    proof = None if backend == "fullbatch" else os.path.join(tempfile.mkdtemp(prefix="ftprop-frontier-"), "me.proof")
-    sol = solve(X, y, hidden=(width,), backend=backend, objective=objective, time_limit=budget,
-                seed=cfg.seed, workers=cfg.workers, proof=proof)
-    optimum = sol if sol.status.value == "optimal" else None  # the optimum's certificate, if it has one
-    return {"width": width, "budget_s": budget, "status": sol.status.value, "errors": sol.train_errors,
-            "lower_bound": sol.lower_bound, "time_s": round(sol.wall_time_s, 3), **_checked(optimum, X, y)}
+    with tempfile.TemporaryDirectory(prefix="ftprop-frontier-") as folder:
+        proof = None if backend == "fullbatch" else os.path.join(folder, "me.proof")
+        sol = solve(X, y, hidden=(width,), backend=backend, objective=objective, time_limit=budget,
+                    seed=cfg.seed, workers=cfg.workers, proof=proof)
+        optimum = sol if sol.status.value == "optimal" else None  # the optimum's certificate, if it has one
+        return {"width": width, "budget_s": budget, "status": sol.status.value, "errors": sol.train_errors,
+                "lower_bound": sol.lower_bound, "time_s": round(sol.wall_time_s, 3), **_checked(optimum, X, y)}
 
 
 def rows_for(name: str, n: int, backend: str, cfg: Config, done: set) -> list[dict]:

@@ -157,6 +157,20 @@ class Lines:
 
 
 @dataclass(frozen=True)
+class PairErrors:
+    """A min-errors optimum (``errors`` >= 1) bounded by the pairs of examples a first layer must
+    separate (:func:`combinatorial.separation.errors_bound`): ``pairs`` of merged rows with
+    different label rows and integer ``weights``, no line separating more than ``load`` of them.
+    A proof file of kind ``separation`` holds them with the network and ``errors``."""
+
+    errors: int
+    pairs: tuple[tuple[int, int], ...]
+    weights: tuple[int, ...]
+    load: int
+    kind: str = "separation"
+
+
+@dataclass(frozen=True)
 class Refutation:
     """What a backend proved UNSAT, as a record: the CNF with every clause's family or no-good,
     one Farkas record per no-good (layer, unit, merged examples, exact multipliers, and its

@@ -7,7 +7,10 @@ refutes (one solve, with the same certificate, for all of them). The answer is t
 FEASIBLE width w; the INFEASIBLE answer for w - 1 (when there is one) is its lower bound. A
 ``time_limit`` covers the whole search, ``per_width`` each width. By default the search stops at
 the first width that stays UNKNOWN, since a minimum above it would not be proved; with
-``keep_going`` it goes on to larger widths (the first fit is then only an upper bound).
+``keep_going`` it goes on to larger widths (the first fit is then only an upper bound). Where
+the width left unknown is below the length of the data's decision list of half-planes
+(:mod:`combinatorial.declist`, one hidden layer in the plane), that width is solved too: it
+fits by construction, and the minimum is known to lie between the two.
 Printing is the caller's: ``after_each(solution) -> solution`` sees every width as it ends (the
 CLI checks its proof file there and prints a line).
 """
@@ -33,6 +36,7 @@ class WidthSearch:
     attempts: list[Solution] = field(default_factory=list)
     wall_time_s: float = 0.0
     max_width: int = 0
+    unknown_at: int | None = None  # a fit above a width left unknown (the decision list's): the minimum lies between
 
     @property
     def min_width(self) -> int | None:
@@ -50,12 +54,17 @@ class WidthSearch:
             if self.min_width is not None:
                 return f"minimum width {w}" + (f"; width {w - 1} infeasible ({self.below.proved_for})"
                                                if self.below is not None else "")
+            if self.unknown_at is not None:
+                return (f"width {w} fits (a decision list of half-planes); the minimum is {self.unknown_at} to {w}: "
+                        f"width {self.unknown_at} is unknown (limit reached), narrower ones are infeasible")
             return f"width {w} fits; width {w - 1} is not proved infeasible"
         if self.attempts and self.attempts[-1].status != Status.INFEASIBLE:
             return f"width {tried} is unknown (limit reached); widths below it are infeasible"
         if tried >= self.max_width:
             bound = self.attempts[-1].stats.get("pair_bound") if self.attempts else None
             more = f" (the pair bound needs at least {bound})" if bound and bound > tried else ""
+            listed = self.attempts[-1].stats.get("decision_list") if self.attempts else None
+            more += f"; a decision list of half-planes fits at width {listed}" if listed and listed > tried else ""
             return f"no width up to max width {self.max_width} fits{more}; try a larger one"
         return f"time limit reached before width {tried + 1}; widths up to {tried} are infeasible"
 
@@ -71,20 +80,26 @@ def min_width(X, y, *, max_width: int = 8, shortcut: bool = False, options: Solv
     options = replace(options or SolveOptions(), time_limit=None)
     start = time.monotonic()
     search = WidthSearch(None, None, max_width=max_width)
+    listed = _listed(X, y, shortcut, options, None if time_limit is None else start + DECISION_LIST_SHARE * time_limit)
+    reserve = 0.0 if listed is None or time_limit is None else RESERVE_SHARE * time_limit
+
+    def attempt(width: int, limit: float | None) -> Solution:
+        sol = solve(X, y, hidden=(width,), shortcut=shortcut, options=options, time_limit=limit,
+                    proof=proof(width) if proof else None)
+        sol = after_each(sol) if after_each is not None else sol
+        search.attempts.append(sol)
+        return sol
+
     width = 0
     while width < max_width:
         width += 1
         limit = per_width
         if time_limit is not None:
-            left = time_limit - (time.monotonic() - start)
+            left = time_limit - reserve - (time.monotonic() - start)
             if left <= 0:
                 break
             limit = left if limit is None else min(limit, left)
-        sol = solve(X, y, hidden=(width,), shortcut=shortcut, options=options, time_limit=limit,
-                    proof=proof(width) if proof else None)
-        if after_each is not None:
-            sol = after_each(sol)
-        search.attempts.append(sol)
+        sol = attempt(width, limit)
         if sol.status == Status.FEASIBLE:
             search.found = sol
             break
@@ -94,5 +109,35 @@ def min_width(X, y, *, max_width: int = 8, shortcut: bool = False, options: Solv
         bound = sol.certificate.width if isinstance(sol.certificate, Separation) else None
         if bound is not None and bound - 1 > width:  # the same pair bound refutes every width below it:
             width = min(bound - 1, max_width) - 1  # the next one tried is the last it refutes
+    if search.found is None and search.attempts and search.attempts[-1].status == Status.UNKNOWN and not keep_going \
+            and listed is not None and width < listed <= max_width:  # the decision list's width fits by construction
+        left = None if time_limit is None else time_limit - (time.monotonic() - start)
+        if (left is None or left > 0) and attempt(listed, left).status == Status.FEASIBLE:
+            search.found, search.unknown_at = search.attempts[-1], width
     search.wall_time_s = time.monotonic() - start
     return search
+
+
+DECISION_LIST_SHARE = 0.25  # of the time limit, for building the decision list before the widths
+RESERVE_SHARE = 0.05  # of the time limit, kept for solving the decision list's width at the end
+
+
+def _listed(X, y, shortcut: bool, options: SolveOptions, deadline: float | None) -> int | None:
+    """The length of the data's decision list of half-planes, where the search would fit that
+    width by construction (the lazy backend with real weights, one hidden layer in the plane);
+    None otherwise, or when it is not built before ``deadline``."""
+    from . import declist
+    from .backends import resolve
+    from .backends.lazy import LazyOptions
+    from .backends.lazy.subsets import MIN_EXAMPLES
+    from .deadline import time_limit
+    from .problem import Problem
+
+    if resolve(options.backend, options.weights) != "lazy" or not options.own(LazyOptions, "lazy").decision_list:
+        return None
+    problem = Problem.from_data(X, y, (1,), shortcut=shortcut)
+    if not declist.applies(problem) or problem.n_merged < MIN_EXAMPLES:
+        return None
+    with time_limit(deadline):
+        found = declist.build(problem)
+    return None if found is None else found.width

@@ -18,6 +18,10 @@ kept. Lines are enumerated as in :mod:`combinatorial.halfplanes` (a line through
 moved off them; the inputs on it split into a prefix and a suffix along it), orientations
 exact. The checker redoes M in its own code (:mod:`ftprop.checker.separation`).
 
+The same pairs bound the errors of a first layer of a given width (:func:`errors_bound`): a
+network that errs on some examples must still separate every pair of the others, so the pairs at
+its errors weigh at least what the width cannot separate. The checker redoes that count too.
+
 The search is kept per data set (a few of them), so that :func:`combinatorial.min_width` asking
 width after width pays for one search.
 """
@@ -31,6 +35,7 @@ import numpy as np
 
 from . import deadline
 from .certificates import Separation
+from .clauses import PairErrors
 from .halfplanes import _orient
 
 SCALE = 2**20  # the LP's weights as integers: below 2^20 each, so every load is an exact float
@@ -133,6 +138,109 @@ class Search:
         self.point, self.upper = solved
 
 
+def errors_bound(problem, width: int) -> PairErrors | None:
+    """A lower bound on the training errors of every network whose first hidden layer has
+    ``width`` units (no shortcut, real weights, any depth), with its certificate; None when it is
+    0 or no round finished before the deadline.
+
+    A network that errs on the merged rows E still gives every pair of rows outside E different
+    codes, so with pair weights a and M the most weight one line separates, the pairs touching E
+    weigh at least sum(a) - width * M, and at most the weights at the rows of E summed (their
+    degrees). The errors are at least the fewest examples whose degrees reach that (the best
+    degree per example first, :func:`fewest_errors`). The weights are the LP's: maximise sum(a) -
+    width * M with every line's separated weight at most M and each row's degree at most its
+    count (every error then costs at least one unit of weight), over a growing set of lines as in
+    :class:`Search`; every round's bound is valid and the best is kept."""
+    search = Search(problem.Xu, problem.Yu)
+    P, A, B = search.P, search.A, search.B
+    if len(A) == 0:
+        return None
+    counts = np.asarray(problem.counts, dtype=np.int64)
+    lp, best = _ErrorsLP(A, B, counts, width), None
+    try:
+        for _ in range(MAX_ROUNDS):
+            solved = lp.solve()
+            if solved is None:
+                break
+            a, M = solved
+            w = np.floor(a * SCALE + 1e-9).astype(np.int64)
+            load, lines = scan(P, A, B, w, threshold=M * SCALE * (1 + 1e-7))
+            degree = np.bincount(A, weights=w, minlength=len(P)) + np.bincount(B, weights=w, minlength=len(P))
+            errors = fewest_errors(int(w.sum()) - width * load, degree.astype(np.int64), counts)
+            if errors > 0 and (best is None or errors > best.errors):
+                kept = np.flatnonzero(w > 0)
+                best = PairErrors(errors, tuple((int(A[k]), int(B[k])) for k in kept), tuple(int(w[k]) for k in kept),
+                                  int(load))
+            if not lines or search.collinear:
+                break
+            for row in lines:
+                lp.add(row)
+    except deadline.TimeLimit:
+        pass
+    return best
+
+
+def fewest_errors(need: int, degree: np.ndarray, counts: np.ndarray) -> int:
+    """The fewest errors (rows counted ``counts`` times) whose ``degree`` sums reach ``need``, in
+    the fractional relaxation (the most degree per error first): 0 when ``need`` <= 0."""
+    from fractions import Fraction
+
+    if need <= 0:
+        return 0
+    rows = sorted(np.flatnonzero(degree > 0), key=lambda x: Fraction(int(degree[x]), int(counts[x])), reverse=True)
+    got = errors = 0
+    for x in rows:
+        d, c = int(degree[x]), int(counts[x])
+        if got + d >= need:
+            return errors + -(-(need - got) * c // d)
+        got, errors = got + d, errors + c
+    return errors + 1  # unreachable: the degrees sum to twice the weight
+
+
+class _ErrorsLP:
+    """max sum(a) - width * M, 0 <= a <= 1, the weight at each row at most its count, each line's
+    separated a at most M: GLOP, re-solved from its last basis as lines are added."""
+
+    def __init__(self, A: np.ndarray, B: np.ndarray, counts: np.ndarray, width: int):
+        from ortools.linear_solver import pywraplp
+
+        self.solver = s = pywraplp.Solver.CreateSolver("GLOP")
+        self.a = [s.NumVar(0.0, 1.0, f"a{e}") for e in range(len(A))]
+        self.M = s.NumVar(0.0, s.infinity(), "M")
+        objective = s.Objective()
+        for v in self.a:
+            objective.SetCoefficient(v, 1.0)
+        objective.SetCoefficient(self.M, -float(width))
+        objective.SetMaximization()
+        ends = np.concatenate([A, B])
+        pair = np.concatenate([np.arange(len(A)), np.arange(len(A))])
+        for x in np.unique(ends):
+            c = s.Constraint(-s.infinity(), float(counts[x]))
+            for e in pair[ends == x]:
+                c.SetCoefficient(self.a[int(e)], 1.0)
+
+    def add(self, row) -> None:
+        c = self.solver.Constraint(-self.solver.infinity(), 0.0)
+        for e in row:
+            c.SetCoefficient(self.a[int(e)], 1.0)
+        c.SetCoefficient(self.M, -1.0)
+
+    def solve(self) -> tuple[np.ndarray, float] | None:
+        if not _solved(self.solver):
+            return None
+        return np.clip([v.solution_value() for v in self.a], 0.0, 1.0), self.M.solution_value()
+
+
+def _solved(solver) -> bool:
+    """GLOP solved to optimality within the deadline."""
+    from ortools.linear_solver import pywraplp
+
+    left = deadline.remaining()
+    if left is not None:
+        solver.SetTimeLimit(max(10, int(left * 1000)))
+    return solver.Solve() == pywraplp.Solver.OPTIMAL
+
+
 def _pairs(P: np.ndarray, Yu: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """The pairs to separate (row indices a < b with different label rows) and whether the inputs
     are collinear (then neighbours along the line, whose count is the bound itself)."""
@@ -187,12 +295,7 @@ class _LP:
 
     def solve(self) -> tuple[np.ndarray, float] | None:
         """y and the value (an upper bound of the bound: any set of lines gives one), or None."""
-        from ortools.linear_solver import pywraplp
-
-        left = deadline.remaining()
-        if left is not None:
-            self.solver.SetTimeLimit(max(10, int(left * 1000)))
-        if self.solver.Solve() != pywraplp.Solver.OPTIMAL:
+        if not _solved(self.solver):
             return None
         return np.clip([v.solution_value() for v in self.y], 0.0, 1.0), self.solver.Objective().Value()
 

@@ -37,7 +37,10 @@ certificate, ``master.cnf``, ``refutation.lrat`` and ``refutation.drup``. ``cert
 * ``separation`` (INFEASIBLE, no shortcut, inputs in at most two dimensions): ``pairs`` of
   merged rows with different label rows, integer ``weights`` and ``width``. The checker finds,
   in its own code, the most weight M one line separates and requires ceil(sum / M) >= width >
-  the first hidden layer's width (the argument is in :mod:`ftprop.checker.separation`).
+  the first hidden layer's width (the argument is in :mod:`ftprop.checker.separation`). As a
+  min-errors optimum (claim ``optimal``, ``errors`` e >= 1, no ``width``): the network with its
+  exact weights too, and the pairs show that any first layer of the architecture's width errs on
+  examples whose pairs weigh at least sum - width * M, which takes at least e errors.
 
 * ``lines`` (min-errors OPTIMAL with e >= 1 errors, one hidden unit; at most two inputs, or a
   bound the label rows alone prove): the network with its exact weights and ``errors`` e,
@@ -88,7 +91,7 @@ import numpy as np
 
 from ..files import write_bytes
 from ..certificates import Conflict, Farkas, ProofFile, Separation
-from ..clauses import CUBE, Lines, Refutation
+from ..clauses import CUBE, Lines, PairErrors, Refutation
 from ..errors import ProofError
 from .hints import HintError, cadical_lrat, lrat, renumber, trim
 
@@ -186,6 +189,13 @@ def _optimal(problem, options, solution) -> tuple[dict, dict]:
     ref = solution.refutation
     if isinstance(ref, str):
         raise ProofError(ref)
+    if isinstance(ref, PairErrors):  # the pairs and weights; the checker redoes their load
+        if solution.layers is None or ref.errors != solution.train_errors:
+            raise ProofError("the network's errors differ from the pairs' bound")
+        body = _header(problem, options, ref.kind, "optimal")
+        body.update(errors=int(ref.errors), pairs=[list(p) for p in ref.pairs], weights=list(ref.weights),
+                    layers=_weights(problem, options, solution.layers)["layers"])
+        return body, {}
     if isinstance(ref, Lines):  # the bound is the enumeration a checker redoes
         if solution.layers is None or ref.errors != solution.train_errors:
             raise ProofError("the network's errors differ from the enumerated bound")

@@ -221,6 +221,8 @@ def _check(body, members, X, y, Xu, Yu, counts, jobs) -> tuple[str, dict]:
     if kind == "separation":
         from ftprop.checker import separation
 
+        if "errors" in body:  # a min-errors optimum
+            return separation.check_errors(body, Xu, Yu, hidden, shortcut, counts, net, _forward)
         return separation.check(body, Xu, Yu, hidden, shortcut, net)
     if kind == "cubes":
         stats = _check_cubes(body, members, Xu, Yu, hidden, shortcut, jobs)

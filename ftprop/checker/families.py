@@ -68,6 +68,10 @@ TRUSTED = {
                   "weight one line separates, and every split of the inputs a unit makes is made by a line through "
                   "two of them moved off them (points on it split into a prefix and a suffix); orientations by "
                   "Shewchuk's float bound, else in rationals",
+    "pair-errors": "a network that errs on some examples still gives different codes to every pair of the others "
+                   "with different labels, so the pairs at its errors weigh at least what its first layer cannot "
+                   "separate; the examples' pair weights per error, summed best first, bound what fewer errors "
+                   "touch",
     SYMMETRY: "negating a hidden unit (with its outgoing weights) or permuting a layer's units keeps the "
               "network's function, so one representative per class is enough: signs fixed on example 0 "
               "(or by the output weights), columns in lexicographic order",

@@ -17,9 +17,19 @@ and integer ``weights``. The checker:
    (:func:`ftprop.checker.lines._signs`), integer weights summed in floats below 2^53. H units
    separate at most H * M, each pair must be separated once, so H >= sum / M: the file is valid
    when ceil(sum / M) >= width and width exceeds the first hidden layer's width.
+4. A min-errors optimum (``errors`` e, the network in ``layers``, no ``width``): the checker
+   counts the network's errors in rationals and requires e. A network of the file's
+   architecture that errs on the merged rows E (each with all its copies: they share input and
+   label) still separates every pair outside E, so the pairs touching E weigh at least sum - H
+   * M for H the first layer's width; they weigh at most the weights at the rows of E summed.
+   With fewer than e errors that sum is at most the fractional knapsack of the rows' weights
+   per error with capacity e - 1 (in rationals); the file is valid when that is below sum - H *
+   M.
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import numpy as np
 
@@ -37,26 +47,11 @@ CHECKED = ("the data's fingerprint, that every pair's labels differ, and the mos
 
 
 def check(body, Xu, Yu, hidden, shortcut, net) -> tuple[str, dict]:
-    if shortcut or not hidden:
-        raise Invalid("a separation bound is about the first hidden layer of a network without a shortcut")
-    if Xu.shape[1] > 2:
-        raise Invalid("separation bounds are enumerated for inputs in at most two dimensions")
+    _applies(Xu, hidden, shortcut)
     width = integer(body.get("width"), "width", 2, 10**9)
     if hidden[0] >= width:
         raise Invalid(f"a bound of {width} units does not refute a first hidden layer of {hidden[0]}")
-    pairs, weights = body.get("pairs"), body.get("weights")
-    if not isinstance(pairs, list) or not isinstance(weights, list) or len(pairs) != len(weights) \
-            or not 0 < len(pairs) <= MAX_PAIRS:
-        raise Invalid(f"pairs and weights must be two lists of one length, 1 to {MAX_PAIRS:,}")
-    m = len(Xu)
-    A, B = np.zeros(len(pairs), np.int64), np.zeros(len(pairs), np.int64)
-    for k, pair in enumerate(pairs):
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise Invalid(f"pair {k} is not two merged rows")
-        A[k], B[k] = (integer(v, "merged row", 0, m - 1) for v in pair)
-        if np.array_equal(Yu[A[k]], Yu[B[k]]):
-            raise Invalid(f"pair {k}: merged rows {A[k]} and {B[k]} have the same labels")
-    w = np.array([integer(v, "weight", 0, MAX_WEIGHT) for v in weights], dtype=np.int64)
+    A, B, w = _weighted_pairs(body, Yu)
     total = int(w.sum())
     P, where = plane_points(Xu)
     load = most_separated(P, where[A], where[B], w)
@@ -67,8 +62,74 @@ def check(body, Xu, Yu, hidden, shortcut, net) -> tuple[str, dict]:
         raise Invalid(f"the pairs' weights sum to {total} and a line separates up to {load} of it: "
                       f"a first layer needs only {-(-total // load) if load else 0} units, not {width}")
     return (f"no {net} network with real weights fits the data: its first hidden layer needs at least {width} "
-            f"units to separate the {len(pairs)} pairs of examples with different labels in the file"), {
-                "trusted": ["separation"], "checked": CHECKED, "pairs": len(pairs), "load": load, "weight": total}
+            f"units to separate the {len(A)} pairs of examples with different labels in the file"), {
+                "trusted": ["separation"], "checked": CHECKED, "pairs": len(A), "load": load, "weight": total}
+
+
+def check_errors(body, Xu, Yu, hidden, shortcut, counts, net, forward) -> tuple[str, dict]:
+    """A min-errors optimum: the network makes ``errors`` (``forward``: the exact forward pass),
+    and every network with the architecture's first-layer width makes as many (the argument of
+    steps 1-3 and 4 of the module's text)."""
+    _applies(Xu, hidden, shortcut)
+    counts = [int(c) for c in counts]
+    errors = integer(body.get("errors"), "errors", 1, sum(counts))
+    got = forward(body.get("layers"), Xu, Yu, hidden, shortcut, counts=counts)
+    if got != errors:
+        raise Invalid(f"the network in the file makes {got} training errors, not the {errors} it claims")
+    A, B, w = _weighted_pairs(body, Yu)
+    P, where = plane_points(Xu)
+    load = most_separated(P, where[A], where[B], w)
+    need = int(w.sum()) - hidden[0] * load
+    degree = [0] * len(Xu)
+    for a, b, v in zip(A.tolist(), B.tolist(), w.tolist()):
+        degree[a] += v
+        degree[b] += v
+    reach = _most_degree(degree, counts, errors - 1)
+    if reach >= need:
+        raise Invalid(f"{hidden[0]} units separate up to {hidden[0] * load} of the pairs' weight {int(w.sum())}, and "
+                      f"{errors - 1} errors can touch {float(reach):.6g} of it: fewer than {errors} errors are not ruled out")
+    return (f"the {net} network in the file makes {errors} training errors, and no {net} network with real weights "
+            f"makes fewer: its first hidden layer must separate the pairs of examples in the file that it gets "
+            f"right"), {"trusted": ["separation", "pair-errors"], "checked": CHECKED + ", the network's errors "
+                        "(forward pass in rationals) and the weight the fewer errors can touch",
+                        "pairs": len(A), "load": load, "weight": int(w.sum())}
+
+
+def _applies(Xu, hidden, shortcut) -> None:
+    if shortcut or not hidden:
+        raise Invalid("a separation bound is about the first hidden layer of a network without a shortcut")
+    if Xu.shape[1] > 2:
+        raise Invalid("separation bounds are enumerated for inputs in at most two dimensions")
+
+
+def _most_degree(degree: list[int], counts: list[int], errors: int) -> Fraction:
+    """The most pair weight examples making ``errors`` errors can touch, relaxed: whole rows by
+    their weight per error, the last one in part (a fractional knapsack of capacity ``errors``)."""
+    left, got = Fraction(errors), Fraction(0)
+    for k in sorted(range(len(degree)), key=lambda k: Fraction(degree[k], counts[k]), reverse=True):
+        if left <= 0 or degree[k] == 0:
+            break
+        take = min(left, Fraction(counts[k]))
+        got += take * Fraction(degree[k], counts[k])
+        left -= take
+    return got
+
+
+def _weighted_pairs(body, Yu) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The file's pairs of merged rows (labels checked to differ) and their integer weights."""
+    pairs, weights = body.get("pairs"), body.get("weights")
+    if not isinstance(pairs, list) or not isinstance(weights, list) or len(pairs) != len(weights) \
+            or not 0 < len(pairs) <= MAX_PAIRS:
+        raise Invalid(f"pairs and weights must be two lists of one length, 1 to {MAX_PAIRS:,}")
+    m = len(Yu)
+    A, B = np.zeros(len(pairs), np.int64), np.zeros(len(pairs), np.int64)
+    for k, pair in enumerate(pairs):
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise Invalid(f"pair {k} is not two merged rows")
+        A[k], B[k] = (integer(v, "merged row", 0, m - 1) for v in pair)
+        if np.array_equal(Yu[A[k]], Yu[B[k]]):
+            raise Invalid(f"pair {k}: merged rows {A[k]} and {B[k]} have the same labels")
+    return A, B, np.array([integer(v, "weight", 0, MAX_WEIGHT) for v in weights], dtype=np.int64)
 
 
 def most_separated(P, A, B, w) -> int:

@@ -156,7 +156,7 @@ def test_widths_beyond_what_can_be_built_are_one_line(capsys):
 def test_ctrl_c_stops_a_long_solve_with_its_best_network():
     # SIGINT must reach a child started from a script: undo the shell's SIG_IGN for background jobs
     cmd = [sys.executable, "-m", "ftprop.cli", "solve", "--dataset", "circles", "--samples", "200",
-           "--hidden", "4", "--workers", "1", "--verbose"]
+           "--hidden", "4", "--workers", "1", "--verbose", "--no-decision-list"]  # the list fits width 4 at once
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                          env={**os.environ, "PYTHONUNBUFFERED": "1"})

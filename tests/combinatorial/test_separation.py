@@ -138,3 +138,61 @@ def test_min_errors_below_the_bound_starts_from_one_error():
     sol = solve(d.X, d.y, hidden=(3,), objective="min-errors", time_limit=4)
     assert sol.stats["pair_bound"] == 4
     assert sol.lower_bound >= 1 and sol.train_errors >= sol.lower_bound
+
+
+@pytest.mark.parametrize("trial", range(10))
+def test_the_errors_bound_never_exceeds_the_enumerated_fewest_errors(trial):
+    rng = np.random.default_rng(300 + trial)
+    P = rng.integers(0, 4, (10, 2)).astype(float) if trial % 3 == 2 else rng.random((10, 2))  # a grid: collinear points
+    y = rng.integers(0, 2 + trial % 2, len(P))
+    width = 1 + trial // 7
+    problem = Problem.from_data(P, y, (width,))
+    bound = separation.errors_bound(problem, width)
+    fewest = solve(P, y, hidden=(width,), objective="min-errors", backend="enumerate")
+    # on nearly collinear points the reference may leave a unit undecided (FEASIBLE): its network
+    # still makes at least as many errors as the optimum
+    assert fewest.status in (Status.OPTIMAL, Status.FEASIBLE) and (fewest.status == Status.OPTIMAL or trial % 3 == 2)
+    assert (0 if bound is None else bound.errors) <= fewest.train_errors
+
+
+def test_fewest_errors_counts_the_most_weight_per_error_first():
+    degree, counts = np.array([6, 4, 0, 9]), np.array([2, 1, 1, 3])  # per error: 3, 4, -, 3
+    assert separation.fewest_errors(0, degree, counts) == 0
+    assert separation.fewest_errors(4, degree, counts) == 1
+    assert separation.fewest_errors(5, degree, counts) == 2  # 4, then a third of the next row's 3 per error
+    assert separation.fewest_errors(19, degree, counts) == 6
+
+
+def _runs_with_flips():
+    """Four runs on a line and six isolated examples of the other label inside them: three
+    thresholds separate the runs, and each flipped example costs one error, which the pairs at
+    the flips prove."""
+    X = np.linspace(0.0, 1.0, 120)[:, None]
+    y = (np.arange(120) // 30) % 2
+    flips = [7, 19, 44, 70, 100, 113]
+    y[flips] = 1 - y[flips]
+    return X, y, len(flips)
+
+
+def test_the_errors_bound_closes_min_errors_with_a_separation_proof(tmp_path):
+    X, y, flips = _runs_with_flips()
+    path = tmp_path / "e.zip"
+    sol = solve(X, y, hidden=(3,), objective="min-errors", time_limit=120, proof=str(path))
+    assert sol.stats["pair_errors_bound"] == flips
+    assert sol.status == Status.OPTIMAL and sol.train_errors == flips == sol.lower_bound
+    assert sol.proof_file.kind == "separation"
+    verdict = check(path, X, y)
+    assert verdict.valid, verdict.reason
+    assert {"separation", "pair-errors"} <= set(verdict.trusted) and "makes fewer" in verdict.claim
+
+    def claims_more(body):
+        body["errors"] += 1
+    def lighter(body):  # one flip's pairs without weight: five errors are no longer ruled out
+        body["weights"] = [0 if k < 2 else v for k, v in enumerate(body["weights"])]
+    def wider(body):
+        body["architecture"]["hidden"] = [4]
+
+    for change, words in ((claims_more, "makes 6 training errors"), (lighter, "are not ruled out"),
+                          (wider, "")):
+        bad = check(_rewritten(path, tmp_path, change), X, y)
+        assert not bad.valid and words in bad.reason, bad.reason

@@ -9,8 +9,9 @@ from ftprop import cli
 
 def test_progress_lines_and_the_event_log(tmp_path, capsys):
     log = tmp_path / "events.jsonl"
+    # without the decision list, which fits this width at once (no search to watch)
     code = cli.main(["solve", "--dataset", "circles", "--samples", "80", "--hidden", "3", "--time-limit", "4",
-                     "--workers", "1", "--progress", "--log", str(log)])
+                     "--workers", "1", "--progress", "--log", str(log), "--no-decision-list"])
     assert code in (0, 3)
     err = capsys.readouterr().err.splitlines()
     lines = [line for line in err if line.startswith("[")]
@@ -36,10 +37,12 @@ def test_an_unwritable_log_is_one_line_and_exit_2(tmp_path, capsys):
 
 def test_an_unknown_answer_carries_the_best_network_seen():
     from combinatorial import Status, solve
+    from combinatorial.backends.lazy import LazyOptions
     from ftprop.data import DataOptions, load_dataset
 
     d = load_dataset("circles", DataOptions(samples=200))
-    sol = solve(d.X, d.y, (4,), time_limit=4, workers=1)
+    # without the decision list, which fits width 4 at once
+    sol = solve(d.X, d.y, (4,), time_limit=4, workers=1, backend_options=LazyOptions(decision_list=False))
     if sol.status is Status.UNKNOWN:  # no fit within the limit: the incumbent, not a trivial network
         assert sol.layers is not None and sol.train_errors < 60, sol.train_errors
         assert "best network found" in sol.message

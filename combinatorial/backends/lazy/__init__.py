@@ -30,7 +30,9 @@ slice that fits ends the search; otherwise its targets hint the master.
 
 With inputs in one or two dimensions and many examples, the search first bounds the first
 layer's width by the pairs of examples it must separate (:mod:`combinatorial.separation`): a
-narrower first layer is refuted by that certificate, and min-errors starts from one error.
+narrower first layer is refuted by that certificate, and min-errors starts from one error, or from
+the pairs' bound on the errors (:func:`combinatorial.separation.errors_bound`) when it proves more;
+an incumbent that meets it is optimal, and its proof file carries the pairs.
 
 min-errors with one hidden unit is settled apart (:mod:`combinatorial.backends.lazy.oneunit`), and
 with two in the plane and two classes (:mod:`combinatorial.backends.lazy.twounits`). On
@@ -72,17 +74,64 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     bounded, stats = _pair_bound(problem, options, own, deadline)
     if isinstance(bounded, BackendResult):
         return bounded
-    if bounded:  # no fit exists: one error at least
-        own = replace(own, errors_at_least=max(own.errors_at_least, 1))
+    if bounded:  # no fit exists: one error at least, or as many as the pairs' errors bound proves
+        errors = bounded.errors if not isinstance(bounded, bool) else 1
+        if errors > own.errors_at_least:
+            own = replace(own, errors_at_least=errors, errors_certificate=None if isinstance(bounded, bool) else bounded)
         options = replace(options, backend_options=own)
+    elif own.decision_list and options.objective in ("feasibility", "min-errors"):
+        listed, more = _decision_list(problem, options, deadline)
+        stats.update(more)
+        if listed is not None:
+            return replace(listed, stats={**stats, **listed.stats})
     result = _searched(problem, options, own, deadline)
     return replace(result, stats={**stats, **result.stats}) if stats else result
+
+
+# The decision list (combinatorial.declist) may use this share of the time left.
+DECISION_LIST_SHARE = 0.25
+
+
+def _decision_list(problem: Problem, options, deadline: float | None) -> tuple[BackendResult | None, dict]:
+    """A first layer at least as wide as the data's decision list of half-planes fits by
+    construction (FEASIBLE, or OPTIMAL with no errors); None otherwise. With its stats (its
+    length, when it was built)."""
+    import time
+
+    import numpy as np
+
+    from ... import declist
+    from ...deadline import time_limit
+    from ...network import forward
+    from ...solution import ALL_REAL_WEIGHTS, Status
+
+    if not declist.applies(problem) or problem.n_merged < subsets.MIN_EXAMPLES:
+        return None, {}
+    start = time.monotonic()
+    with time_limit(None if deadline is None else start + DECISION_LIST_SHARE * max(0.0, deadline - start)):
+        found = declist.build(problem)
+    stats = {"decision_list_s": round(time.monotonic() - start, 4)}
+    if found is None:
+        return None, stats
+    stats.update(decision_list=found.width, decision_list_rules=found.listed)
+    width = problem.hidden[0]
+    if found.width > width:
+        return None, stats
+    layers = found.layers(width)
+    hidden = forward(layers, problem.Xu)[0]
+    status = Status.FEASIBLE if options.objective == "feasibility" else Status.OPTIMAL
+    return BackendResult(status, hidden_targets=[np.asarray(hidden, dtype=np.int8)], layers=layers,
+                         proved_for=None if status is Status.FEASIBLE else ALL_REAL_WEIGHTS,
+                         lower_bound=None if status is Status.FEASIBLE else 0.0,
+                         stats={"incumbent_by": f"a decision list of {found.listed} half-planes, pruned to {found.width} "
+                                                "(combinatorial.declist)"}), stats
 
 
 def _searched(problem: Problem, options, own, deadline: float | None) -> BackendResult:
     if own.working_set and not own.cube:  # a cube names merged rows
         fit = replace(options, objective="feasibility", proof=None)
-        if options.objective == "min-errors" and not own.errors_at_least and subsets.wanted(problem, fit):
+        near = own.errors_at_least <= FIT_FIRST_NEAR * problem.n_merged
+        if options.objective == "min-errors" and near and subsets.wanted(problem, fit):
             return _fit_first(problem, options, own, fit, deadline)
         if subsets.wanted(problem, options):
             return subsets.run(problem, options, deadline, _run)
@@ -95,8 +144,9 @@ PAIR_BOUND_SHARE = 0.5
 
 def _pair_bound(problem: Problem, options, own, deadline: float | None) -> tuple[BackendResult | bool, dict]:
     """A first layer narrower than the pair bound is refuted for all real weights: the answer
-    for feasibility, one error at least for min-errors (True); False: no refutation. With the
-    bound's stats."""
+    for feasibility; for min-errors one error at least (True), or the pairs' bound on the errors
+    (:func:`combinatorial.separation.errors_bound`, a :class:`~combinatorial.clauses.PairErrors`)
+    when it proves more; False: no refutation. With the bound's stats."""
     import time
 
     from ... import separation
@@ -111,6 +161,12 @@ def _pair_bound(problem: Problem, options, own, deadline: float | None) -> tuple
         found, search = separation.refute(problem, problem.hidden[0])
     stats = {"pair_bound": None if search.best is None else search.best.width, "pair_bound_s": round(time.monotonic() - start, 4),
              "pair_bound_rounds": search.rounds, "pair_bound_pairs": len(search.A)}
+    if found is not None and options.objective == "min-errors":
+        with time_limit(None if deadline is None else start + PAIR_BOUND_SHARE * max(0.0, deadline - start)):
+            errors = separation.errors_bound(problem, problem.hidden[0])
+        stats.update(pair_errors_bound=1 if errors is None else max(1, errors.errors),
+                     pair_bound_s=round(time.monotonic() - start, 4))
+        return errors if errors is not None and errors.errors > 1 else True, stats
     if found is None or options.objective != "feasibility":
         return found is not None, stats
     return BackendResult(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, certificate=found, stats=stats), stats
@@ -119,8 +175,14 @@ def _pair_bound(problem: Problem, options, own, deadline: float | None) -> tuple
 # min-errors on many real-valued examples opens with the feasibility search on working sets for
 # this share of its time (this many seconds without a limit): it finds zero-error networks that
 # the min-errors search is slow to reach (circles-200 at width 4: a fit in 3 s, 9 errors after
-# 60 s of min-errors), and its refutations prove at least one error.
-FIT_FIRST_SHARE = 0.25
+# 60 s of min-errors; circles-500: a fit after 24 s), and its refutations prove at least one
+# error. Where the pair bound has refuted the width already it only hands on its best network,
+# for a smaller share, and only while the errors proved unavoidable are at most this share of
+# the examples: near-fits help there (circles-200 at width 3: 7 errors, where min-errors alone
+# ends with 11), not where many errors are certain (spirals-500 at width 4: 209, not 200).
+FIT_FIRST_SHARE = 0.5
+FIT_FIRST_SHARE_REFUTED = 0.25
+FIT_FIRST_NEAR = 0.02
 FIT_FIRST_S = 30.0
 
 
@@ -134,7 +196,8 @@ def _fit_first(problem: Problem, options, own, fit, deadline: float | None) -> B
     from ...solution import ALL_REAL_WEIGHTS, Status
 
     start = time.monotonic()
-    share = FIT_FIRST_S if deadline is None else FIT_FIRST_SHARE * max(0.0, deadline - start)
+    share = FIT_FIRST_SHARE_REFUTED if own.errors_at_least else FIT_FIRST_SHARE
+    share = FIT_FIRST_S if deadline is None else share * max(0.0, deadline - start)
     first = subsets.run(problem, fit, start + share if deadline is None else min(deadline, start + share), _run)
     stats = {"fit_first": first.status.value, "fit_first_s": round(time.monotonic() - start, 4)}
     if first.status is Status.FEASIBLE:
@@ -142,7 +205,7 @@ def _fit_first(problem: Problem, options, own, fit, deadline: float | None) -> B
                        proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0, stats={**first.stats, **stats})
     refuted = first.status is Status.INFEASIBLE and first.proved_for == ALL_REAL_WEIGHTS
     handed = None if first.hidden_targets is None else tuple(first.hidden_targets)
-    own = replace(own, errors_at_least=int(refuted), incumbent=handed)
+    own = replace(own, errors_at_least=max(own.errors_at_least, int(refuted)), incumbent=handed)
     rest = _run(problem, replace(options, backend_options=own), deadline)
     return replace(rest, stats={**rest.stats, **stats})
 

@@ -151,10 +151,12 @@ class MinErrors:
 
     def closed(self) -> BackendResult | None:
         """OPTIMAL once the incumbent makes no more errors than were known unavoidable."""
-        known = self.loop.own.errors_at_least
+        own = self.loop.own
+        known = own.errors_at_least
         if known and self.errors(self.best_keep) <= known:
-            return self.optimal(self.best, self.best_keep, by_master=False, exact_method=(
-                f"the width refuted for all real weights (at least {known} error), and a network making {known}"))
+            how = (f"the pairs a first layer must separate (at least {known} errors)" if own.errors_certificate
+                   is not None else f"the width refuted for all real weights (at least {known} error)")
+            return self.optimal(self.best, self.best_keep, by_master=False, exact_method=f"{how}, and a network making {known}")
         return None
 
     def incumbent(self, targets, keep) -> bool:
@@ -172,10 +174,15 @@ class MinErrors:
             self.floor = kept
 
     def optimal(self, targets, keep, *, by_master: bool = True, **stats) -> BackendResult:
-        """OPTIMAL; ``by_master``: the master proved it, so a proof file can refute one error less."""
+        """OPTIMAL; ``by_master``: the master proved it, so a proof file can refute one error less.
+        Where the errors known unavoidable have a certificate that covers the optimum, the proof
+        file carries that instead (no master to re-solve with proof logging)."""
         self.loop.stats.update(stats)
-        errors = self.errors(keep)
-        refutation = self.loop.refutation(errors) if by_master and errors > 0 else None
+        errors, own = self.errors(keep), self.loop.own
+        if errors > 0 and own.errors_certificate is not None and own.errors_at_least >= errors:
+            refutation = own.errors_certificate
+        else:
+            refutation = self.loop.refutation(errors) if by_master and errors > 0 else None
         return self.loop.result(Status.OPTIMAL, hidden_targets=targets, kept=keep, proved_for=ALL_REAL_WEIGHTS,
                                 lower_bound=float(errors), refutation=refutation)
 

@@ -18,12 +18,18 @@ class LazyOptions:
     # inputs in at most two dimensions: first bound the first layer's width by the pairs it must
     # separate (combinatorial.separation); a width below the bound is refuted by that certificate
     pair_bound: bool = True
+    # one hidden layer, inputs in at most two dimensions: a first layer at least as wide as the
+    # data's decision list of half-planes (combinatorial.declist) fits by construction
+    decision_list: bool = True
     # ((variable name, ±1), ...) fixed in the master: one cube of a split refutation
     # (combinatorial.cubes); its INFEASIBLE then covers that cube only
     cube: tuple = ()
     # min-errors: errors already proved unavoidable for this shape (1 after a refutation of the
     # width for all real weights); an incumbent that makes only these many is optimal
     errors_at_least: int = 0
+    # min-errors: the certificate of errors_at_least, when one proves it (the pairs' errors bound,
+    # a combinatorial.clauses.PairErrors); an optimum it closes carries it to its proof file
+    errors_certificate: object = None
     # min-errors: a first incumbent, hidden targets on the merged examples (the best network of
     # the feasibility search that opened it); realised again before it is used
     incumbent: tuple | None = None

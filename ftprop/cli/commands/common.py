@@ -102,6 +102,9 @@ def add_solver_arguments(p: argparse.ArgumentParser, *, objective: bool = True) 
     g.add_argument("--no-pair-bound", action="store_true",
                    help="lazy: do not first bound the width by the pairs of examples a first layer must separate "
                         "(inputs in one or two dimensions)")
+    g.add_argument("--no-decision-list", action="store_true",
+                   help="lazy: do not first try the decision list of half-planes, which fits one hidden layer "
+                        "by construction when it is wide enough (inputs in one or two dimensions)")
     g.add_argument("--shortcut", action="store_true", help="direct input -> output connections (one hidden layer)")
     g.add_argument("--verbose", action="store_true", help="the backend's own detail lines on stderr")
     g.add_argument("--progress", action="store_true",
@@ -155,7 +158,8 @@ def options_from_args(args, **overrides):
     backend = resolve(args.backend)  # an unknown name fails here, before any work
     kw = dict(
         backend_options=LazyOptions(heuristic=not args.no_heuristic, working_set=not args.no_working_set,
-                                    confirm=not args.no_confirm, pair_bound=not args.no_pair_bound)
+                                    confirm=not args.no_confirm, pair_bound=not args.no_pair_bound,
+                                    decision_list=not args.no_decision_list)
         if backend == "lazy" else None,
         backend=args.backend,
         objective=getattr(args, "objective", "feasibility"),

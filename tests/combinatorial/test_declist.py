@@ -1,0 +1,80 @@
+"""The decision list of half-planes (combinatorial.declist): a one-hidden-layer network that fits
+by construction, its place in the lazy search (a first layer at least that wide fits at once) and
+in min_width (an upper bound where a narrower width stays unknown)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from combinatorial import declist, min_width, solve
+from combinatorial.fitting import training_errors
+from combinatorial.problem import Problem
+from combinatorial.solution import Status
+from ftprop.checker import check
+
+
+def _plane(rng, trial, n=60):
+    """Gaussian points, a lattice (many collinear triples and lines through more than two
+    points), or points on one line, with two to four classes."""
+    kind = trial % 3
+    if kind == 0:
+        X = rng.normal(size=(n, 2))
+    elif kind == 1:
+        X = np.unique(rng.integers(0, 6, size=(n, 2)).astype(float), axis=0)
+    else:
+        X = np.column_stack([rng.permutation(n).astype(float), np.zeros(n)])
+    y = rng.integers(0, 2 + trial % 3, len(X))
+    return X, y
+
+
+@pytest.mark.parametrize("trial", range(12))
+def test_the_network_fits_every_example_at_its_width_and_wider(trial):
+    rng = np.random.default_rng(trial)
+    X, y = _plane(rng, trial)
+    problem = Problem.from_data(X, y, (1,))
+    found = declist.build(problem)
+    assert found is not None and 1 <= found.width <= found.listed
+    for width in (found.width, found.width + 2):
+        wide = Problem.from_data(X, y, (width,))
+        assert not training_errors(wide, found.layers(width)).any()
+    if trial % 3 == 2:  # on a line the list peels a run of one label off either end: one unit per
+        # label change, which the pair bound shows is the fewest
+        order = np.argsort(X[:, 0])
+        assert found.width == found.listed == int((y[order][1:] != y[order][:-1]).sum())
+
+
+def test_a_first_layer_as_wide_as_the_list_fits_at_once_and_its_file_checks(tmp_path):
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("spirals", DataOptions(samples=200))
+    problem = Problem.from_data(d.X, d.y, (1,))
+    width = declist.build(problem).width
+    path = tmp_path / "s.zip"
+    sol = solve(d.X, d.y, hidden=(width,), time_limit=60, proof=str(path))
+    assert sol.status == Status.FEASIBLE and sol.train_errors == 0
+    assert sol.stats["decision_list"] == width and "decision list" in sol.stats["incumbent_by"]
+    assert check(path, d.X, d.y).valid
+    best = solve(d.X, d.y, hidden=(width + 1,), objective="min-errors", time_limit=60)
+    assert best.status == Status.OPTIMAL and best.train_errors == 0 and best.lower_bound == 0
+    off = solve(d.X, d.y, hidden=(width,), time_limit=3, backend_options=_no_list())
+    assert "decision_list" not in off.stats
+
+
+def _no_list():
+    from combinatorial.backends.lazy import LazyOptions
+
+    return LazyOptions(decision_list=False)
+
+
+def test_min_width_ends_with_the_list_s_width_above_a_width_left_unknown():
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("spirals", DataOptions(samples=194))
+    search = min_width(d.X, d.y, max_width=40, time_limit=12)
+    assert search.found is not None and search.found.status == Status.FEASIBLE
+    listed = search.found.stats["decision_list"]
+    assert search.found.architecture[1] == listed and search.unknown_at is not None and search.unknown_at < listed
+    assert search.min_width is None and f"the minimum is {search.unknown_at} to {listed}" in search.message()
+    below = [s for s in search.attempts if s.architecture[1] < search.unknown_at]
+    assert below and all(s.status == Status.INFEASIBLE for s in below)
