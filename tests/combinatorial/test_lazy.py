@@ -293,3 +293,27 @@ def test_errors_known_unavoidable_bound_and_close_the_min_errors_search():
     closed = goal.closed()
     assert closed.status is Status.OPTIMAL and closed.lower_bound == 1
     assert "refuted" in closed.stats["exact_method"]
+
+
+@pytest.mark.parametrize("working_set", [True, False])
+def test_a_warm_start_that_does_not_fit_bounds_the_unknown_answer(working_set):
+    """The caller's hidden targets are the first hint of the working-set rounds as well, and,
+    realised, a network the answer must not be worse than: here the two spirals' pruned decision
+    list less one unit, whose output layer then misses a few examples."""
+    from combinatorial import declist
+    from combinatorial.backends.lazy.goals import realise
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("spirals", DataOptions(samples=194))
+    problem = Problem.from_data(d.X, d.y, (1,))
+    net = declist.build(problem)
+    from combinatorial.network import forward
+
+    codes = forward(net.layers(net.width), problem.Xu)[0][:, 1:]  # the first unit dropped
+    narrow = Problem.from_data(d.X, d.y, (net.width - 1,))
+    _, right = realise(narrow, [codes], None)
+    given = int((~right).sum())
+    assert 0 < given < 40
+    sol = solve(d.X, d.y, (net.width - 1,), time_limit=5, workers=1, warm_start=(codes[problem.index],),
+                backend_options=LazyOptions(working_set=working_set))
+    assert sol.status in (Status.UNKNOWN, Status.FEASIBLE) and sol.train_errors <= given

@@ -12,7 +12,7 @@ from ...problem import Problem
 from ...solution import BackendResult
 from ...symmetry import hint_targets
 from .checks import Checker
-from .goals import Feasibility, MinErrors
+from .goals import Feasibility, MinErrors, realise
 from .master import Master, normalise_hint
 from .portfolio import HEURISTIC_RESTARTS, LazyOptions, heuristic_share, master_turn
 
@@ -69,6 +69,11 @@ class Loop:
             self.stats["warm_start"] = "hint fits every example: returned after LP checks"
             return self.goal.warm_fit(self.hint)
         self.stats["warm_start"] = "used as CP-SAT hint"
+        network = realise(self.problem, self.hint, None)  # and, realised, an incumbent
+        if self.goal.min_errors:
+            self.goal.incumbent(*network)
+        else:
+            self.goal.offer(*network)
         self.hint = self.hint_form(self.hint)
         return None
 

@@ -22,6 +22,8 @@ import numpy as np
 
 from ...problem import Problem
 from ...solution import BackendResult, Status
+from ...symmetry import hint_targets
+from .goals import realise
 
 # The first working set: this many examples per (input + 1), at least MIN_START: a unit in d
 # dimensions is refuted by d + 2 examples (Kirchberger), a network needs a few such sets.
@@ -82,6 +84,11 @@ def run(problem: Problem, options, deadline: float | None, search) -> BackendRes
     """``search(problem, options, deadline)`` (the plain lazy run) on growing working sets."""
     rows, rounds, hint, begin = start(problem, int(options.seed)), 0, None, time.monotonic()
     state = {"best": None}  # (errors on all, targets, right): the best network of any round
+    given = hint_targets(problem, options.warm_start, canonical=False)
+    if given is not None:  # the caller's warm start: the first round's hint, and a network to beat
+        targets, right = realise(problem, given, None)
+        state["best"] = (int(problem.counts[~right].sum()), targets, right)
+        hint = [T[rows] for T in given]
     while True:
         rounds += 1
         sub = problem.restricted(rows)
