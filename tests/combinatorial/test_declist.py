@@ -78,3 +78,21 @@ def test_min_width_ends_with_the_list_s_width_above_a_width_left_unknown():
     assert search.min_width is None and f"the minimum is {search.unknown_at} to {listed}" in search.message()
     below = [s for s in search.attempts if s.architecture[1] < search.unknown_at]
     assert below and all(s.status == Status.INFEASIBLE for s in below)
+
+
+def test_a_narrower_search_starts_from_the_list_s_first_units():
+    from combinatorial.backends.lazy.goals import realise
+    from combinatorial.network import forward
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("spirals", DataOptions(samples=194))
+    problem = Problem.from_data(d.X, d.y, (1,))
+    net = declist.build(problem)
+    first = forward(net.layers(net.width), problem.Xu)[0][:, :15]
+    _, right = realise(Problem.from_data(d.X, d.y, (15,)), [first], None)
+    given = int((~right).sum())  # what the first 15 units and an output LP get wrong
+    sol = solve(d.X, d.y, hidden=(15,), time_limit=6, workers=1)
+    assert sol.status is Status.UNKNOWN and sol.stats["decision_list"] == net.width
+    assert sol.train_errors <= given < 60
+    off = solve(d.X, d.y, hidden=(15,), time_limit=6, workers=1, backend_options=_no_list())
+    assert "decision_list" not in off.stats and off.train_errors > given  # the search alone: 72 errors after 105 s
