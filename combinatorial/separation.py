@@ -57,6 +57,12 @@ def applies(problem) -> bool:
 def refute(problem, width: int) -> tuple[Separation | None, "Search"]:
     """A certificate that ``width`` first-layer units are too few, or None (none found before the
     deadline, or the LP's bound does not exceed ``width``); and the data set's search."""
+    search = _search(problem)
+    return search.run(width), search
+
+
+def _search(problem) -> "Search":
+    """The data set's search (its pairs and covering LP), kept per data set."""
     key = (problem.Xu.tobytes(), problem.Yu.tobytes())
     search = _CACHE.get(key)
     if search is None:
@@ -64,7 +70,7 @@ def refute(problem, width: int) -> tuple[Separation | None, "Search"]:
         while len(_CACHE) > _CACHED:
             _CACHE.popitem(last=False)
     _CACHE.move_to_end(key)
-    return search.run(width), search
+    return search
 
 
 @dataclass
@@ -151,7 +157,7 @@ def errors_bound(problem, width: int) -> PairErrors | None:
     width * M with every line's separated weight at most M and each row's degree at most its
     count (every error then costs at least one unit of weight), over a growing set of lines as in
     :class:`Search`; every round's bound is valid and the best is kept."""
-    search = Search(problem.Xu, problem.Yu)
+    search = _search(problem)  # its pairs (the Delaunay edges between labels), computed once
     P, A, B = search.P, search.A, search.B
     if len(A) == 0:
         return None

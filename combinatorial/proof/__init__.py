@@ -189,18 +189,13 @@ def _optimal(problem, options, solution) -> tuple[dict, dict]:
     ref = solution.refutation
     if isinstance(ref, str):
         raise ProofError(ref)
-    if isinstance(ref, PairErrors):  # the pairs and weights; the checker redoes their load
+    if isinstance(ref, (Lines, PairErrors)):  # a bound the checker redoes: an enumeration, or the pairs' load
         if solution.layers is None or ref.errors != solution.train_errors:
-            raise ProofError("the network's errors differ from the pairs' bound")
-        body = _header(problem, options, ref.kind, "optimal")
-        body.update(errors=int(ref.errors), pairs=[list(p) for p in ref.pairs], weights=list(ref.weights),
-                    layers=_weights(problem, options, solution.layers)["layers"])
-        return body, {}
-    if isinstance(ref, Lines):  # the bound is the enumeration a checker redoes
-        if solution.layers is None or ref.errors != solution.train_errors:
-            raise ProofError("the network's errors differ from the enumerated bound")
+            raise ProofError("the network's errors differ from the bound")
         body = _header(problem, options, ref.kind, "optimal")
         body.update(errors=int(ref.errors), layers=_weights(problem, options, solution.layers)["layers"])
+        if isinstance(ref, PairErrors):
+            body.update(pairs=[list(p) for p in ref.pairs], weights=list(ref.weights))
         return body, {}
     if not isinstance(ref, Refutation) or ref.errors is None:
         raise ProofError(f"the optimum was not proved by a logged master ({solution.stats.get('optimal_by') or solution.backend})")

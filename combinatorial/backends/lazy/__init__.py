@@ -165,12 +165,13 @@ def _pair_bound(problem: Problem, options, own, deadline: float | None) -> tuple
             or options.objective not in ("feasibility", "min-errors"):  # few examples: the master refutes as fast
         return False, {}
     start = time.monotonic()
-    with time_limit(None if deadline is None else start + PAIR_BOUND_SHARE * max(0.0, deadline - start)):
+    until = None if deadline is None else start + PAIR_BOUND_SHARE * max(0.0, deadline - start)
+    with time_limit(until):
         found, search = separation.refute(problem, problem.hidden[0])
     stats = {"pair_bound": None if search.best is None else search.best.width, "pair_bound_s": round(time.monotonic() - start, 4),
              "pair_bound_rounds": search.rounds, "pair_bound_pairs": len(search.A)}
     if found is not None and options.objective == "min-errors":
-        with time_limit(None if deadline is None else start + PAIR_BOUND_SHARE * max(0.0, deadline - start)):
+        with time_limit(until):  # what is left of the same share
             errors = separation.errors_bound(problem, problem.hidden[0])
         stats.update(pair_errors_bound=1 if errors is None else max(1, errors.errors),
                      pair_bound_s=round(time.monotonic() - start, 4))
