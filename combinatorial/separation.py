@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -61,8 +62,7 @@ def refute(problem, width: int) -> tuple[Separation | None, "Search"]:
     return search.run(width), search
 
 
-def _search(problem) -> "Search":
-    """The data set's search (its pairs and covering LP), kept per data set."""
+def _search(problem) -> "Search":  # the data set's search (its pairs and covering LP), cached
     key = (problem.Xu.tobytes(), problem.Yu.tobytes())
     search = _CACHE.get(key)
     if search is None:
@@ -161,8 +161,8 @@ def errors_bound(problem, width: int) -> PairErrors | None:
     P, A, B = search.P, search.A, search.B
     if len(A) == 0:
         return None
-    counts = np.asarray(problem.counts, dtype=np.int64)
-    lp, best = _ErrorsLP(A, B, counts, width), None
+    counts, best = np.asarray(problem.counts, dtype=np.int64), None
+    lp = _ErrorsLP(A, B, counts, width)
     try:
         for _ in range(MAX_ROUNDS):
             solved = lp.solve()
@@ -175,11 +175,10 @@ def errors_bound(problem, width: int) -> PairErrors | None:
             errors = fewest_errors(int(w.sum()) - width * load, degree.astype(np.int64), counts)
             if errors > 0 and (best is None or errors > best.errors):
                 kept = np.flatnonzero(w > 0)
-                best = PairErrors(errors, tuple((int(A[k]), int(B[k])) for k in kept), tuple(int(w[k]) for k in kept),
-                                  int(load))
+                best = PairErrors(errors, tuple(zip(A[kept].tolist(), B[kept].tolist())), tuple(w[kept].tolist()), int(load))
             if not lines or search.collinear:
                 break
-            for row in lines:
+            for row in lines:  # the lines above M: the LP's next constraints
                 lp.add(row)
     except deadline.TimeLimit:
         pass
@@ -189,8 +188,6 @@ def errors_bound(problem, width: int) -> PairErrors | None:
 def fewest_errors(need: int, degree: np.ndarray, counts: np.ndarray) -> int:
     """The fewest errors (rows counted ``counts`` times) whose ``degree`` sums reach ``need``, in
     the fractional relaxation (the most degree per error first): 0 when ``need`` <= 0."""
-    from fractions import Fraction
-
     if need <= 0:
         return 0
     rows = sorted(np.flatnonzero(degree > 0), key=lambda x: Fraction(int(degree[x]), int(counts[x])), reverse=True)
@@ -218,12 +215,10 @@ class _ErrorsLP:
             objective.SetCoefficient(v, 1.0)
         objective.SetCoefficient(self.M, -float(width))
         objective.SetMaximization()
-        ends = np.concatenate([A, B])
-        pair = np.concatenate([np.arange(len(A)), np.arange(len(A))])
-        for x in np.unique(ends):
-            c = s.Constraint(-s.infinity(), float(counts[x]))
-            for e in pair[ends == x]:
-                c.SetCoefficient(self.a[int(e)], 1.0)
+        at = {int(x): s.Constraint(-s.infinity(), float(counts[x])) for x in np.unique(np.concatenate([A, B]))}
+        for e, ends in enumerate(zip(A.tolist(), B.tolist())):  # each row's weight at most its count
+            for x in ends:
+                at[x].SetCoefficient(self.a[e], 1.0)
 
     def add(self, row) -> None:
         c = self.solver.Constraint(-self.solver.infinity(), 0.0)
@@ -237,8 +232,7 @@ class _ErrorsLP:
         return np.clip([v.solution_value() for v in self.a], 0.0, 1.0), self.M.solution_value()
 
 
-def _solved(solver) -> bool:
-    """GLOP solved to optimality within the deadline."""
+def _solved(solver) -> bool:  # GLOP solved to optimality within the deadline
     from ortools.linear_solver import pywraplp
 
     left = deadline.remaining()
