@@ -214,7 +214,7 @@ def _check(body, members, X, y, Xu, Yu, counts, jobs) -> tuple[str, dict]:
         stats = _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, counts=counts, errors=errors)
         return (f"the {net} network in the file makes {errors} training errors, and no {net} network with real "
                 f"weights makes fewer (it is optimal)"), stats
-    if kind in ("lines", "wedges", "trees"):
+    if kind in ("lines", "wedges", "trees", "triples"):
         from ftprop.checker import enumerated
 
         return enumerated.check(kind, body, Xu, Yu, hidden, shortcut, counts, net, _forward)

@@ -1,6 +1,7 @@
 """Proof files whose bound the checker enumerates itself: kinds ``lines`` (one hidden unit,
 :mod:`ftprop.checker.lines`), ``wedges`` (two hidden units in the plane, two classes,
-:mod:`ftprop.checker.wedges`) and ``trees`` (the same with three classes, :mod:`ftprop.checker.trees`). The file holds the network and its errors; the checker counts the
+:mod:`ftprop.checker.wedges`), ``trees`` (the same with three classes, :mod:`ftprop.checker.trees`) and ``triples`` (three
+hidden units in the plane, two classes, :mod:`ftprop.checker.triples`). The file holds the network and its errors; the checker counts the
 network's errors in rationals and then enumerates, in its own code, every network of that shape
 that could make fewer."""
 
@@ -20,6 +21,11 @@ KINDS = {
               "the errors of every constant, every tree of a half-plane and a line on it, and every wedge, "
               "each half-plane induced by a line through two examples (orientations exact), the dominated ones "
               "left out"),
+    "triples": ([3], "every triple of undominated half-plane dichotomies scored that could beat it, each made by a line "
+                "through two examples",
+                "the errors of every triple of half-plane dichotomies under each threshold function of three bits "
+                "(and, and-or, majority, either label inside), each induced by a line through two examples "
+                "(orientations exact), the dominated ones and those a necessary condition rules out left out"),
 }
 
 

@@ -63,6 +63,11 @@ TRUSTED = {
              "is induced by a line through two examples moved off them, dominated first half-planes are left out, "
              "and a line's errors on a subset S are at least its errors on S' minus the examples of S' not in S; "
              "orientations by Shewchuk's float bound, else in rationals",
+    "triples": "with three hidden units and one output the output is a threshold function of three bits, so one "
+               "label gets A n B n C, A n (B u C) or maj(A, B, C) of half-plane dichotomies and the other the rest; "
+               "every half-plane dichotomy is induced by a line through two examples moved off them, a dominated "
+               "dichotomy is left out, and a triple is skipped when a part of R's bound already reaches the claim; "
+               "orientations by Shewchuk's float bound, else in rationals",
     "separation": "without a shortcut the rest of the network is a function of the first layer's code, so "
                   "examples with different labels need different codes; H units separate at most H times the most "
                   "weight one line separates, and every split of the inputs a unit makes is made by a line through "

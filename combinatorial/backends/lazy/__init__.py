@@ -53,7 +53,7 @@ from dataclasses import replace
 from ...deadline import TimeLimit, stop_now
 from ...problem import Problem
 from ...solution import BackendResult
-from . import oneunit, twounits
+from . import oneunit, threeunits, twounits
 from . import subsets
 from .checks import Checker
 from .goals import realise
@@ -64,12 +64,9 @@ __all__ = ["Checker", "HEURISTIC_RESTARTS", "LazyOptions", "Loop", "realise", "r
 
 
 def run(problem: Problem, options, deadline: float | None) -> BackendResult:
-    if options.objective == "min-errors" and oneunit.applies(problem):
-        return _exact_small(problem, options, oneunit.best_unit)
-    if options.objective == "min-errors" and twounits.applies(problem):
-        settled = _exact_small(problem, options, twounits.best_pair)
-        if settled is not None:
-            return settled
+    settled = _settled_small(problem, options)
+    if settled is not None:
+        return settled
     own = options.own(LazyOptions, "lazy")
     bounded, stats = _pair_bound(problem, options, own, deadline)
     if isinstance(bounded, BackendResult):
@@ -86,8 +83,41 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
             return replace(listed, stats={**stats, **listed.stats})
         if listed is not None:  # too few units for the list: its first ones start the search
             options = replace(options, warm_start=listed)
+    settled, options, first = _three_units(problem, options, own)
+    stats.update(first)
+    if settled is not None:
+        return replace(settled, stats={**stats, **settled.stats})
     result = _searched(problem, options, own, deadline)
     return replace(result, stats={**stats, **result.stats}) if stats else result
+
+
+def _settled_small(problem: Problem, options) -> BackendResult | None:
+    """min-errors with one hidden unit, or two in the plane, settled by enumeration; None where
+    that does not apply or gives up (the general search runs instead)."""
+    if options.objective == "min-errors" and oneunit.applies(problem):
+        return _exact_small(problem, options, oneunit.best_unit)
+    if options.objective == "min-errors" and twounits.applies(problem):
+        return _exact_small(problem, options, twounits.best_pair)
+    return None
+
+
+def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, object, dict]:
+    """min-errors with three units in the plane, settled by enumerating triples of half-planes
+    where the pair bound proves few errors certain (at most :data:`FIT_FIRST_NEAR` of the
+    examples: circles, not the two spirals, where the enumeration does not finish and its time is
+    the search's loss), down to that bound at most. (The answer, or None; the options the search
+    runs with: an unfinished enumeration's best network as its warm start; stats.)"""
+    from functools import partial
+
+    if options.objective != "min-errors" or not threeunits.applies(problem) \
+            or own.errors_at_least > FIT_FIRST_NEAR * problem.n_merged:
+        return None, options, {}
+    settled = _exact_small(problem, options, partial(threeunits.best_triple, floor=own.errors_at_least))
+    if settled is None or settled.status.value == "optimal":
+        return settled, options, {}
+    if options.warm_start is None:
+        options = replace(options, warm_start=(settled.hidden_targets[0][problem.index],))
+    return None, options, settled.stats
 
 
 # The decision list (combinatorial.declist) may use this share of the time left.
@@ -242,7 +272,7 @@ def _exact_small(problem: Problem, options, search) -> BackendResult | None:
         if options.proof is not None and found.errors > 0:
             started = time.monotonic()
             kw["refutation"] = _one_unit_proof(problem, options, found.errors) if width == 1 else Lines(
-                found.errors, "wedges" if problem.n_outputs == 1 else "trees")
+                found.errors, "triples" if width == 3 else "wedges" if problem.n_outputs == 1 else "trees")
             stats["exact_proof_s"] = round(time.monotonic() - started, 4)
         return BackendResult(Status.OPTIMAL, proved_for=ALL_REAL_WEIGHTS, **kw)
     return BackendResult(Status.FEASIBLE, message=f"{found.why}: best network found, not proved optimal "

@@ -57,19 +57,19 @@ def best_pair(problem) -> Found | None:
         inside = 1
     else:
         errors, A, B, inside = found.errors, found.A, found.B, found.inside
-    return _found(points, where, A, B, np.where(A & B, inside, -inside), y, counts, errors,
+    return _found(points, where, (A, B), np.where(A & B, inside, -inside), y, counts, errors,
                   found.lower_bound, found.why, METHOD)
 
 
-def _found(points, where, A, B, predicted, truth, counts, errors, lower_bound, why, method) -> Found | None:
-    """The answer on the merged examples: units A and B (bool per point), each realised by the
+def _found(points, where, units, predicted, truth, counts, errors, lower_bound, why, method) -> Found | None:
+    """The answer on the merged examples: ``units`` (bool per point each), each realised by the
     exact LP (None if one is not), and ``predicted`` per point checked to make ``errors``."""
-    sides = np.stack([np.where(A, 1, -1), np.where(B, 1, -1)], axis=1).astype(np.int8)
-    if not (_realisable(points, sides[:, 0]) and _realisable(points, sides[:, 1])):
+    sides = np.stack([np.where(u, 1, -1) for u in units], axis=1).astype(np.int8)
+    if not all(_realisable(points, sides[:, k]) for k in range(sides.shape[1])):
         return None
     right = predicted[where] == truth
     got = int(counts[~right].sum())
-    assert got == errors, f"two-unit network: {got} errors, expected {errors}"
+    assert got == errors, f"{len(units)}-unit network: {got} errors, expected {errors}"
     low = min(lower_bound, errors)
     return Found(errors, sides[where], right, low, method, why if low < errors else "")
 
@@ -87,5 +87,5 @@ def _three_classes(problem, points, where) -> Found | None:
         return None
     cell = dict(zip(trees.CELLS, found.cells))
     predicted = np.array([cell[(1 if h else -1, 1 if g else -1)] for h, g in zip(found.H, found.L)])
-    return _found(points, where, found.H, found.L, predicted, label, counts, found.errors,
+    return _found(points, where, (found.H, found.L), predicted, label, counts, found.errors,
                   found.lower_bound, found.why, METHOD_3)

@@ -1,0 +1,58 @@
+"""Min-errors with three hidden sign units and two classes in one or two input dimensions, settled
+by enumerating triples of half-planes (:mod:`combinatorial.triples`).
+
+The output is a threshold function of the three hidden bits, so one label gets A n B n C,
+A n (B u C) or maj(A, B, C) of three half-planes and the other label the rest. The first
+incumbent is the best single line (every unit that half-plane); the enumeration then only looks
+below it. Each unit of the answer is realised by the exact LP, so the engine verifies the network
+like any other. The enumeration gets :data:`SHARE` of the time left: where it does not finish,
+its best network starts the general search, which has the rest. The lazy backend only runs it
+where the pair bound proves few errors certain, since with many its pruning is weak.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ... import deadline, halfplanes, triples
+from .oneunit import Found
+from .twounits import _found
+
+MAX_POINTS = 600  # distinct inputs; the undominated dichotomies grow as their square (circles-500: 15,000)
+SHARE = 0.6  # of the time left, for the enumeration
+METHOD = "every triple of undominated half-plane dichotomies, each through two examples (combinatorial.triples)"
+
+
+def applies(problem) -> bool:
+    """One hidden layer of three units, no shortcut, two classes, inputs in at most two
+    dimensions, at most :data:`MAX_POINTS` distinct inputs."""
+    return (len(problem.hidden) == 1 and problem.hidden[0] == 3 and not problem.shortcut
+            and problem.n_outputs == 1 and problem.n_inputs <= 2
+            and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
+
+
+def best_triple(problem, floor: int = 0) -> Found | None:
+    """The fewest errors of a three-unit network on ``problem`` (see the module docstring); under
+    the deadline the best found, with bound ``floor`` (a bound proved before: the enumeration
+    stops when it meets it). None when a unit of the answer is not realised by
+    the exact LP (floats and rationals undecided) or there was no time for the first line."""
+    points, where = np.unique(problem.Xu, axis=0, return_inverse=True)
+    where = where.reshape(-1)
+    y, counts = problem.Yu[:, 0], problem.counts.astype(np.int64)
+    pos = np.bincount(where, weights=counts * (y > 0), minlength=len(points)).astype(np.int64)
+    neg = np.bincount(where, weights=counts * (y < 0), minlength=len(points)).astype(np.int64)
+    try:
+        errors, line = halfplanes.best_dichotomy(points, neg, pos)
+    except deadline.TimeLimit:
+        return None
+    left = deadline.remaining()
+    with deadline.time_limit(None if left is None else time.monotonic() + SHARE * left):
+        found = triples.best_triple(points, pos, neg, errors, floor)
+    if found.rows is None:  # no triple beats the best line: every unit is that line
+        rows, inside, R = (line > 0,) * 3, 1, line > 0
+    else:
+        rows, inside, R = found.rows, found.inside, found.region()
+    return _found(points, where, rows, np.where(R, inside, -inside), y, counts, found.errors,
+                  found.lower_bound, found.why, METHOD)

@@ -1,0 +1,99 @@
+"""The bound of a three-hidden-unit min-errors optimum in the plane, by enumerated triples.
+
+A proof file of kind ``triples`` claims: the network in it (inputs in one or two dimensions, one
+hidden layer of three sign units, one output, two classes) makes e training errors, and no such
+network makes fewer. The checker counts the network's errors exactly and then, on its own:
+
+1. The output sign(a . h + c) of three ±1 bits is a threshold function. Every threshold function
+   of three bits is, after negating some inputs, permuting them and perhaps negating the output,
+   a constant, one bit, x1 x2, x1 x2 x3, x1 (x2 + x3) or maj(x1, x2, x3) (the six classes of
+   linearly separable functions of three variables). Negating a hidden bit swaps a half-plane for
+   its complement, another half-plane dichotomy; negating the output swaps the labels. So one
+   label y gets R = A n B n C, A n (B u C) or maj(A, B, C) for half-plane dichotomies A, B, C
+   (repeats allowed, which give the smaller classes), the other label the rest, and maj of the
+   complements is the complement of maj. Errors: y's examples outside R plus the other's inside.
+2. Every half-plane dichotomy of finitely many points is made by a line through two of them
+   moved off them, the points on the line split into a prefix and a suffix along it (the
+   argument of :mod:`ftprop.checker.lines`); all are listed.
+3. Dominance: each R only gains points of y and loses points of the other label when one of A,
+   B, C does. So a dichotomy dominated by another (:mod:`ftprop.checker.wedges`, step 4) is left
+   out; for the other label the undominated dichotomies are the complements of y's.
+4. Every triple of undominated dichotomies is scored, except those a necessary condition rules
+   out, each by errors it cannot avoid: R lies in A, B and C for ``and`` (y's examples outside
+   any one of them, or outside two's intersection, are errors); for ``and-or`` R lies in A and
+   holds A n B and A n C (y's examples outside A and the other label's inside A n B are errors,
+   on disjoint sets); for ``maj`` R holds the intersection of any two and lies in their union
+   (the other label's examples in the one and y's outside the other are errors, on disjoint
+   sets). Only triples whose unavoidable errors stay below e are scored. Scores are float sums
+   of integers below 2^24, exact; none may be below e.
+
+Orientations are exact (:func:`ftprop.checker.lines._signs`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ftprop.checker.wedges import MAX_POINTS, _listed, _undominated, plane_points
+
+EVERY = 2**62  # a count no dichotomy reaches: every one listed
+
+
+def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
+    """"" when no three-hidden-unit network makes fewer than ``errors`` training errors on the
+    merged data; else why not, in words."""
+    if Xu.shape[1] > 2 or Yu.shape[1] != 1:
+        return "triples bound two classes with inputs in at most two dimensions"
+    P, where = plane_points(Xu)
+    if len(P) > MAX_POINTS:
+        return f"triples are enumerated on at most {MAX_POINTS} distinct inputs, not {len(P)}"
+    counts = np.asarray(counts, dtype=np.int64)
+    pos = np.bincount(where, weights=counts * (Yu[:, 0] > 0), minlength=len(P)).astype(np.int64)
+    neg = np.bincount(where, weights=counts * (Yu[:, 0] < 0), minlength=len(P)).astype(np.int64)
+    if int(pos.sum() + neg.sum()) >= 2**24:
+        return "more than 2^24 examples: the triple scores would not be exact in float32"
+    listed = _listed(P, pos, neg, EVERY)
+    if isinstance(listed, str):
+        return listed
+    front = _undominated(listed, pos > 0, neg > 0)
+    for shape, label in (("and", 1), ("and", -1), ("and-or", 1), ("and-or", -1), ("maj", 1)):
+        y, other, rows = (pos, neg, front) if label == 1 else (neg, pos, ~front)
+        got = _fewest(shape, rows.astype(np.float32), y.astype(np.float32), other.astype(np.float32), errors)
+        if got < errors:
+            return (f"three half-planes ({shape}, label {label} inside) make {got} training errors, fewer than "
+                    f"the {errors} claimed")
+    return ""
+
+
+def _fewest(shape, F, y, other, errors) -> int:
+    """Step 4 for one shape: the fewest errors of the triples not ruled out, or ``errors`` when
+    every one makes at least that many."""
+    total, v = float(y.sum()), y - other
+    out = (1 - F) @ y  # y's examples each row leaves out
+    firsts = np.flatnonzero(out < errors) if shape != "maj" else np.arange(len(F))
+    if shape == "and":
+        firsts = firsts[np.argsort(out[firsts], kind="stable")]
+    best = errors
+    for s in range(0, len(firsts), 256):
+        block = firsts[s:s + 256]
+        inter_in = (F[block] * other) @ F.T  # the other label inside a n b, for every b
+        inter_out = total - (F[block] * y) @ F.T if shape == "and" else None  # y outside a n b
+        # y outside a u b, for b from the block's first on (maj pairs a with later rows only)
+        union_out = ((1 - F[block]) * y) @ (1 - F[block[0]:]).T if shape == "maj" else None
+        for r, i in enumerate(block):
+            a = F[i]
+            if shape == "and":
+                later = firsts[s + r:]
+                J = later[inter_out[r, later] < errors]
+                base, Q = np.zeros(len(J), np.float32), F[J] * (a * v)
+            elif shape == "and-or":
+                J = np.flatnonzero(out[i] + inter_in[r] < errors)
+                base, Q = F[J] @ (a * v), (1 - F[J]) * (a * v)
+            else:
+                J = block[0] + np.flatnonzero(inter_in[r, block[0]:] + union_out[r] < errors)
+                J = J[J >= i]
+                base, Q = (F[J] * a) @ v, (F[J] + a - 2 * F[J] * a) * v
+            for t in range(0, len(J), 2048):
+                scores = total - base[t:t + 2048, None] - Q[t:t + 2048] @ F[J].T
+                best = min(best, int(round(float(scores.min()))))
+    return best
