@@ -44,6 +44,7 @@ from .wedges import TooLarge, dichotomies, front
 
 SHAPES = ("and", "and-or", "maj")
 _EVERY = 2**62  # a bound no count reaches: every dichotomy listed
+_COMPACT_EVERY = 60_000_000  # every dichotomy listed, most of them new: cut to the front rarely (circles-500: never)
 _BLOCK = 256  # first dichotomies whose filters are computed at once
 _FLOAT32_EXACT = 2**24
 
@@ -84,7 +85,7 @@ def best_triple(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int, floo
         return Triple(int(beat), int(floor), None, "and", 1, "more than 2^24 examples")
     best = Triple(int(beat), int(beat), None, "and", 1)
     try:
-        F = front(dichotomies(X, pos, _EVERY, neg), pos, neg)
+        F = front(dichotomies(X, pos, _EVERY, neg, compact=_COMPACT_EVERY), pos, neg)
         for shape in SHAPES:
             for inside in ((1,) if shape == "maj" else (1, -1)):
                 if best.errors <= floor:

@@ -18,7 +18,13 @@ as the best so far cannot beat it, so only the dichotomies with fewer are listed
 orientations of :func:`combinatorial.halfplanes._orient`), once each, and of those only the ones
 no other dominates (:func:`front`: on moons-500, 48,000 of them become 600); the pairs are
 scored by one matrix product per block, in floats that hold the integer sums exactly, rows in increasing order
-of that count, so that a good wedge comes early and prunes the rest. Under the deadline the
+of that count, so that a good wedge comes early and prunes the rest. Of a line with only its own
+two points on it, only the sides with one inside, with an example of the inside label, and one
+outside, with one of the other, are listed: a nonconstant undominated A and its complement have a
+separating line through a point of each (a critical support line of their hulls), and were the
+inside one without the inside label, turning the line about the other point would drop it from
+A, and were the outside one without the other label, add it, either way a dominating dichotomy
+(turns end: each changes the points held). The two constant dichotomies are listed too. Under the deadline the
 answer keeps a true lower bound: a pair not yet scored has both its dichotomies at or after the
 current row, so at least that row's count.
 """
@@ -86,15 +92,18 @@ def best_wedge(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int) -> We
     return Wedge(best.errors, low, best.A, best.B, best.inside, why if low < best.errors else "")
 
 
-def dichotomies(X: np.ndarray, wc: np.ndarray, below: int, wn: np.ndarray | None = None) -> np.ndarray:
+def dichotomies(X: np.ndarray, wc: np.ndarray, below: int, wn: np.ndarray | None = None,
+                compact: int = COMPACT_CELLS) -> np.ndarray:
     """Every half-plane dichotomy A of the points (bool rows, each once; the constant True one
     included) whose weight ``wc`` outside A is below ``below``. With ``wn``, only those
-    :func:`front` keeps (the undominated ones, and maybe a few more): of the dichotomies that
-    differ only in the two points a line runs through, a point only of ``wc`` goes inside, one
-    only of ``wn`` outside, and the list is cut to its front whenever it grows long (the front of
-    a union is the front of the fronts)."""
+    :func:`front` keeps (the undominated ones, and maybe a few more), and the list is cut to its
+    front whenever it grows long (the front of a union is the front of the fronts; ``compact``:
+    the new entries times points that trigger it), and a line with only its two points on it puts
+    one inside and one outside (see the module docstring)."""
     n = len(X)
-    rows, held = [np.packbits(np.ones((1, n), dtype=bool), axis=1)], 1
+    # the constant dichotomies (no line makes them once its points take sides)
+    rows = [np.packbits(np.array([[True] * n] + ([[False] * n] if wn is not None else [])), axis=1)]
+    held = len(rows[0])
     fw = wc.astype(float)  # float sums of integers below 2^53: exact
     # the sides a point a line runs through may take: inside (True) and / or outside (False)
     ways = [(False, True)] * n if wn is None else [
@@ -114,6 +123,8 @@ def dichotomies(X: np.ndarray, wc: np.ndarray, below: int, wn: np.ndarray | None
             out = (sign * S < 0).astype(float) @ fw
             for with_i in ways[i]:
                 for with_j in (False, True):
+                    if wn is not None and with_i == with_j:  # see the docstring: never undominated alone
+                        continue
                     mine = two if wn is None else two[[with_j in ways[k] for k in J[two]]]
                     cost = out[mine] + (0 if with_i else fw[i]) + (0 if with_j else fw[J[mine]])
                     keep = mine[cost < below]
@@ -127,7 +138,7 @@ def dichotomies(X: np.ndarray, wc: np.ndarray, below: int, wn: np.ndarray | None
         if found:
             rows.append(np.packbits(np.concatenate(found), axis=1))
             held += len(rows[-1])
-        if (held - len(rows[0])) * n > COMPACT_CELLS:  # most new ones repeat others' or are dominated
+        if (held - len(rows[0])) * n > compact:  # most new ones repeat others' or are dominated
             if wn is None:
                 packed = np.unique(np.concatenate(rows), axis=0)
             else:  # rows[0] is the front so far, the rest new

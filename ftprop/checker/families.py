@@ -56,7 +56,8 @@ TRUSTED = {
               "not XNOR), so one label gets the examples inside two half-planes and the other the rest; every "
               "half-plane dichotomy is induced by a line through two examples moved off them, and a dichotomy "
               "that holds every point of the inside label another holds, and none of the other's it lacks, is "
-              "dominated; orientations by Shewchuk's float bound, else in rationals",
+              "dominated (so of a line through just two points, one inside with the inside label, one outside with "
+              "the other, is enough: turning a critical support line about one point dominates otherwise); orientations by Shewchuk's float bound, else in rationals",
     "trees": "with two hidden units and three one-vs-rest outputs each output is a threshold function of two "
              "bits, so every labelling of the four cells gets no more examples right than a constant, a tree (one "
              "class off a half-plane, a line between the other two on it) or a wedge; every half-plane dichotomy "

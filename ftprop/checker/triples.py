@@ -37,6 +37,7 @@ import numpy as np
 from ftprop.checker.wedges import MAX_POINTS, _listed, _undominated, plane_points
 
 EVERY = 2**62  # a count no dichotomy reaches: every one listed
+COMPACT = 40_000_000  # new entries times points listed before the list is cut to its undominated rows
 
 
 def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
@@ -52,7 +53,7 @@ def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
     neg = np.bincount(where, weights=counts * (Yu[:, 0] < 0), minlength=len(P)).astype(np.int64)
     if int(pos.sum() + neg.sum()) >= 2**24:
         return "more than 2^24 examples: the triple scores would not be exact in float32"
-    listed = _listed(P, pos, neg, EVERY)
+    listed = _listed(P, pos, neg, EVERY, compact=COMPACT)
     if isinstance(listed, str):
         return listed
     front = _undominated(listed, pos > 0, neg > 0)

@@ -22,7 +22,13 @@ network makes fewer. The checker counts the network's errors exactly and then, o
    undominated ones are paired (the list is cut to its undominated rows as it grows: a row
    dominated in part of the list is dominated in all of it). A point a line runs through that
    has examples of one label only is dominated on the wrong side (inside for y, outside for the
-   other), so that side is not listed.
+   other), so that side is not listed. Of a line with only its own two points on it, only one
+   inside and one outside is listed: a nonconstant dichotomy and its complement have a
+   separating line through a point of each (a critical support line of their hulls), and if the
+   inside point has no example of y, turning that line about the other point drops it, and if
+   the outside point has none of the other label, turning it about the first adds it; each turn
+   gives a dominating dichotomy, and turns end (each changes the points held), at one listed.
+   Both constant dichotomies are listed.
 5. Every pair of undominated dichotomies is scored in floats that hold their integer sums exactly
    (below 2^24); none may make fewer than e errors.
 
@@ -84,13 +90,13 @@ def fewest_wedge(P, pos, neg, errors: int):
     return errors, 0
 
 
-def _listed(P, y, other, errors):
+def _listed(P, y, other, errors, compact=COMPACT_CELLS):
     """Step 2-4: the distinct dichotomies (bool rows) leaving fewer than ``errors`` of y out."""
     n = len(P)
     fy = y.astype(float)
     # a point a line runs through goes inside only with an example of y, outside only with another
     can_in, can_out = y > 0, other > 0
-    found = [np.ones((1, n), dtype=bool)]
+    found = [np.ones((1, n), dtype=bool), np.zeros((1, n), dtype=bool)]
     for i in range(n - 1):
         J = np.arange(i + 1, n)
         S = _signs(P, i, J)
@@ -105,6 +111,8 @@ def _listed(P, y, other, errors):
                 if not (can_in[i] if x else can_out[i]):
                     continue
                 for z in (True, False):  # J[a] inside or not
+                    if x == z:  # step 4: both inside or both outside is never undominated alone
+                        continue
                     ok = two[can_in[J[two]]] if z else two[can_out[J[two]]]
                     ok = ok[lost[ok] + (0 if x else fy[i]) + np.where(z, 0, fy[J[ok]]) < errors]
                     rows = inside[ok]
@@ -119,7 +127,7 @@ def _listed(P, y, other, errors):
                         row[line[:cut]], row[line[cut:]] = head, not head
                         if fy[~row].sum() < errors:
                             found.append(row[None])
-        if sum(len(f) for f in found[1:]) * n > COMPACT_CELLS:  # keep the undominated ones so far
+        if sum(len(f) for f in found[1:]) * n > compact:  # keep the undominated ones so far
             found = [_undominated(_distinct(found, n), can_in, can_out)]
             if len(found[0]) * n > MAX_CELLS:
                 return f"more than {MAX_CELLS // n:,} undominated dichotomies to pair: beyond what ftprop proves"
