@@ -46,6 +46,8 @@ SHAPES = ("and", "and-or", "maj")
 _EVERY = 2**62  # a bound no count reaches: every dichotomy listed
 _COMPACT_EVERY = 60_000_000  # every dichotomy listed, most of them new: cut to the front rarely (circles-500: never)
 _BLOCK = 256  # first dichotomies whose filters are computed at once
+_SEED = 300  # the best single half-planes a first pass takes triples of
+_ROWS = 256  # pairs' rows scored at once (against the columns from the block's first on)
 _FLOAT32_EXACT = 2**24
 
 
@@ -86,14 +88,18 @@ def best_triple(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int, floo
     best = Triple(int(beat), int(beat), None, "and", 1)
     try:
         F = front(dichotomies(X, pos, _EVERY, neg, compact=_COMPACT_EVERY), pos, neg)
-        for shape in SHAPES:
-            for inside in ((1,) if shape == "maj" else (1, -1)):
-                if best.errors <= floor:
-                    return best
-                c, n, G = (pos, neg, F) if inside == 1 else (neg, pos, ~F)
-                found = _SEARCH[shape](G.astype(np.float32), c.astype(np.float32), n.astype(np.float32), best.errors)
-                if found is not None:
-                    best = Triple(found[0], found[0], tuple(G[i] for i in found[1:]), shape, inside)
+        single = (~F) @ pos + F @ neg  # each dichotomy's errors as one half-plane (label +1 inside)
+        for few in (True, False):  # a first incumbent from the best single half-planes, then all
+            for shape in SHAPES:
+                for inside in ((1,) if shape == "maj" else (1, -1)):
+                    if best.errors <= floor:
+                        return best
+                    c, n, G = (pos, neg, F) if inside == 1 else (neg, pos, ~F)
+                    if few:
+                        G = G[np.argsort(single, kind="stable")[:_SEED]]  # a complement errs alike, labels swapped
+                    found = _SEARCH[shape](G.astype(np.float32), c.astype(np.float32), n.astype(np.float32), best.errors)
+                    if found is not None:
+                        best = Triple(found[0], found[0], tuple(G[i] for i in found[1:]), shape, inside)
     except TooLarge as e:
         return Triple(best.errors, min(best.errors, floor), best.rows, best.shape, best.inside, str(e))
     except deadline.TimeLimit:
@@ -114,8 +120,10 @@ def _and(G, c, n, best):
             if _out(G[i], c) >= best:
                 return found
             deadline.check()
+            inside = G[i] > 0  # R lies in A: only A's points count
             J = later[r:][lost[r, r:] < best]
-            got = _scored(G, J, J, total, np.zeros(len(J), np.float32), G[J] * (G[i] * v), best)
+            GJ = G[J][:, inside]
+            got = _scored(J, GJ, total, np.zeros(len(J), np.float32), GJ * v[inside], best)
             if got is not None:
                 best, found = got[0], (got[0], i, *got[1:])
     return found
@@ -133,9 +141,11 @@ def _and_or(G, c, n, best):
             if _out(G[i], c) >= best:
                 return found
             deadline.check()
-            J = np.flatnonzero(_out(G[i], c) + wrong[r] < best)  # outside A and inside A n B: disjoint
-            A = G[i]
-            got = _scored(G, J, J, total, G[J] @ (A * v), (1 - G[J]) * (A * v), best)
+            inside = G[i] > 0  # R lies in A: only A's points count
+            # y outside A and the other label inside A n B are errors, on disjoint sets
+            J = np.flatnonzero(_out(G[i], c) + wrong[r] < best)
+            GJ = G[J][:, inside]
+            got = _scored(J, GJ, total, GJ @ v[inside], (1 - GJ) * v[inside], best)
             if got is not None:
                 best, found = got[0], (got[0], i, *got[1:])
     return found
@@ -154,9 +164,9 @@ def _maj(G, c, n, best):
             deadline.check()
             J = s + np.flatnonzero(wrong[r] + lost[r] < best)  # inside A n B and outside A u B: disjoint
             J = J[J >= i]
-            A = G[i]
-            AB = G[J] * A
-            got = _scored(G, J, J, total, AB @ v, (G[J] + A - 2 * AB) * v, best)
+            A, GJ = G[i], G[J]
+            AB = GJ * A
+            got = _scored(J, GJ, total, AB @ v, (GJ + A - 2 * AB) * v, best)
             if got is not None:
                 best, found = got[0], (got[0], i, *got[1:])
     return found
@@ -176,18 +186,19 @@ def _out(row, c) -> float:
     return float((1 - row) @ c)
 
 
-def _scored(G, J, K, total, base, Q, best):
-    """The best (errors, j, k) below ``best`` of errors = total - base[j] - Q[j] . G[k] over j in
-    ``J`` (``base``, ``Q`` indexed like J) and k in ``K``, or None."""
-    if len(J) == 0 or len(K) == 0:
+def _scored(J, GJ, total, base, Q, best):
+    """The best (errors, j, k) below ``best`` of errors = total - base[j] - Q[j] . GJ[k] over j, k
+    in ``J`` (``GJ``: their rows, on the points that count; ``base``, ``Q`` indexed like J), or
+    None. Every shape's score is symmetric in j and k, so each block of rows is scored against
+    the columns from its first row on only."""
+    if len(J) == 0:
         return None
-    GK = G[K].T
-    step = max(1, 4_000_000 // max(1, len(K)))
+    GJ = GJ.T
     found = None
-    for s in range(0, len(J), step):
-        S = total - base[s:s + step, None] - Q[s:s + step] @ GK
+    for s in range(0, len(J), _ROWS):
+        S = total - base[s:s + _ROWS, None] - Q[s:s + _ROWS] @ GJ[:, s:]
         r, k = np.unravel_index(int(np.argmin(S)), S.shape)
         if S[r, k] < best - 0.5:
             best = int(round(float(S[r, k])))
-            found = (best, int(J[s + r]), int(K[k]))
+            found = (best, int(J[s + r]), int(J[s + k]))
     return found

@@ -83,18 +83,29 @@ def _fewest(shape, F, y, other, errors) -> int:
         union_out = ((1 - F[block]) * y) @ (1 - F[block[0]:]).T if shape == "maj" else None
         for r, i in enumerate(block):
             a = F[i]
-            if shape == "and":
+            if shape == "and":  # R lies in a: only a's points count
                 later = firsts[s + r:]
-                J = later[inter_out[r, later] < errors]
-                base, Q = np.zeros(len(J), np.float32), F[J] * (a * v)
+                J, pts = later[inter_out[r, later] < errors], a > 0
+                B = F[J][:, pts]
+                base, Q = np.zeros(len(J), np.float32), B * v[pts]
             elif shape == "and-or":
-                J = np.flatnonzero(out[i] + inter_in[r] < errors)
-                base, Q = F[J] @ (a * v), (1 - F[J]) * (a * v)
+                J, pts = np.flatnonzero(out[i] + inter_in[r] < errors), a > 0
+                B = F[J][:, pts]
+                base, Q = B @ v[pts], (1 - B) * v[pts]
             else:
                 J = block[0] + np.flatnonzero(inter_in[r, block[0]:] + union_out[r] < errors)
                 J = J[J >= i]
-                base, Q = (F[J] * a) @ v, (F[J] + a - 2 * F[J] * a) * v
-            for t in range(0, len(J), 2048):
-                scores = total - base[t:t + 2048, None] - Q[t:t + 2048] @ F[J].T
-                best = min(best, int(round(float(scores.min()))))
+                B = F[J]
+                base, Q = (B * a) @ v, (B + a - 2 * B * a) * v
+            best = min(best, _pairs(B, base, Q, total))
+    return best
+
+
+def _pairs(B, base, Q, total) -> int:
+    """The fewest of total - base[j] - Q[j] . B[k] over the rows j, k of ``B`` (symmetric in j
+    and k: each 256 rows against the rows from their first on); an empty B scores nothing."""
+    best = 2**62
+    for t in range(0, len(B), 256):
+        scores = total - base[t:t + 256, None] - Q[t:t + 256] @ B[t:].T
+        best = min(best, int(round(float(scores.min()))))
     return best

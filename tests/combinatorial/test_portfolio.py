@@ -47,7 +47,9 @@ def test_the_reported_bound_above_the_incumbent_is_gone():
 
 
 def test_min_errors_keeps_the_heuristics_network():
+    # a third, nearly constant input: in the plane width 3 is settled by enumeration (triples)
     X, y = _data("moons", samples=100, seed=0)
+    X = np.column_stack([X, np.random.default_rng(0).normal(scale=0.01, size=len(X))])
     trivial = int(min(np.sum(y == 0), np.sum(y == 1)))
     sol = solve(X, y, hidden=(3,), objective="min-errors", time_limit=5, seed=0)
     assert sol.train_errors < trivial

@@ -176,12 +176,22 @@ def test_an_unfinished_enumeration_hands_its_best_network_to_the_search():
     assert "triple" in sol.stats["exact_method"]
 
 
-def test_the_enumeration_is_left_to_instances_with_few_errors_certain():
-    """The two spirals at width 3: the pair bound proves 65 errors, a third of the examples, and
-    the enumeration would not finish; the search runs alone."""
+def test_the_enumeration_runs_where_few_errors_are_certain_or_points_are_few(monkeypatch):
+    """The lazy backend enumerates triples where the pair bound proves at most 2 % of the
+    examples wrong, or on at most 250 distinct points; many errors certain on more points (the
+    two spirals at 500: 165) leave the time to the general search."""
+    from combinatorial.backends import lazy
+    from combinatorial.backends.lazy import threeunits
+    from combinatorial.options import SolveOptions
+    from combinatorial.problem import Problem
     from ftprop.data import DataOptions, load_dataset
 
-    d = load_dataset("spirals", DataOptions(samples=200))
-    sol = solve(d.X, d.y, (3,), objective="min-errors", backend="lazy", time_limit=4.0)
-    assert sol.stats.get("pair_errors_bound", 0) >= 60 and "exact_method" not in sol.stats
-    assert sol.lower_bound is not None and sol.lower_bound <= sol.train_errors
+    calls = []
+    monkeypatch.setattr(threeunits, "best_triple", lambda problem, floor=0: calls.append(floor))
+    options = SolveOptions(objective="min-errors")
+    for samples, certain, runs in ((500, 165, False), (500, 10, True), (200, 65, True)):
+        d = load_dataset("spirals", DataOptions(samples=samples))
+        problem = Problem.from_data(d.X, d.y, (3,))
+        calls.clear()
+        settled, _, _ = lazy._three_units(problem, options, lazy.LazyOptions(errors_at_least=certain))
+        assert settled is None and calls == ([certain] if runs else []), (samples, certain)

@@ -21,7 +21,8 @@ from .oneunit import Found
 from .twounits import _found
 
 MAX_POINTS = 600  # distinct inputs; the undominated dichotomies grow as their square (circles-500: 15,000)
-SHARE = 0.6  # of the time left, for the enumeration
+FEW_POINTS = 250  # distinct inputs on which the enumeration runs even with many errors certain
+SHARE = 0.9  # of the time left, for the enumeration (its best network beats the search's where it stops)
 METHOD = "every triple of undominated half-plane dichotomies, each through two examples (combinatorial.triples)"
 
 
