@@ -35,6 +35,7 @@ had, as an interrupted listing proves nothing.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,10 +74,12 @@ def region(shape: str, A: np.ndarray, B: np.ndarray, C: np.ndarray) -> np.ndarra
     return (A.astype(int) + B + C) >= 2
 
 
-def best_triple(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int, floor: int = 0) -> Triple:
+def best_triple(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int, floor: int = 0,
+                report=None) -> Triple:
     """The fewest errors below ``beat`` of three half-planes and a threshold output on distinct
     points ``X`` (one or two columns); ``pos[k]`` / ``neg[k]``: the examples labelled +1 / -1 at
-    point k. It stops once a triple meets ``floor`` (a proved bound). Under the deadline, or with
+    point k. It stops once a triple meets ``floor`` (a proved bound); ``report``: a
+    :class:`Progress`, told where the enumeration is. Under the deadline, or with
     more undominated dichotomies than :mod:`combinatorial.wedges` lists, the best found with
     bound ``floor``."""
     X = np.asarray(X, dtype=float)
@@ -87,6 +90,8 @@ def best_triple(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int, floo
         return Triple(int(beat), int(floor), None, "and", 1, "more than 2^24 examples")
     best = Triple(int(beat), int(beat), None, "and", 1)
     try:
+        if report is not None:
+            report.listing(best.errors)
         F = front(dichotomies(X, pos, _EVERY, neg, compact=_COMPACT_EVERY), pos, neg)
         single = (~F) @ pos + F @ neg  # each dichotomy's errors as one half-plane (label +1 inside)
         for few in (True, False):  # a first incumbent from the best single half-planes, then all
@@ -97,7 +102,8 @@ def best_triple(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int, floo
                     c, n, G = (pos, neg, F) if inside == 1 else (neg, pos, ~F)
                     if few:
                         G = G[np.argsort(single, kind="stable")[:_SEED]]  # a complement errs alike, labels swapped
-                    found = _SEARCH[shape](G.astype(np.float32), c.astype(np.float32), n.astype(np.float32), best.errors)
+                    tick = None if report is None else report.shape(shape, inside, len(G), few)
+                    found = _SEARCH[shape](G.astype(np.float32), c.astype(np.float32), n.astype(np.float32), best.errors, tick)
                     if found is not None:
                         best = Triple(found[0], found[0], tuple(G[i] for i in found[1:]), shape, inside)
     except TooLarge as e:
@@ -107,7 +113,34 @@ def best_triple(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int, floo
     return best
 
 
-def _and(G, c, n, best):
+class Progress:
+    """Where the enumeration is, for ``SolveOptions.progress``: one event at most a second (the
+    first always), in the lazy backend's format, with the shape and the first dichotomy reached."""
+
+    def __init__(self, callback, examples: int, floor: int):
+        self.callback, self.examples, self.floor = callback, examples, floor
+        self.start, self.last = time.monotonic(), None
+
+    def _event(self, event: str, best: int | None, **more) -> None:
+        now = time.monotonic()
+        if self.last is None or now - self.last >= 1.0:
+            self.last = now
+            self.callback({"event": event, "elapsed_s": round(now - self.start, 3), "examples": self.examples,
+                           "working_set": self.examples, "incumbent_errors": best, "lower_bound": self.floor,
+                           "cuts": 0, "iterations": 0, "heuristic_runs": 0, **more})
+
+    def listing(self, best: int) -> None:
+        self._event("listing", best)
+
+    def shape(self, shape: str, inside: int, rows: int, few: bool):
+        """The tick of one shape's search: (first dichotomies done, of how many, best so far)."""
+        def tick(done, total, best):
+            self._event("triples", int(best), iterations=int(done), rows=int(total), shape=shape, inside=inside,
+                        first_pass=few)
+        return tick
+
+
+def _and(G, c, n, best, tick=None):
     """A n B n C: (errors, a, b, c) of the best triple below ``best``, or None."""
     first = _by_count_out(G, c, best)
     found, total = None, float(c.sum())
@@ -120,6 +153,8 @@ def _and(G, c, n, best):
             if _out(G[i], c) >= best:
                 return found
             deadline.check()
+            if tick is not None:
+                tick(s + r, len(first), best)
             inside = G[i] > 0  # R lies in A: only A's points count
             J = later[r:][lost[r, r:] < best]
             GJ = G[J][:, inside]
@@ -129,7 +164,7 @@ def _and(G, c, n, best):
     return found
 
 
-def _and_or(G, c, n, best):
+def _and_or(G, c, n, best, tick=None):
     """A n (B u C): R = A B + A (1 - B) C."""
     first = _by_count_out(G, c, best)
     found, total = None, float(c.sum())
@@ -141,6 +176,8 @@ def _and_or(G, c, n, best):
             if _out(G[i], c) >= best:
                 return found
             deadline.check()
+            if tick is not None:
+                tick(s + r, len(first), best)
             inside = G[i] > 0  # R lies in A: only A's points count
             # y outside A and the other label inside A n B are errors, on disjoint sets
             J = np.flatnonzero(_out(G[i], c) + wrong[r] < best)
@@ -151,7 +188,7 @@ def _and_or(G, c, n, best):
     return found
 
 
-def _maj(G, c, n, best):
+def _maj(G, c, n, best, tick=None):
     """maj(A, B, C): R = A B + (A xor B) C."""
     found, total = None, float(c.sum())
     v = c - n
@@ -162,6 +199,8 @@ def _maj(G, c, n, best):
         lost = ((1 - G[block]) * c) @ (1 - G[s:]).T  # y outside A u B
         for r, i in enumerate(block):
             deadline.check()
+            if tick is not None:
+                tick(i, m, best)
             J = s + np.flatnonzero(wrong[r] + lost[r] < best)  # inside A n B and outside A u B: disjoint
             J = J[J >= i]
             A, GJ = G[i], G[J]

@@ -62,6 +62,9 @@ def line(event: dict, label: str = "") -> str:
     parts.append(f"{event.get('cuts', 0)} cuts")
     parts.append(f"{event.get('heuristic_runs', 0)} restarts")
     what = {"start": "search started", "master": f"master turn {event.get('iterations')}",
-            "heuristic": "heuristic slice", "round": "working set grown"}.get(event.get("event"), str(event.get("event")))
+            "heuristic": "heuristic slice", "round": "working set grown", "listing": "listing half-plane dichotomies",
+            "triples": f"triples ({event.get('shape')}, label {event.get('inside')} inside"
+                       f"{', first pass' if event.get('first_pass') else ''}), {event.get('iterations')} of {event.get('rows')} "
+                       f"first dichotomies"}.get(event.get("event"), str(event.get("event")))
     prefix = f"{label}: " if label else ""
     return f"{prefix}[{event.get('elapsed_s', 0):6.1f} s] {what}: " + ", ".join(parts)

@@ -187,7 +187,7 @@ def test_the_enumeration_runs_where_few_errors_are_certain_or_points_are_few(mon
     from ftprop.data import DataOptions, load_dataset
 
     calls = []
-    monkeypatch.setattr(threeunits, "best_triple", lambda problem, floor=0: calls.append(floor))
+    monkeypatch.setattr(threeunits, "best_triple", lambda problem, floor=0, progress=None: calls.append(floor))
     options = SolveOptions(objective="min-errors")
     for samples, certain, runs in ((500, 165, False), (500, 10, True), (200, 65, True)):
         d = load_dataset("spirals", DataOptions(samples=samples))
@@ -195,3 +195,23 @@ def test_the_enumeration_runs_where_few_errors_are_certain_or_points_are_few(mon
         calls.clear()
         settled, _, _ = lazy._three_units(problem, options, lazy.LazyOptions(errors_at_least=certain))
         assert settled is None and calls == ([certain] if runs else []), (samples, certain)
+
+
+def test_the_enumeration_reports_where_it_is():
+    """A watched solve hears from the enumeration at once (the listing), then at most once a
+    second; the CLI's line names the shape and how far it got."""
+    from combinatorial.triples import Progress
+    from ftprop.cli.watch import line
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("circles", DataOptions(samples=200))
+    events = []
+    sol = solve(d.X, d.y, (3,), objective="min-errors", backend="lazy", progress=events.append)
+    assert events and events[0]["event"] == "listing" and events[0]["incumbent_errors"] >= sol.train_errors
+    assert all(e["lower_bound"] <= sol.train_errors for e in events)
+    heard = []
+    tick = Progress(heard.append, 200, 1).shape("maj", 1, 50, False)
+    tick(10, 50, 7)
+    tick(11, 50, 6)  # within the second: not reported
+    assert len(heard) == 1 and heard[0]["incumbent_errors"] == 7
+    assert "triples (maj, label 1 inside), 10 of 50 first dichotomies" in line(heard[0])

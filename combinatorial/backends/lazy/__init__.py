@@ -117,7 +117,8 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     if options.objective != "min-errors" or not threeunits.applies(problem) \
             or (own.errors_at_least > FIT_FIRST_NEAR * problem.n_merged and not few):
         return None, options, {}
-    settled = _exact_small(problem, options, partial(threeunits.best_triple, floor=own.errors_at_least))
+    settled = _exact_small(problem, options, partial(threeunits.best_triple, floor=own.errors_at_least,
+                                                     progress=options.progress))
     if settled is not None and settled.status.value == "optimal" and settled.refutation is not None \
             and own.errors_certificate is not None and own.errors_at_least >= settled.lower_bound:
         settled = replace(settled, refutation=own.errors_certificate)  # the pairs prove it: cheaper to check

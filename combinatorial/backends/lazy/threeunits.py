@@ -34,10 +34,10 @@ def applies(problem) -> bool:
             and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
 
 
-def best_triple(problem, floor: int = 0) -> Found | None:
+def best_triple(problem, floor: int = 0, progress=None) -> Found | None:
     """The fewest errors of a three-unit network on ``problem`` (see the module docstring); under
     the deadline the best found, with bound ``floor`` (a bound proved before: the enumeration
-    stops when it meets it). None when a unit of the answer is not realised by
+    stops when it meets it; ``progress``: ``SolveOptions.progress``). None when a unit of the answer is not realised by
     the exact LP (floats and rationals undecided) or there was no time for the first line."""
     points, where = np.unique(problem.Xu, axis=0, return_inverse=True)
     where = where.reshape(-1)
@@ -50,7 +50,8 @@ def best_triple(problem, floor: int = 0) -> Found | None:
         return None
     left = deadline.remaining()
     with deadline.time_limit(None if left is None else time.monotonic() + SHARE * left):
-        found = triples.best_triple(points, pos, neg, errors, floor)
+        report = None if progress is None else triples.Progress(progress, int(counts.sum()), floor)
+        found = triples.best_triple(points, pos, neg, errors, floor, report)
     if found.rows is None:  # no triple beats the best line: every unit is that line
         rows, inside, R = (line > 0,) * 3, 1, line > 0
     else:
