@@ -84,11 +84,30 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         if listed is not None:  # too few units for the list: its first ones start the search
             options = replace(options, warm_start=listed)
     settled, options, first = _three_units(problem, options, own)
-    stats.update(first)
-    if settled is not None:
+    if settled is not None and settled.status.value == "optimal":
         return replace(settled, stats={**stats, **settled.stats})
     result = _searched(problem, options, own, deadline)
+    if settled is not None:  # an unfinished enumeration: the search may not even realise its network
+        result = _better(problem, result, settled)
+    stats.update(first)
     return replace(result, stats={**stats, **result.stats}) if stats else result
+
+
+def _better(problem: Problem, result: BackendResult, found: BackendResult) -> BackendResult:
+    """The search's ``result`` unless the enumeration ``found`` a network with fewer errors (its
+    warm start, which a search cut short may not have realised), with the better bound."""
+    import numpy as np
+
+    def errors(r):
+        if r.hidden_targets is None:
+            return float("inf")
+        return 0 if r.kept is None else int(problem.counts[~np.asarray(r.kept, bool)].sum())
+
+    if errors(found) >= errors(result):
+        return result
+    bound = max(found.lower_bound or 0.0, result.lower_bound or 0.0)
+    return replace(found, lower_bound=bound, message=f"{result.message or 'time limit reached'}: the best network "
+                   f"is the enumeration's, not proved optimal (at least {bound:g} training errors)")
 
 
 def _settled_small(problem: Problem, options) -> BackendResult | None:
@@ -107,8 +126,8 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     examples: circles-500, 12 errors in 15 s) or on few points (:data:`threeunits.FEW_POINTS`:
     the two spirals at 200 points, 68 errors in 36 s), not where both are many (spirals-500, 165
     errors certain: its pruning is weak, and its time the search's loss), down to that bound at
-    most. (The answer, or None; the options the search runs with: an unfinished enumeration's
-    best network as its warm start; stats.)"""
+    most. (The answer, FEASIBLE where the enumeration did not finish, or None; the options the
+    search runs with: an unfinished enumeration's best network as its warm start; stats.)"""
     from functools import partial
 
     import numpy as np
@@ -126,7 +145,7 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
         return settled, options, {}
     if options.warm_start is None:
         options = replace(options, warm_start=(settled.hidden_targets[0][problem.index],))
-    return None, options, settled.stats
+    return settled, options, settled.stats
 
 
 # The decision list (combinatorial.declist) may use this share of the time left.
