@@ -103,7 +103,7 @@ def best_triple(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int, floo
                     if few:
                         G = G[np.argsort(single, kind="stable")[:_SEED]]  # a complement errs alike, labels swapped
                     tick = None if report is None else report.shape(shape, inside, len(G), few)
-                    found = _SEARCH[shape](G.astype(np.float32), c.astype(np.float32), n.astype(np.float32), best.errors, tick)
+                    found = _search(shape, G.astype(np.float32), c.astype(np.float32), n.astype(np.float32), best.errors, tick)
                     if found is not None:
                         best = Triple(found[0], found[0], tuple(G[i] for i in found[1:]), shape, inside)
     except TooLarge as e:
@@ -140,78 +140,57 @@ class Progress:
         return tick
 
 
-def _and(G, c, n, best, tick=None):
-    """A n B n C: (errors, a, b, c) of the best triple below ``best``, or None."""
-    first = _by_count_out(G, c, best)
+def _search(shape, G, c, n, best, tick=None):
+    """The best triple of ``shape`` below ``best``: (errors, a, b, c), or None. Each first
+    dichotomy A (by count of y outside for ``and`` and ``and-or``, which stop where it reaches the
+    best; every one for ``maj``) is paired with the rows whose unavoidable errors with it stay
+    below the best (:func:`_unavoidable`), and those pairs are scored (:func:`_scores`)."""
     found, total = None, float(c.sum())
     v = c - n
+    first = np.arange(len(G)) if shape == "maj" else _by_count_out(G, c, best)
     for s in range(0, len(first), _BLOCK):
         block = first[s:s + _BLOCK]
+        cols, unavoidable = _unavoidable(shape, G, c, n, total, first, s, block)
+        for r, i in enumerate(block):
+            if shape != "maj" and _out(G[i], c) >= best:
+                return found
+            deadline.check()
+            if tick is not None:
+                tick(s + r, len(first), best)
+            # and, maj: the others come at or after A (A the earliest of the three)
+            J = cols[unavoidable[r] < best] if shape == "and-or" else cols[r:][unavoidable[r, r:] < best]
+            got = _scored(J, *_scores(shape, G[i], G[J], v), total, best)
+            if got is not None:
+                best, found = got[0], (got[0], i, *got[1:])
+    return found
+
+
+def _unavoidable(shape, G, c, n, total, first, s, block):
+    """(the rows B a block of first dichotomies A may pair with, the errors each A, B makes
+    certain: y outside A n B for ``and``; y outside A plus the other label inside A n B for
+    ``and-or`` (disjoint); the other label inside A n B plus y outside A u B for ``maj``)."""
+    if shape == "and":
         later = first[s:]
-        lost = total - (G[block] * c) @ G[later].T  # y outside A n B
-        for r, i in enumerate(block):
-            if _out(G[i], c) >= best:
-                return found
-            deadline.check()
-            if tick is not None:
-                tick(s + r, len(first), best)
-            inside = G[i] > 0  # R lies in A: only A's points count
-            J = later[r:][lost[r, r:] < best]
-            GJ = G[J][:, inside]
-            got = _scored(J, GJ, total, np.zeros(len(J), np.float32), GJ * v[inside], best)
-            if got is not None:
-                best, found = got[0], (got[0], i, *got[1:])
-    return found
+        return later, total - (G[block] * c) @ G[later].T
+    if shape == "and-or":
+        return np.arange(len(G)), ((1 - G[block]) @ c)[:, None] + (G[block] * n) @ G.T
+    later = np.arange(s, len(G))  # maj: B from the block's first on
+    return later, (G[block] * n) @ G[later].T + ((1 - G[block]) * c) @ (1 - G[later]).T
 
 
-def _and_or(G, c, n, best, tick=None):
-    """A n (B u C): R = A B + A (1 - B) C."""
-    first = _by_count_out(G, c, best)
-    found, total = None, float(c.sum())
-    v = c - n
-    for s in range(0, len(first), _BLOCK):
-        block = first[s:s + _BLOCK]
-        wrong = (G[block] * n) @ G.T  # the other label inside A n B
-        for r, i in enumerate(block):
-            if _out(G[i], c) >= best:
-                return found
-            deadline.check()
-            if tick is not None:
-                tick(s + r, len(first), best)
-            inside = G[i] > 0  # R lies in A: only A's points count
-            # y outside A and the other label inside A n B are errors, on disjoint sets
-            J = np.flatnonzero(_out(G[i], c) + wrong[r] < best)
-            GJ = G[J][:, inside]
-            got = _scored(J, GJ, total, GJ @ v[inside], (1 - GJ) * v[inside], best)
-            if got is not None:
-                best, found = got[0], (got[0], i, *got[1:])
-    return found
+def _scores(shape, A, B, v):
+    """(the rows B on the points that count, base, Q) with errors = total - base[j] - Q[j] . B[k]:
+    R = A B C (only A's points count), A B + A (1 - B) C (the same), A B + (A xor B) C."""
+    if shape == "maj":
+        AB = B * A
+        return B, AB @ v, (B + A - 2 * AB) * v
+    inside = A > 0
+    B = B[:, inside]
+    if shape == "and":
+        return B, np.zeros(len(B), np.float32), B * v[inside]
+    return B, B @ v[inside], (1 - B) * v[inside]
 
 
-def _maj(G, c, n, best, tick=None):
-    """maj(A, B, C): R = A B + (A xor B) C."""
-    found, total = None, float(c.sum())
-    v = c - n
-    m = len(G)
-    for s in range(0, m, _BLOCK):
-        block = np.arange(s, min(s + _BLOCK, m))
-        wrong = (G[block] * n) @ G[s:].T  # the other label inside A n B, B from the block on
-        lost = ((1 - G[block]) * c) @ (1 - G[s:]).T  # y outside A u B
-        for r, i in enumerate(block):
-            deadline.check()
-            if tick is not None:
-                tick(i, m, best)
-            J = s + np.flatnonzero(wrong[r] + lost[r] < best)  # inside A n B and outside A u B: disjoint
-            J = J[J >= i]
-            A, GJ = G[i], G[J]
-            AB = GJ * A
-            got = _scored(J, GJ, total, AB @ v, (GJ + A - 2 * AB) * v, best)
-            if got is not None:
-                best, found = got[0], (got[0], i, *got[1:])
-    return found
-
-
-_SEARCH = {"and": _and, "and-or": _and_or, "maj": _maj}
 
 
 def _by_count_out(G, c, best) -> np.ndarray:
@@ -225,7 +204,7 @@ def _out(row, c) -> float:
     return float((1 - row) @ c)
 
 
-def _scored(J, GJ, total, base, Q, best):
+def _scored(J, GJ, base, Q, total, best):
     """The best (errors, j, k) below ``best`` of errors = total - base[j] - Q[j] . GJ[k] over j, k
     in ``J`` (``GJ``: their rows, on the points that count; ``base``, ``Q`` indexed like J), or
     None. Every shape's score is symmetric in j and k, so each block of rows is scored against

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ftprop.checker.wedges import MAX_POINTS, _listed, _undominated, plane_points
+from ftprop.checker.wedges import _listed, _undominated, two_class_points
 
 EVERY = 2**62  # a count no dichotomy reaches: every one listed
 COMPACT = 40_000_000  # new entries times points listed before the list is cut to its undominated rows
@@ -43,14 +43,10 @@ COMPACT = 40_000_000  # new entries times points listed before the list is cut t
 def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
     """"" when no three-hidden-unit network makes fewer than ``errors`` training errors on the
     merged data; else why not, in words."""
-    if Xu.shape[1] > 2 or Yu.shape[1] != 1:
-        return "triples bound two classes with inputs in at most two dimensions"
-    P, where = plane_points(Xu)
-    if len(P) > MAX_POINTS:
-        return f"triples are enumerated on at most {MAX_POINTS} distinct inputs, not {len(P)}"
-    counts = np.asarray(counts, dtype=np.int64)
-    pos = np.bincount(where, weights=counts * (Yu[:, 0] > 0), minlength=len(P)).astype(np.int64)
-    neg = np.bincount(where, weights=counts * (Yu[:, 0] < 0), minlength=len(P)).astype(np.int64)
+    points = two_class_points(Xu, Yu, counts, "triples")
+    if isinstance(points, str):
+        return points
+    P, pos, neg = points
     if int(pos.sum() + neg.sum()) >= 2**24:
         return "more than 2^24 examples: the triple scores would not be exact in float32"
     listed = _listed(P, pos, neg, EVERY, compact=COMPACT)

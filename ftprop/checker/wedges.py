@@ -49,19 +49,29 @@ COMPACT_CELLS = 15_000_000  # new entries listed before the list is cut to its u
 def fewer_errors(Xu: np.ndarray, Yu: np.ndarray, counts, errors: int) -> str:
     """"" when no two-hidden-unit network makes fewer than ``errors`` training errors on the
     merged data; else why not, in words."""
-    if Xu.shape[1] > 2 or Yu.shape[1] != 1:
-        return "wedges bound two classes with inputs in at most two dimensions"
-    P, where = plane_points(Xu)
-    if len(P) > MAX_POINTS:
-        return f"wedges are enumerated on at most {MAX_POINTS} distinct inputs, not {len(P)}"
-    counts = np.asarray(counts, dtype=np.int64)
-    pos = np.bincount(where, weights=counts * (Yu[:, 0] > 0), minlength=len(P)).astype(np.int64)
-    neg = np.bincount(where, weights=counts * (Yu[:, 0] < 0), minlength=len(P)).astype(np.int64)
+    points = two_class_points(Xu, Yu, counts, "wedges")
+    if isinstance(points, str):
+        return points
+    P, pos, neg = points
     got = fewest_wedge(P, pos, neg, errors)
     if isinstance(got, str):
         return got
     return "" if got[0] >= errors else (f"a wedge with label {got[1]} inside two half-planes makes {got[0]} "
                                         f"training errors, fewer than the {errors} claimed")
+
+
+def two_class_points(Xu: np.ndarray, Yu: np.ndarray, counts, kind: str):
+    """(the distinct inputs as points of the plane, the examples labelled +1 and -1 at each), or
+    why an enumeration of ``kind`` does not apply, in words."""
+    if Xu.shape[1] > 2 or Yu.shape[1] != 1:
+        return f"{kind} bound two classes with inputs in at most two dimensions"
+    P, where = plane_points(Xu)
+    if len(P) > MAX_POINTS:
+        return f"{kind} are enumerated on at most {MAX_POINTS} distinct inputs, not {len(P)}"
+    counts = np.asarray(counts, dtype=np.int64)
+    pos = np.bincount(where, weights=counts * (Yu[:, 0] > 0), minlength=len(P)).astype(np.int64)
+    neg = np.bincount(where, weights=counts * (Yu[:, 0] < 0), minlength=len(P)).astype(np.int64)
+    return P, pos, neg
 
 
 def plane_points(Xu: np.ndarray):

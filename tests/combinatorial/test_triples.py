@@ -94,7 +94,7 @@ def test_each_shape_finds_its_own_best_triple(shape):
         R = triples.region(shape, A, B, C)
         for c, n, G in ((pos, neg, F), (neg, pos, ~F)):
             brute = int(((~R) @ c + R @ n).min())
-            got = triples._SEARCH[shape](G.astype(np.float32), c.astype(np.float32), n.astype(np.float32),
+            got = triples._search(shape, G.astype(np.float32), c.astype(np.float32), n.astype(np.float32),
                                          int(c.sum() + n.sum()) + 1)
             assert got is not None and got[0] == brute
             assert int((~triples.region(shape, *G[list(got[1:])])) @ c + triples.region(shape, *G[list(got[1:])]) @ n) == brute

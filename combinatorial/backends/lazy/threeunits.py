@@ -18,7 +18,7 @@ import numpy as np
 
 from ... import deadline, halfplanes, triples
 from .oneunit import Found
-from .twounits import _found
+from .twounits import _found, labelled
 
 MAX_POINTS = 600  # distinct inputs; the undominated dichotomies grow as their square (circles-500: 15,000)
 FEW_POINTS = 250  # distinct inputs on which the enumeration runs even with many errors certain
@@ -41,9 +41,7 @@ def best_triple(problem, floor: int = 0, progress=None) -> Found | None:
     the exact LP (floats and rationals undecided) or there was no time for the first line."""
     points, where = np.unique(problem.Xu, axis=0, return_inverse=True)
     where = where.reshape(-1)
-    y, counts = problem.Yu[:, 0], problem.counts.astype(np.int64)
-    pos = np.bincount(where, weights=counts * (y > 0), minlength=len(points)).astype(np.int64)
-    neg = np.bincount(where, weights=counts * (y < 0), minlength=len(points)).astype(np.int64)
+    y, counts, pos, neg = labelled(problem, where, len(points))
     try:
         errors, line = halfplanes.best_dichotomy(points, neg, pos)
     except deadline.TimeLimit:

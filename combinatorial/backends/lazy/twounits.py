@@ -41,9 +41,7 @@ def best_pair(problem) -> Found | None:
     where = where.reshape(-1)
     if problem.n_outputs > 1:
         return _three_classes(problem, points, where)
-    y, counts = problem.Yu[:, 0], problem.counts.astype(np.int64)
-    pos = np.bincount(where, weights=counts * (y > 0), minlength=len(points)).astype(np.int64)
-    neg = np.bincount(where, weights=counts * (y < 0), minlength=len(points)).astype(np.int64)
+    y, counts, pos, neg = labelled(problem, where, len(points))
     try:
         errors, line = halfplanes.best_dichotomy(points, neg, pos)
     except deadline.TimeLimit:
@@ -59,6 +57,15 @@ def best_pair(problem) -> Found | None:
         errors, A, B, inside = found.errors, found.A, found.B, found.inside
     return _found(points, where, (A, B), np.where(A & B, inside, -inside), y, counts, errors,
                   found.lower_bound, found.why, METHOD)
+
+
+def labelled(problem, where, m):
+    """Two classes on ``m`` distinct points (``where``: each merged example's): the label and
+    count of each merged example, and the examples labelled +1 and -1 at each point."""
+    y, counts = problem.Yu[:, 0], problem.counts.astype(np.int64)
+    pos = np.bincount(where, weights=counts * (y > 0), minlength=m).astype(np.int64)
+    neg = np.bincount(where, weights=counts * (y < 0), minlength=m).astype(np.int64)
+    return y, counts, pos, neg
 
 
 def _found(points, where, units, predicted, truth, counts, errors, lower_bound, why, method) -> Found | None:
