@@ -26,6 +26,7 @@ from . import deadline
 # Shewchuk's orient2d bound: |float det - det| <= CCW_BOUND (|detleft| + |detright|)
 _EPS = 2.0**-53
 CCW_BOUND = (3.0 + 16.0 * _EPS) * _EPS
+_UNDERFLOW = 2.0**-1000  # more than underflow adds to the few products and sums
 
 
 def best_dichotomy(X: np.ndarray, plus: np.ndarray, minus: np.ndarray) -> tuple[int, np.ndarray]:
@@ -48,19 +49,36 @@ def best_dichotomy(X: np.ndarray, plus: np.ndarray, minus: np.ndarray) -> tuple[
 
 
 def _orient(X: np.ndarray, i: int, J: np.ndarray) -> np.ndarray:
-    """sign of cross(X[j] - X[i], X[k] - X[i]) for j in J and every k: (len(J), n) in {-1, 0, 1}, exact."""
+    """sign of cross(X[j] - X[i], X[k] - X[i]) for j in J and every k: (len(J), n) in {-1, 0, 1},
+    exact. The float determinant decides where it exceeds Shewchuk's bound taken per row over the
+    largest |dx| and |dy| (at least each entry's own bound), plus 2^-1000 for underflow."""
     dx, dy = X[:, 0] - X[i, 0], X[:, 1] - X[i, 1]
-    left = dx[J][:, None] * dy[None, :]
-    right = dy[J][:, None] * dx[None, :]
-    det = left - right
-    sign = (det > 0).view(np.int8) - (det < 0).view(np.int8)  # NaN: 0, and unsure below
-    np.abs(left, out=left)
-    np.abs(right, out=right)
-    left += right
-    left *= CCW_BOUND
-    unsure = np.abs(det) <= left
-    if not np.isfinite(det).all():  # overflow: decided in rationals too
-        unsure |= ~np.isfinite(det)
+    ax, ay = np.abs(dx), np.abs(dy)
+    with np.errstate(over="ignore", invalid="ignore"):
+        bound = (ax[J] * ay.max() + ay[J] * ax.max()) * (CCW_BOUND * (1.0 + 2.0**-20)) + _UNDERFLOW
+    if not np.isfinite(bound).all():  # products that may overflow: each entry's own bound
+        return _orient_entrywise(X, i, J)
+    det = np.multiply.outer(dx[J], dy)
+    det -= np.multiply.outer(dy[J], dx)
+    sign = (det > 0).view(np.int8) - (det < 0).view(np.int8)
+    np.abs(det, out=det)
+    return _settled(X, i, J, sign, det <= bound[:, None])
+
+
+def _orient_entrywise(X: np.ndarray, i: int, J: np.ndarray) -> np.ndarray:
+    """:func:`_orient` with each entry's own bound (coordinates whose products overflow)."""
+    dx, dy = X[:, 0] - X[i, 0], X[:, 1] - X[i, 1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        left = dx[J][:, None] * dy[None, :]
+        right = dy[J][:, None] * dx[None, :]
+        det = left - right
+        sign = (det > 0).view(np.int8) - (det < 0).view(np.int8)  # NaN: 0, and unsure below
+        unsure = ~(np.abs(det) > CCW_BOUND * (np.abs(left) + np.abs(right)) + _UNDERFLOW)  # NaN, inf: unsure
+    return _settled(X, i, J, sign, unsure)
+
+
+def _settled(X, i, J, sign, unsure) -> np.ndarray:
+    """``sign`` with the two points of each line on it and the ``unsure`` entries in rationals."""
     rows = np.arange(len(J))
     sign[rows, J], sign[:, i] = 0, 0  # the two points that define each line lie on it
     unsure[rows, J], unsure[:, i] = False, False

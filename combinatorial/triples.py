@@ -43,7 +43,7 @@ import numpy as np
 from . import deadline
 from .wedges import TooLarge, dichotomies, front
 
-SHAPES = ("and", "and-or", "maj")
+SHAPES = ("and-or", "and", "maj")
 _EVERY = 2**62  # a bound no count reaches: every dichotomy listed
 _COMPACT_EVERY = 60_000_000  # every dichotomy listed, most of them new: cut to the front rarely (circles-500: never)
 _BLOCK = 256  # first dichotomies whose filters are computed at once

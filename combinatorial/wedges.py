@@ -104,7 +104,7 @@ def dichotomies(X: np.ndarray, wc: np.ndarray, below: int, wn: np.ndarray | None
     # the constant dichotomies (no line makes them once its points take sides)
     rows = [np.packbits(np.array([[True] * n] + ([[False] * n] if wn is not None else [])), axis=1)]
     held = len(rows[0])
-    fw = wc.astype(float)  # float sums of integers below 2^53: exact
+    fw = wc.astype(np.float32 if wc.sum() < 2**24 else float)  # float sums of integers below 2^24 / 2^53: exact
     # the sides a point a line runs through may take: inside (True) and / or outside (False)
     ways = [(False, True)] * n if wn is None else [
         (True,) if wc[k] > 0 and wn[k] == 0 else (False,) if wc[k] == 0 else (False, True) for k in range(n)]
@@ -120,7 +120,7 @@ def dichotomies(X: np.ndarray, wc: np.ndarray, below: int, wn: np.ndarray | None
         found = []
         for sign in (1, -1):
             inner = sign * S > 0
-            out = (sign * S < 0).astype(float) @ fw
+            out = (sign * S < 0).astype(fw.dtype) @ fw
             for with_i in ways[i]:
                 for with_j in (False, True):
                     if wn is not None and with_i == with_j:  # see the docstring: never undominated alone
@@ -142,11 +142,8 @@ def dichotomies(X: np.ndarray, wc: np.ndarray, below: int, wn: np.ndarray | None
             if wn is None:
                 packed = np.unique(np.concatenate(rows), axis=0)
             else:  # rows[0] is the front so far, the rest new
-                packed = np.unique(np.concatenate(rows[1:]), axis=0)
-                new = front(np.unpackbits(packed, axis=1, count=n).astype(bool), wc, wn)
-                old = np.unpackbits(rows[0], axis=1, count=n).astype(bool)
-                new = new[~_dominated(new, old, wc, wn)]
-                packed = np.packbits(np.concatenate([old[~_dominated(old, new, wc, wn)], new]), axis=1)
+                packed = np.unique(np.concatenate(rows), axis=0)
+                packed = np.packbits(front(np.unpackbits(packed, axis=1, count=n).astype(bool), wc, wn), axis=1)
             rows, held = [packed], len(packed)
             if held * n > MAX_CELLS:
                 raise TooLarge(f"more than {MAX_CELLS // n:,} dichotomies of {n} points to score")
@@ -177,17 +174,33 @@ def front(A: np.ndarray, wc: np.ndarray, wn: np.ndarray) -> np.ndarray:
     any B, A' n B then makes no more errors than A n B. Rows go by decreasing count of such
     ``wc`` points and increasing count of ``wn`` points, so a dominating row comes first (two
     rows with both counts equal are one dichotomy): each block of rows is checked against the
-    rows kept before it and against itself."""
+    rows kept before it and against itself. A kept row dominates only with no more ``wn`` points,
+    so the kept rows are held by that count and each part of a block is checked against the
+    prefix its largest count allows (a dominated row's dominators include a kept one, since
+    dominance is transitive)."""
+    c, w = (wc > 0).astype(np.float32), (wn > 0).astype(np.float32)
     has_c, has_w = A[:, wc > 0].sum(axis=1), A[:, wn > 0].sum(axis=1)
-    A = A[np.lexsort((has_w, -has_c))]
-    kept = A[:0]
-    for start in range(0, len(A), 1024):
-        rows = A[start:start + 1024]
-        if len(kept):
-            rows = rows[~_dominated(rows, kept, wc, wn)]
-        rows = rows[~_dominated(rows, rows, wc, wn, itself=True)]
-        kept = np.concatenate([kept, rows])
-    return kept
+    order = np.lexsort((has_w, -has_c))
+    kept = []
+    K, Kw = np.zeros((0, A.shape[1]), np.float32), np.zeros(0, np.float32)  # kept rows by increasing has_w
+    for start in range(0, len(order), 1024):
+        deadline.check()
+        R = A[order[start:start + 1024]].astype(np.float32)
+        Rm, need, Rw = R * (c + w), R @ c, R @ w  # dot products as in :func:`_dominated`
+        out = np.zeros(len(R), dtype=bool)
+        by_w = np.argsort(Rw, kind="stable")
+        for part in np.array_split(by_w, max(1, len(R) // 256)):
+            m = int(np.searchsorted(Kw, Rw[part].max(), side="right"))
+            if m:
+                out[part] = (Rm[part] @ K[:m].T == need[part, None] + Kw[None, :m]).any(axis=1)
+        inner = Rm @ R.T == need[:, None] + Rw[None, :]
+        out |= (inner & (np.arange(len(R))[None, :] < np.arange(len(R))[:, None])).any(axis=1)
+        new = np.flatnonzero(~out)
+        kept.append(order[start + new])
+        new = new[np.argsort(Rw[new], kind="stable")]
+        at = np.searchsorted(Kw, Rw[new], side="right")
+        K, Kw = np.insert(K, at, R[new], axis=0), np.insert(Kw, at, Rw[new])
+    return A[np.concatenate(kept)] if kept else A[:0]
 
 
 def _dominated(R: np.ndarray, by: np.ndarray, wc, wn, itself: bool = False) -> np.ndarray:

@@ -107,8 +107,33 @@ def _split(plus, minus) -> int:
 
 
 def _signs(P, i: int, J) -> np.ndarray:
-    """sign of cross(P[j] - P[i], P[k] - P[i]) for j in J and every k, exactly: (len(J), n)."""
+    """sign of cross(P[j] - P[i], P[k] - P[i]) for j in J and every k, exactly: (len(J), n).
+
+    A float determinant decides where it exceeds Shewchuk's bound on its error, taken per row
+    over the largest |dx| and |dy| (|dx_j dy_k| + |dy_j dx_k| <= |dx_j| max|dy| + |dy_j| max|dx|,
+    so the row's bound is at least each entry's); the rest are decided in rationals."""
     dx, dy = P[:, 0] - P[i, 0], P[:, 1] - P[i, 1]  # a float difference is 0 only for equal floats
+    ax, ay = np.abs(dx), np.abs(dy)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        bound = (ax[J] * ay.max() + ay[J] * ax.max()) * (_BOUND * (1.0 + 2.0**-20)) + _TINY
+        if not (np.isfinite(bound).all() and np.isfinite(ax).all() and np.isfinite(ay).all()):
+            return _signs_entrywise(P, i, J)  # products that may overflow: each entry's own bound
+        det = np.multiply.outer(dx[J], dy)
+        det -= np.multiply.outer(dy[J], dx)
+    S = np.sign(det).astype(np.int8)
+    np.abs(det, out=det)
+    unsure = det <= bound[:, None]
+    rows = np.arange(len(J))
+    unsure[rows, J], unsure[:, i] = False, False
+    S[rows, J], S[:, i] = 0, 0  # the two points that define each line lie on it
+    if unsure.any():
+        _exact(P, i, J, S, *np.nonzero(unsure))
+    return S
+
+
+def _signs_entrywise(P, i: int, J) -> np.ndarray:
+    """:func:`_signs` with each entry's own error bound (for coordinates whose products overflow)."""
+    dx, dy = P[:, 0] - P[i, 0], P[:, 1] - P[i, 1]
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         left = dx[J][:, None] * dy[None, :]
         right = dy[J][:, None] * dx[None, :]
@@ -116,16 +141,23 @@ def _signs(P, i: int, J) -> np.ndarray:
         size = np.abs(left) + np.abs(right)
         sure = np.isfinite(det) & np.isfinite(size) & (np.abs(det) > _BOUND * size + _TINY)
     S = np.where(sure, np.sign(np.where(sure, det, 0.0)), 0).astype(np.int8)
-    # both products with an exactly zero factor: det is exactly 0
-    zero = ((dx[J][:, None] == 0) | (dy[None, :] == 0)) & ((dy[J][:, None] == 0) | (dx[None, :] == 0))
-    unsure = ~sure & ~zero
     rows = np.arange(len(J))
     S[rows, J], S[:, i] = 0, 0  # the two points that define each line lie on it
-    unsure[rows, J], unsure[:, i] = False, False
-    if unsure.any():
-        pi = [Fraction(v) for v in P[i].tolist()]
-        for a, k in zip(*np.nonzero(unsure)):
-            pj, pk = [Fraction(v) for v in P[J[a]].tolist()], [Fraction(v) for v in P[k].tolist()]
-            exact = (pj[0] - pi[0]) * (pk[1] - pi[1]) - (pj[1] - pi[1]) * (pk[0] - pi[0])
-            S[a, k] = (exact > 0) - (exact < 0)
+    sure[rows, J], sure[:, i] = True, True
+    if not sure.all():
+        _exact(P, i, J, S, *np.nonzero(~sure))
     return S
+
+
+def _exact(P, i: int, J, S, a, k) -> None:
+    """S[a, k] for the entries (a, k) the floats leave undecided: 0 where both products have an
+    exactly zero factor, else in rationals."""
+    dx, dy = P[:, 0] - P[i, 0], P[:, 1] - P[i, 1]  # a float difference is 0 only for equal floats
+    j = np.asarray(J)[a]
+    zero = ((dx[j] == 0) | (dy[k] == 0)) & ((dy[j] == 0) | (dx[k] == 0))
+    S[a[zero], k[zero]] = 0
+    pi = [Fraction(v) for v in P[i].tolist()]
+    for r, c in zip(a[~zero].tolist(), k[~zero].tolist()):
+        pj, pk = [Fraction(v) for v in P[J[r]].tolist()], [Fraction(v) for v in P[c].tolist()]
+        exact = (pj[0] - pi[0]) * (pk[1] - pi[1]) - (pj[1] - pi[1]) * (pk[0] - pi[0])
+        S[r, c] = (exact > 0) - (exact < 0)

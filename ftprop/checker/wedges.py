@@ -103,7 +103,7 @@ def fewest_wedge(P, pos, neg, errors: int):
 def _listed(P, y, other, errors, compact=COMPACT_CELLS):
     """Step 2-4: the distinct dichotomies (bool rows) leaving fewer than ``errors`` of y out."""
     n = len(P)
-    fy = y.astype(float)
+    fy = y.astype(np.float32)  # the callers refuse 2^24 examples or more: sums exact
     # a point a line runs through goes inside only with an example of y, outside only with another
     can_in, can_out = y > 0, other > 0
     found = [np.ones((1, n), dtype=bool), np.zeros((1, n), dtype=bool)]
@@ -116,7 +116,7 @@ def _listed(P, y, other, errors, compact=COMPACT_CELLS):
         two = np.flatnonzero(count == 2)
         for s in (1, -1):
             inside, outside = s * S > 0, s * S < 0
-            lost = outside.astype(float) @ fy
+            lost = outside.astype(np.float32) @ fy
             for x in (True, False):  # i inside or not
                 if not (can_in[i] if x else can_out[i]):
                     continue
@@ -153,22 +153,35 @@ def _distinct(rows, n):
 def _undominated(rows, ymask, omask):
     """Step 4: the rows no earlier row dominates (or equals on every point with examples), in
     order of decreasing y-points held and increasing other-points held, so that a dominating row
-    comes earlier; 512 rows at a time against those kept and against each other."""
-    Y, O = rows[:, ymask].astype(np.float32), rows[:, omask].astype(np.float32)
-    hy, ho = Y.sum(axis=1), O.sum(axis=1)
+    comes earlier; 1024 rows at a time against those kept and against each other. K dominates r
+    when r . K over the y-points is r's count of them and over the other points K's count of
+    those: neither dot can exceed its count, so one product with weights ymask + omask (a point
+    of both labels weighs 2) equals the sum of the two counts exactly when both hold. A kept row
+    with more other-points than r cannot dominate it, so the kept rows are held in increasing
+    order of that count and each part of a block is compared with the prefix its largest count
+    allows (a row some row dominates is dominated by a kept one: dominance is transitive)."""
+    y, o = ymask.astype(np.float32), omask.astype(np.float32)
+    hy, ho = rows.astype(np.float32) @ y, rows.astype(np.float32) @ o
     order = np.lexsort((ho, -hy))
-    Y, O, hy, ho = Y[order], O[order], hy[order], ho[order]
-    keep = np.zeros(0, dtype=np.int64)
-    for start in range(0, len(order), 512):
-        batch = np.arange(start, min(start + 512, len(order)))
-        # K dominates r: every y-point of r is in K, every other-point of K is in r
-        if len(keep):
-            beaten = ((Y[batch] @ Y[keep].T == hy[batch, None]) & (O[batch] @ O[keep].T == ho[None, keep])).any(axis=1)
-            batch = batch[~beaten]
-        inner = (Y[batch] @ Y[batch].T == hy[batch, None]) & (O[batch] @ O[batch].T == ho[None, batch])
-        earlier = np.arange(len(batch))[None, :] < np.arange(len(batch))[:, None]
-        keep = np.concatenate([keep, batch[~(inner & earlier).any(axis=1)]])
-    return rows[order[keep]]
+    keep = []
+    K, Ko = np.zeros((0, rows.shape[1]), np.float32), np.zeros(0, np.float32)  # kept, by increasing ho
+    for start in range(0, len(order), 1024):
+        idx = order[start:start + 1024]
+        F = rows[idx].astype(np.float32)
+        W, need, Fo = F * (y + o), hy[idx], ho[idx]
+        beaten = np.zeros(len(idx), dtype=bool)
+        for part in np.array_split(np.argsort(Fo, kind="stable"), max(1, len(idx) // 256)):
+            m = int(np.searchsorted(Ko, Fo[part].max(), side="right"))
+            if m:
+                beaten[part] = (W[part] @ K[:m].T == need[part, None] + Ko[None, :m]).any(axis=1)
+        inner = W @ F.T == need[:, None] + Fo[None, :]
+        beaten |= (inner & (np.arange(len(idx))[None, :] < np.arange(len(idx))[:, None])).any(axis=1)
+        new = np.flatnonzero(~beaten)
+        keep.append(idx[new])
+        new = new[np.argsort(Fo[new], kind="stable")]
+        at = np.searchsorted(Ko, Fo[new], side="right")
+        K, Ko = np.insert(K, at, F[new], axis=0), np.insert(Ko, at, Fo[new])
+    return rows[np.concatenate(keep)] if keep else rows[:0]
 
 
 def _fewest_pair(rows, y, other) -> int:

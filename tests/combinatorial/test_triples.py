@@ -215,3 +215,48 @@ def test_the_enumeration_reports_where_it_is():
     tick(11, 50, 6)  # within the second: not reported
     assert len(heard) == 1 and heard[0]["incumbent_errors"] == 7
     assert "triples (maj, label 1 inside), 10 of 50 first dichotomies" in line(heard[0])
+
+
+def test_a_wider_layer_starts_from_the_best_triple_and_keeps_its_own_bound():
+    """Four units in the plane start from the best triple (the two spirals at 100 points: the
+    width-3 optimum, 32 errors, where the general search alone had more); its bound is the
+    pairs' bound for four units, not the triple's, which holds for three only."""
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("spirals", DataOptions(samples=100))
+    three = solve(d.X, d.y, (3,), objective="min-errors", backend="lazy", time_limit=60)
+    assert three.status is Status.OPTIMAL
+    four = solve(d.X, d.y, (4,), objective="min-errors", backend="lazy", time_limit=8)
+    assert "triple" in four.stats["exact_method"]
+    assert four.train_errors <= three.train_errors
+    assert four.lower_bound <= four.stats["pair_errors_bound"] < three.train_errors
+
+
+def test_a_wider_layer_is_settled_where_the_best_triple_fits():
+    from ftprop.data import DataOptions, load_dataset
+
+    from combinatorial.backends.lazy import LazyOptions
+
+    d = load_dataset("moons", DataOptions(samples=200))
+    sol = solve(d.X, d.y, (5,), objective="min-errors", backend="lazy", time_limit=60,
+                backend_options=LazyOptions(decision_list=False))
+    assert sol.status is Status.OPTIMAL and sol.train_errors == sol.lower_bound == 0
+    assert "triple" in sol.stats["exact_method"]
+    assert sol.layers[0].W.shape == (5, 2) and sol.hidden_targets[0].shape == (len(d.X), 5)
+
+
+def test_a_wider_start_meets_the_floor_only_with_the_pairs_certificate(monkeypatch):
+    """Without the pairs' certificate the start is asked for no floor: it cannot prove the
+    optimum it meets."""
+    from combinatorial.backends import lazy
+    from combinatorial.backends.lazy import threeunits
+    from combinatorial.options import SolveOptions
+    from combinatorial.problem import Problem
+    from ftprop.data import DataOptions, load_dataset
+
+    calls = []
+    monkeypatch.setattr(threeunits, "wider_start", lambda problem, floor=0, progress=None: calls.append(floor))
+    d = load_dataset("spirals", DataOptions(samples=200))
+    problem = Problem.from_data(d.X, d.y, (4,))
+    settled, _, _ = lazy._three_units(problem, SolveOptions(objective="min-errors"), lazy.LazyOptions(errors_at_least=57))
+    assert settled is None and calls == [0]

@@ -13,6 +13,7 @@ where the pair bound proves few errors certain, since with many its pruning is w
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,7 +23,8 @@ from .twounits import _found, labelled
 
 MAX_POINTS = 600  # distinct inputs; the undominated dichotomies grow as their square (circles-500: 15,000)
 FEW_POINTS = 250  # distinct inputs on which the enumeration runs even with many errors certain
-SHARE = 0.9  # of the time left, for the enumeration (its best network beats the search's where it stops)
+SHARE = 0.95  # of the time left, for the enumeration (its best network beats the search's where it stops)
+START_SHARE = 0.4  # of the time left, for the triples that start a wider layer's search
 METHOD = "every triple of undominated half-plane dichotomies, each through two examples (combinatorial.triples)"
 
 
@@ -32,6 +34,32 @@ def applies(problem) -> bool:
     return (len(problem.hidden) == 1 and problem.hidden[0] == 3 and not problem.shortcut
             and problem.n_outputs == 1 and problem.n_inputs <= 2
             and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
+
+
+def starts(problem) -> bool:
+    """One hidden layer of four units or more, no shortcut, two classes, inputs in at most two
+    dimensions, at most :data:`FEW_POINTS` distinct inputs: its search starts from the best
+    triple (:func:`wider_start`)."""
+    return (len(problem.hidden) == 1 and problem.hidden[0] >= 4 and not problem.shortcut
+            and problem.n_outputs == 1 and problem.n_inputs <= 2
+            and len(np.unique(problem.Xu, axis=0)) <= FEW_POINTS)
+
+
+def wider_start(problem, floor: int = 0, progress=None) -> Found | None:
+    """The best triple found in :data:`START_SHARE` of the time left, as the targets of a wider
+    layer whose units past the third copy the first (the output gives them weight 0): a network
+    of that width with as many errors. Its lower bound is ``floor`` (a bound proved for this
+    width): the triple's own holds for three units only, unless the triple meets ``floor``."""
+    left = deadline.remaining()
+    with deadline.time_limit(None if left is None else time.monotonic() + START_SHARE * left):
+        found = best_triple(problem, floor, progress)
+    if found is None:
+        return None
+    D = np.concatenate([found.D] + [found.D[:, :1]] * (problem.hidden[0] - 3), axis=1)
+    if found.errors <= floor:
+        return replace(found, D=D, lower_bound=found.errors, why="")
+    why = f"the best of three units: {found.errors} errors; wider layers are not enumerated"
+    return replace(found, D=D, lower_bound=floor, why=why)
 
 
 def best_triple(problem, floor: int = 0, progress=None) -> Found | None:
