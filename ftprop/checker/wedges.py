@@ -185,11 +185,13 @@ def _undominated(rows, ymask, omask):
 
 
 def _fewest_pair(rows, y, other) -> int:
-    """Step 5: the fewest errors over every pair of rows (a row with itself: one half-plane)."""
+    """Step 5: the fewest errors over every pair of rows (a row with itself: one half-plane).
+    errors(A, B) = |y| - (y - other) . (A n B) is symmetric in A and B, so each block of rows is
+    scored against the rows from its first on only."""
     F = rows.astype(np.float32)
     V = F * (y - other).astype(np.float32)
     best = int(y.sum() + other.sum())
     for s in range(0, len(rows), 1024):
-        G = float(y.sum()) - V[s:s + 1024] @ F.T
+        G = float(y.sum()) - V[s:s + 1024] @ F[s:].T
         best = min(best, int(round(float(G.min()))))
     return best
