@@ -20,10 +20,13 @@ scored by its first dichotomy (in the order below) against all pairs of the rest
 one matrix product per first dichotomy, in floats that hold the integer sums exactly. What a
 first dichotomy admits, below the best so far:
 
-* ``and``: every one of A, B, C leaves fewer of y out (A n B n C lies in each); the first is the
-  earliest of the three in increasing order of that count, so the enumeration stops at the first
-  one whose count reaches the best; a second one needs y outside A n B below the best;
-* ``and-or``: A as for ``and``; with each of B and C, y's examples outside A and the other
+* ``and``: every one of A, B, C leaves fewer of y out (A n B n C lies in each), and each pair of
+  them leaves fewer of y outside their intersection; the first is the earliest of the three in
+  increasing order of how many such partners it has (:func:`_by_degree`), and a second one needs
+  y outside A n B below the best;
+* ``and-or``: A leaves fewer of y out, and the first is the earliest in increasing order of that
+  count, so the enumeration stops at the first one whose count reaches the best; with each of B
+  and C, y's examples outside A and the other
   label's inside A n B (which lies in R) are errors, fewer than the best together;
 * ``maj``: the first is the earliest of the three in the list (repeats allowed), and with each
   of the others the other label's examples in their intersection and y's outside their union (R
@@ -147,12 +150,15 @@ def _search(shape, G, c, n, best, tick=None):
     below the best (:func:`_unavoidable`), and those pairs are scored (:func:`_scores`)."""
     found, total = None, float(c.sum())
     v = c - n
-    first = np.arange(len(G)) if shape == "maj" else _by_count_out(G, c, best)
+    first = np.arange(len(G)) if shape == "maj" else _by_degree(G, c, best) if shape == "and" \
+        else _by_count_out(G, c, best)
     for s in range(0, len(first), _BLOCK):
         block = first[s:s + _BLOCK]
         cols, unavoidable = _unavoidable(shape, G, c, n, total, first, s, block)
         for r, i in enumerate(block):
             if shape != "maj" and _out(G[i], c) >= best:
+                if shape == "and":  # by degree, not by count: another may still be below the best
+                    continue
                 return found
             deadline.check()
             if tick is not None:
@@ -198,6 +204,20 @@ def _by_count_out(G, c, best) -> np.ndarray:
     out = (1 - G) @ c
     keep = np.flatnonzero(out < best)
     return keep[np.argsort(out[keep], kind="stable")]
+
+
+def _by_degree(G, c, best) -> np.ndarray:
+    """For ``and``: the dichotomies leaving fewer than ``best`` of y out (all three of a triple
+    below the best do), in increasing order of how many of them leave, with it, fewer than
+    ``best`` of y outside both. Each triple is scored from its earliest member in any order; in
+    this one the earliest has the fewest partners, as in listing the triangles of a graph
+    (spirals-200: 40 % fewer pairs than by count)."""
+    keep = np.flatnonzero((1 - G) @ c < best)
+    K = G[keep] * c
+    degree = np.zeros(len(keep), dtype=np.int64)
+    for s in range(0, len(keep), _ROWS):
+        degree[s:s + _ROWS] = (float(c.sum()) - K[s:s + _ROWS] @ G[keep].T < best).sum(axis=1)
+    return keep[np.argsort(degree, kind="stable")]
 
 
 def _out(row, c) -> float:

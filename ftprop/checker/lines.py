@@ -77,14 +77,15 @@ def _fewest(P, plus, minus, beat: int) -> int:
     n = len(P)
     best = min(int(plus.sum()), int(minus.sum()))
     own = np.minimum(plus, minus)
-    fp, fm = plus.astype(float), minus.astype(float)  # float sums of integers below 2^53: exact
+    # float sums of integers below 2^24 (float32) or 2^53: exact
+    W = np.stack([plus, minus], axis=1).astype(np.float32 if plus.sum() + minus.sum() < 2**24 else float)
     for i in range(n - 1):
         if best < beat:
             break
         J = np.arange(i + 1, n)
         S = _signs(P, i, J)
-        left, right = (S > 0).astype(float), (S < 0).astype(float)
-        strict = np.minimum(left @ fp + right @ fm, left @ fm + right @ fp).astype(np.int64)
+        left, right = (S > 0).astype(W.dtype) @ W, (S < 0).astype(W.dtype) @ W  # (+, -) costs of each side
+        strict = np.minimum(left[:, 0] + right[:, 1], left[:, 1] + right[:, 0]).astype(np.int64)
         on = S == 0
         two = on.sum(axis=1) == 2  # only the line's own two points: each takes its cheaper side
         if two.any():
