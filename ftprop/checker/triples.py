@@ -24,8 +24,11 @@ network makes fewer. The checker counts the network's errors exactly and then, o
    holds A n B and A n C (y's examples outside A and the other label's inside A n B are errors,
    on disjoint sets); for ``maj`` R holds the intersection of any two and lies in their union
    (the other label's examples in the one and y's outside the other are errors, on disjoint
-   sets). Only triples whose unavoidable errors stay below e are scored. Scores are float sums
-   of integers below 2^24, exact; none may be below e.
+   sets). Only triples whose unavoidable errors stay below e are scored. ``and`` and ``maj``
+   are symmetric in A, B and C, so each triple is scored once, from whichever member comes
+   first in an order fixed beforehand (``and``: fewest partners below e first; ``maj``: the
+   list); ``and-or`` is symmetric in B and C. Scores are float sums of integers below 2^24,
+   exact; none may be below e.
 
 Orientations are exact (:func:`ftprop.checker.lines._signs`).
 """
@@ -68,20 +71,26 @@ def _fewest(shape, F, y, other, errors) -> int:
     total, v = float(y.sum()), y - other
     out = (1 - F) @ y  # y's examples each row leaves out
     firsts = np.flatnonzero(out < errors) if shape != "maj" else np.arange(len(F))
-    if shape == "and":
-        firsts = firsts[np.argsort(out[firsts], kind="stable")]
+    if shape == "and":  # a triple is scored from its earliest row: the one with fewest partners first
+        K = F[firsts] * y
+        partners = np.concatenate([((total - K[t:t + 256] @ F[firsts].T) < errors).sum(axis=1)
+                                   for t in range(0, len(firsts), 256)] or [np.zeros(0, int)])
+        firsts = firsts[np.argsort(partners, kind="stable")]
     best = errors
     for s in range(0, len(firsts), 256):
         block = firsts[s:s + 256]
-        inter_in = (F[block] * other) @ F.T  # the other label inside a n b, for every b
-        inter_out = total - (F[block] * y) @ F.T if shape == "and" else None  # y outside a n b
-        # y outside a u b, for b from the block's first on (maj pairs a with later rows only)
+        # the other label inside a n b: for every b (and-or), from the block's first on (maj,
+        # which pairs a with later rows only)
+        inter_in = (F[block] * other) @ F[0 if shape == "and-or" else block[0]:].T if shape != "and" else None
+        # y outside a n b, for b among the firsts from the block's first on (and)
+        inter_out = total - (F[block] * y) @ F[firsts[s:]].T if shape == "and" else None
+        # y outside a u b, for b from the block's first on
         union_out = ((1 - F[block]) * y) @ (1 - F[block[0]:]).T if shape == "maj" else None
         for r, i in enumerate(block):
             a = F[i]
             if shape == "and":  # R lies in a: only a's points count
                 later = firsts[s + r:]
-                J, pts = later[inter_out[r, later] < errors], a > 0
+                J, pts = later[inter_out[r, r:] < errors], a > 0
                 B = F[J][:, pts]
                 base, Q = np.zeros(len(J), np.float32), B * v[pts]
             elif shape == "and-or":
@@ -89,7 +98,7 @@ def _fewest(shape, F, y, other, errors) -> int:
                 B = F[J][:, pts]
                 base, Q = B @ v[pts], (1 - B) * v[pts]
             else:
-                J = block[0] + np.flatnonzero(inter_in[r, block[0]:] + union_out[r] < errors)
+                J = block[0] + np.flatnonzero(inter_in[r] + union_out[r] < errors)
                 J = J[J >= i]
                 B = F[J]
                 base, Q = (B * a) @ v, (B + a - 2 * B * a) * v
