@@ -141,8 +141,8 @@ def dichotomies(X: np.ndarray, wc: np.ndarray, below: int, wn: np.ndarray | None
         if (held - len(rows[0])) * n > compact:  # most new ones repeat others' or are dominated
             if wn is None:
                 packed = np.unique(np.concatenate(rows), axis=0)
-            else:  # rows[0] is the front so far, the rest new
-                packed = np.unique(np.concatenate(rows), axis=0)
+            else:  # rows[0] is the front so far (distinct), the rest new; a repeat of a kept row goes
+                packed = np.concatenate([rows[0], np.unique(np.concatenate(rows[1:]), axis=0)])
                 packed = np.packbits(front(np.unpackbits(packed, axis=1, count=n).astype(bool), wc, wn), axis=1)
             rows, held = [packed], len(packed)
             if held * n > MAX_CELLS:
@@ -169,20 +169,19 @@ def _splits(X, inner, C, fw, below) -> list[np.ndarray]:
 
 
 def front(A: np.ndarray, wc: np.ndarray, wn: np.ndarray) -> np.ndarray:
-    """The rows of ``A`` (distinct) no other row dominates. A' dominates A when it holds every
-    point of weight in ``wc`` that A holds and no point of weight in ``wn`` that A lacks: with
-    any B, A' n B then makes no more errors than A n B. Rows go by decreasing count of such
-    ``wc`` points and increasing count of ``wn`` points, so a dominating row comes first (two
-    rows with both counts equal are one dichotomy): each block of rows is checked against the
-    rows kept before it and against itself. A kept row dominates only with no more ``wn`` points,
-    so the kept rows are held by that count and each part of a block is checked against the
-    prefix its largest count allows (a dominated row's dominators include a kept one, since
-    dominance is transitive)."""
+    """The rows of ``A`` no other row dominates (of equal rows, the first). A' dominates A when it
+    holds every point of weight in ``wc`` that A holds and no point of weight in ``wn`` that A
+    lacks: with any B, A' n B then makes no more errors than A n B. Rows go by decreasing count
+    of such ``wc`` points and increasing count of ``wn`` points, so a dominating row comes first
+    (two rows with both counts equal are one dichotomy): each block of rows is checked against
+    the rows kept before it and against itself. A kept row dominates only with no more ``wn``
+    points, so the kept rows are held by that count (:class:`_Kept`) and each part of a block is
+    checked against the prefix its largest count allows (a dominated row's dominators include a
+    kept one, since dominance is transitive)."""
     c, w = (wc > 0).astype(np.float32), (wn > 0).astype(np.float32)
     has_c, has_w = A[:, wc > 0].sum(axis=1), A[:, wn > 0].sum(axis=1)
     order = np.lexsort((has_w, -has_c))
-    kept = []
-    K, Kw = np.zeros((0, A.shape[1]), np.float32), np.zeros(0, np.float32)  # kept rows by increasing has_w
+    kept, K = [], _Kept(A.shape[1])
     for start in range(0, len(order), 1024):
         deadline.check()
         R = A[order[start:start + 1024]].astype(np.float32)
@@ -190,17 +189,42 @@ def front(A: np.ndarray, wc: np.ndarray, wn: np.ndarray) -> np.ndarray:
         out = np.zeros(len(R), dtype=bool)
         by_w = np.argsort(Rw, kind="stable")
         for part in np.array_split(by_w, max(1, len(R) // 256)):
-            m = int(np.searchsorted(Kw, Rw[part].max(), side="right"))
-            if m:
-                out[part] = (Rm[part] @ K[:m].T == need[part, None] + Kw[None, :m]).any(axis=1)
+            for rows, counts in K.up_to(Rw[part].max()):
+                out[part] |= (Rm[part] @ rows.T == need[part, None] + counts[None, :]).any(axis=1)
         inner = Rm @ R.T == need[:, None] + Rw[None, :]
         out |= (inner & (np.arange(len(R))[None, :] < np.arange(len(R))[:, None])).any(axis=1)
         new = np.flatnonzero(~out)
         kept.append(order[start + new])
-        new = new[np.argsort(Rw[new], kind="stable")]
-        at = np.searchsorted(Kw, Rw[new], side="right")
-        K, Kw = np.insert(K, at, R[new], axis=0), np.insert(Kw, at, Rw[new])
+        K.add(R[new], Rw[new])
     return A[np.concatenate(kept)] if kept else A[:0]
+
+
+class _Kept:
+    """Rows (floats) with a count each, held as a large and a small array, each in increasing
+    order of the count: a new block goes into the small one, which joins the large one once it
+    holds an eighth as many rows (so a row is copied a few times, not once per block)."""
+
+    def __init__(self, n: int):
+        empty = (np.zeros((0, n), np.float32), np.zeros(0, np.float32))
+        self.parts = [empty, empty]
+
+    def up_to(self, count):
+        """(rows, counts) of each array, cut to the rows with at most ``count``."""
+        for rows, counts in self.parts:
+            m = int(np.searchsorted(counts, count, side="right"))
+            if m:
+                yield rows[:m], counts[:m]
+
+    def add(self, rows, counts) -> None:
+        (big, big_c), (small, small_c) = self.parts
+        order = np.argsort(counts, kind="stable")
+        at = np.searchsorted(small_c, counts[order], side="right")
+        small, small_c = np.insert(small, at, rows[order], axis=0), np.insert(small_c, at, counts[order])
+        if len(small) * 8 > max(len(big), 32768):
+            at = np.searchsorted(big_c, small_c, side="right")
+            big, big_c = np.insert(big, at, small, axis=0), np.insert(big_c, at, small_c)
+            small, small_c = small[:0], small_c[:0]
+        self.parts = [(big, big_c), (small, small_c)]
 
 
 def _dominated(R: np.ndarray, by: np.ndarray, wc, wn, itself: bool = False) -> np.ndarray:
