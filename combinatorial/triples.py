@@ -213,10 +213,11 @@ def _by_degree(G, c, best) -> np.ndarray:
     this one the earliest has the fewest partners, as in listing the triangles of a graph
     (spirals-200: 40 % fewer pairs than by count)."""
     keep = np.flatnonzero((1 - G) @ c < best)
-    K = G[keep] * c
+    Gk = G[keep]
+    K = Gk * c
     degree = np.zeros(len(keep), dtype=np.int64)
     for s in range(0, len(keep), _ROWS):
-        degree[s:s + _ROWS] = (float(c.sum()) - K[s:s + _ROWS] @ G[keep].T < best).sum(axis=1)
+        degree[s:s + _ROWS] = (float(c.sum()) - K[s:s + _ROWS] @ Gk.T < best).sum(axis=1)
     return keep[np.argsort(degree, kind="stable")]
 
 

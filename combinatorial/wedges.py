@@ -185,7 +185,10 @@ def front(A: np.ndarray, wc: np.ndarray, wn: np.ndarray) -> np.ndarray:
     for start in range(0, len(order), 1024):
         deadline.check()
         R = A[order[start:start + 1024]].astype(np.float32)
-        Rm, need, Rw = R * (c + w), R @ c, R @ w  # dot products as in :func:`_dominated`
+        # k dominates r iff r.k over the wc points is r's count of them and over the wn points
+        # k's count of those; neither dot can exceed its count, so one product with a point of
+        # both weighing 2 says both at once (counts below 2^24: exact in float32)
+        Rm, need, Rw = R * (c + w), R @ c, R @ w
         out = np.zeros(len(R), dtype=bool)
         by_w = np.argsort(Rw, kind="stable")
         for part in np.array_split(by_w, max(1, len(R) // 256)):
@@ -225,27 +228,6 @@ class _Kept:
             big, big_c = np.insert(big, at, small, axis=0), np.insert(big_c, at, small_c)
             small, small_c = small[:0], small_c[:0]
         self.parts = [(big, big_c), (small, small_c)]
-
-
-def _dominated(R: np.ndarray, by: np.ndarray, wc, wn, itself: bool = False) -> np.ndarray:
-    """Whether some row of ``by`` dominates (or equals) each row of ``R`` (see :func:`front`);
-    ``itself``: ``by`` is ``R``, and only the rows before a row count against it."""
-    # b dominates r iff r.b over the wc points is |r's wc points| and over the wn points |b's wn
-    # points|; neither sum can exceed its target, so one product with a point of both counted
-    # twice says both at once (counts below 2^24: exact in float32)
-    c, w = (wc > 0).astype(np.float32), (wn > 0).astype(np.float32)
-    Rm, B = R.astype(np.float32) * (c + w), by.astype(np.float32)
-    need_r, need_b = R.astype(np.float32) @ c, B @ w
-    out = np.zeros(len(R), dtype=bool)
-    step = max(1, BLOCK_CELLS // max(1, len(by)))
-    for s in range(0, len(R), step):
-        deadline.check()
-        part = slice(s, s + step)
-        D = Rm[part] @ B.T == need_r[part, None] + need_b[None, :]
-        if itself:  # only an earlier row counts: of two rows equal on every weighted point, one stays
-            D &= np.arange(len(by))[None, :] < np.arange(s, s + D.shape[0])[:, None]
-        out[part] = D.any(axis=1)
-    return out
 
 
 def _pairs(A, wc, wn, beat):

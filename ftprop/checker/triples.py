@@ -72,8 +72,9 @@ def _fewest(shape, F, y, other, errors) -> int:
     out = (1 - F) @ y  # y's examples each row leaves out
     firsts = np.flatnonzero(out < errors) if shape != "maj" else np.arange(len(F))
     if shape == "and":  # a triple is scored from its earliest row: the one with fewest partners first
-        K = F[firsts] * y
-        partners = np.concatenate([((total - K[t:t + 256] @ F[firsts].T) < errors).sum(axis=1)
+        Ff = F[firsts]
+        K = Ff * y
+        partners = np.concatenate([((total - K[t:t + 256] @ Ff.T) < errors).sum(axis=1)
                                    for t in range(0, len(firsts), 256)] or [np.zeros(0, int)])
         firsts = firsts[np.argsort(partners, kind="stable")]
     best = errors

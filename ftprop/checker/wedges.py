@@ -161,7 +161,8 @@ def _undominated(rows, ymask, omask):
     order of that count and each part of a block is compared with the prefix its largest count
     allows (a row some row dominates is dominated by a kept one: dominance is transitive)."""
     y, o = ymask.astype(np.float32), omask.astype(np.float32)
-    hy, ho = rows.astype(np.float32) @ y, rows.astype(np.float32) @ o
+    all_rows = rows.astype(np.float32)
+    hy, ho = all_rows @ y, all_rows @ o
     order = np.lexsort((ho, -hy))
     keep = []
     K, Ko = np.zeros((0, rows.shape[1]), np.float32), np.zeros(0, np.float32)  # kept, by increasing ho
