@@ -60,9 +60,11 @@ def best_split(X: np.ndarray, cnt: np.ndarray) -> Split:
     best = min((_greedy(X, cnt, *r) for r in roles), key=lambda s: s.errors)
     low, why = best.errors, ""
     try:
+        def keep(found: Split) -> None:  # at once: a deadline may cut the listing
+            nonlocal best
+            best = found
         for r in roles:
-            found, bound = _trees(X, cnt, *r, best.errors)
-            best = found or best
+            bound = _trees(X, cnt, *r, best.errors, keep)
             if bound < best.errors:
                 low, why = min(low, bound), f"too many first lines to list at {bound} errors"
         for a, b in itertools.combinations(range(CLASSES), 2):
@@ -90,13 +92,14 @@ def _greedy(X, cnt, C, A, B) -> Split:
     return _tree(X, cnt, C, A, B, H > 0, (H > 0) & (ab > 0))
 
 
-def _trees(X, cnt, C, A, B, beat: int) -> tuple[Split | None, int]:
-    """The best tree of these roles below ``beat`` (None if none), and a bound on the trees not
-    enumerated (``beat`` when all were)."""
+def _trees(X, cnt, C, A, B, beat: int, keep) -> int:
+    """The best tree of these roles below ``beat``, each one better than the last handed to
+    ``keep`` when found (a deadline may end the listing); a bound on the trees not enumerated
+    (``beat`` when all were)."""
     ab, c, rest = cnt[:, A] + cnt[:, B], cnt[:, C], _rest(cnt, (A, B, C))
     below, bound = beat - rest, beat
     if below <= 0:
-        return None, beat
+        return beat
     while True:
         try:
             H = wedges.dichotomies(X, ab, below)
@@ -105,7 +108,7 @@ def _trees(X, cnt, C, A, B, beat: int) -> tuple[Split | None, int]:
             below //= 2
             bound = rest + below
             if below == 0:
-                return None, bound
+                return bound
     share = H.astype(np.int64) @ c + (~H).astype(np.int64) @ ab + rest
     order = np.argsort(share, kind="stable")
     H, share = H[order][share[order] < beat], share[order][share[order] < beat]
@@ -113,7 +116,7 @@ def _trees(X, cnt, C, A, B, beat: int) -> tuple[Split | None, int]:
     _, first = np.unique(np.packbits(S, axis=1), axis=0, return_index=True)
     first = np.sort(first)  # each A/B side once, at its smallest share
     H, S, share = H[first], S[first], share[first]
-    best, asked, fewest = None, [], []
+    asked, fewest = [], []
     for r in range(len(H)):
         if share[r] >= beat:
             break
@@ -129,7 +132,8 @@ def _trees(X, cnt, C, A, B, beat: int) -> tuple[Split | None, int]:
             best = _tree(X, cnt, C, A, B, H[r], S[r])
             assert best.errors == share[r] + errors, "tree: the extended second line lost its errors"
             beat = best.errors
-    return best, min(bound, beat)
+            keep(best)
+    return min(bound, beat)
 
 
 def _wedge(X, cnt, a, b, best: Split, low: int) -> tuple[Split, int]:

@@ -106,9 +106,12 @@ def best_triple(X: np.ndarray, pos: np.ndarray, neg: np.ndarray, beat: int, floo
                     if few:
                         G = G[np.argsort(single, kind="stable")[:_SEED]]  # a complement errs alike, labels swapped
                     tick = None if report is None else report.shape(shape, inside, len(G), few)
-                    found = _search(shape, G.astype(np.float32), c.astype(np.float32), n.astype(np.float32), best.errors, tick)
-                    if found is not None:
+
+                    def keep(found, G=G, shape=shape, inside=inside):  # at once: a deadline may cut the search
+                        nonlocal best
                         best = Triple(found[0], found[0], tuple(G[i] for i in found[1:]), shape, inside)
+                    _search(shape, G.astype(np.float32), c.astype(np.float32), n.astype(np.float32), best.errors,
+                            keep, tick)
     except TooLarge as e:
         return Triple(best.errors, min(best.errors, floor), best.rows, best.shape, best.inside, str(e))
     except deadline.TimeLimit:
@@ -143,12 +146,13 @@ class Progress:
         return tick
 
 
-def _search(shape, G, c, n, best, tick=None):
-    """The best triple of ``shape`` below ``best``: (errors, a, b, c), or None. Each first
+def _search(shape, G, c, n, best, keep, tick=None) -> None:
+    """The best triple of ``shape`` below ``best``, each one better than the last handed to
+    ``keep`` as (errors, a, b, c) when found (a deadline may end the search). Each first
     dichotomy A (by count of y outside for ``and`` and ``and-or``, which stop where it reaches the
     best; every one for ``maj``) is paired with the rows whose unavoidable errors with it stay
     below the best (:func:`_unavoidable`), and those pairs are scored (:func:`_scores`)."""
-    found, total = None, float(c.sum())
+    total = float(c.sum())
     v = c - n
     first = np.arange(len(G)) if shape == "maj" else _by_degree(G, c, best) if shape == "and" \
         else _by_count_out(G, c, best)
@@ -159,7 +163,7 @@ def _search(shape, G, c, n, best, tick=None):
             if shape != "maj" and _out(G[i], c) >= best:
                 if shape == "and":  # by degree, not by count: another may still be below the best
                     continue
-                return found
+                return
             deadline.check()
             if tick is not None:
                 tick(s + r, len(first), best)
@@ -167,8 +171,8 @@ def _search(shape, G, c, n, best, tick=None):
             J = cols[unavoidable[r] < best] if shape == "and-or" else cols[r:][unavoidable[r, r:] < best]
             got = _scored(J, *_scores(shape, G[i], G[J], v), total, best)
             if got is not None:
-                best, found = got[0], (got[0], i, *got[1:])
-    return found
+                best = got[0]
+                keep((got[0], i, *got[1:]))
 
 
 def _unavoidable(shape, G, c, n, total, first, s, block):

@@ -107,3 +107,31 @@ def test_three_class_two_unit_min_errors_agrees_with_the_enumerate_backend(trial
     assert ours.status is Status.OPTIMAL and ours.proved_for == "all real weights"
     assert "tree" in ours.stats["exact_method"]
     assert ours.train_errors == ours.lower_bound == ref.train_errors, (X.tolist(), y.tolist())
+
+
+def test_a_deadline_keeps_the_best_tree_found_so_far(monkeypatch):
+    """Cut short at the listing's last line (noisy blobs: the greedy trees make 35 errors, the
+    listing finds 34), the answer is the best tree found, with no bound."""
+    from combinatorial import deadline, halfplanes
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("blobs", DataOptions(samples=100, seed=0, noise=2.5))
+    P, where = np.unique(d.X, axis=0, return_inverse=True)
+    cnt = np.zeros((len(P), 3), dtype=int)
+    np.add.at(cnt, (where.reshape(-1), d.y), 1)
+    greedy = min(trees._greedy(P, cnt, C, *(c for c in range(3) if c != C)).errors for C in range(3))
+    lines, real = [0], halfplanes.best_dichotomy
+
+    def counted(*args, cut=None):
+        lines[0] += 1
+        if cut is not None and lines[0] >= cut:
+            raise deadline.TimeLimit
+        return real(*args)
+
+    monkeypatch.setattr(halfplanes, "best_dichotomy", counted)
+    whole = trees.best_split(P, cnt)
+    assert whole.errors < greedy and whole.lower_bound == whole.errors
+    total, lines[0] = lines[0], 0
+    monkeypatch.setattr(halfplanes, "best_dichotomy", lambda *args: counted(*args, cut=total))
+    cut = trees.best_split(P, cnt)
+    assert cut.why == "time limit reached" and cut.lower_bound == 0 and cut.errors == whole.errors

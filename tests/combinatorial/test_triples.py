@@ -94,9 +94,12 @@ def test_each_shape_finds_its_own_best_triple(shape):
         R = triples.region(shape, A, B, C)
         for c, n, G in ((pos, neg, F), (neg, pos, ~F)):
             brute = int(((~R) @ c + R @ n).min())
-            got = triples._search(shape, G.astype(np.float32), c.astype(np.float32), n.astype(np.float32),
-                                         int(c.sum() + n.sum()) + 1)
-            assert got is not None and got[0] == brute
+            kept = []
+            triples._search(shape, G.astype(np.float32), c.astype(np.float32), n.astype(np.float32),
+                            int(c.sum() + n.sum()) + 1, kept.append)
+            assert kept and all(a[0] > b[0] for a, b in zip(kept, kept[1:]))  # each one better than the last
+            got = kept[-1]
+            assert got[0] == brute
             assert int((~triples.region(shape, *G[list(got[1:])])) @ c + triples.region(shape, *G[list(got[1:])]) @ n) == brute
 
 
@@ -177,9 +180,10 @@ def test_an_unfinished_enumeration_hands_its_best_network_to_the_search():
 
 
 def test_the_enumeration_runs_where_few_errors_are_certain_or_points_are_few(monkeypatch):
-    """The lazy backend enumerates triples where the pair bound proves at most 2 % of the
-    examples wrong, or on at most 250 distinct points; many errors certain on more points (the
-    two spirals at 500: 165) leave the time to the general search."""
+    """The lazy backend enumerates triples to the end where the pair bound proves at most 2 % of
+    the examples wrong, or on at most 250 distinct points; with many errors certain on more points
+    (the two spirals at 500: 165) the listing would take hours, so it gets a share of the time and
+    starts the search. Four units there start from the best triple found in that share."""
     from combinatorial.backends import lazy
     from combinatorial.backends.lazy import threeunits
     from combinatorial.options import SolveOptions
@@ -187,14 +191,52 @@ def test_the_enumeration_runs_where_few_errors_are_certain_or_points_are_few(mon
     from ftprop.data import DataOptions, load_dataset
 
     calls = []
-    monkeypatch.setattr(threeunits, "best_triple", lambda problem, floor=0, progress=None: calls.append(floor))
+    for name in ("best_triple", "wider_start"):
+        monkeypatch.setattr(threeunits, name, lambda problem, floor=0, progress=None, share=None, name=name:
+                            calls.append((name, floor, share)))
     options = SolveOptions(objective="min-errors")
-    for samples, certain, runs in ((500, 165, False), (500, 10, True), (200, 65, True)):
+    whole, part = threeunits.SHARE, threeunits.START_SHARE
+    for samples, width, certain, runs in ((500, 3, 165, ("best_triple", 165, part)), (500, 3, 10, ("best_triple", 10, whole)),
+                                          (200, 3, 65, ("best_triple", 65, whole)), (500, 4, 147, ("wider_start", 0, part)),
+                                          (500, 4, 10, None)):
         d = load_dataset("spirals", DataOptions(samples=samples))
-        problem = Problem.from_data(d.X, d.y, (3,))
+        problem = Problem.from_data(d.X, d.y, (width,))
         calls.clear()
         settled, _, _ = lazy._three_units(problem, options, lazy.LazyOptions(errors_at_least=certain))
-        assert settled is None and calls == ([certain] if runs else []), (samples, certain)
+        assert settled is None and calls == ([runs] if runs else []), (samples, width, certain)
+
+
+def test_a_deadline_keeps_the_best_triple_found_within_a_shape():
+    """Cut short inside a shape's search (spirals-200: the first pass ends at 78 errors, the
+    whole pass of A n (B u C) finds 76 at its first dichotomy), the answer is the best found so
+    far, not the best of the shapes already finished."""
+    from combinatorial import deadline
+    from ftprop.data import DataOptions, load_dataset
+
+    class Cut:  # a progress report that ends the enumeration at the whole pass's second tick
+        def __init__(self):
+            self.heard = []
+
+        def listing(self, best):
+            pass
+
+        def shape(self, shape, inside, rows, few):
+            def tick(done, total, best):
+                self.heard.append((few, best))
+                if sum(not f for f, _ in self.heard) > 1:
+                    raise deadline.TimeLimit
+            return tick
+
+    d = load_dataset("spirals", DataOptions(samples=200))
+    pos = (d.y == 1).astype(int)
+    cut = Cut()
+    found = triples.best_triple(d.X, pos, 1 - pos, 200, 0, cut)
+    first_pass = min(b for few, b in cut.heard if few)
+    told = cut.heard[-1][1]  # the best the search had when it was cut
+    assert found.why == "time limit reached" and found.lower_bound == 0
+    assert found.errors == told < first_pass
+    R = found.region() if found.inside == 1 else ~found.region()
+    assert int(pos[~R].sum() + (1 - pos)[R].sum()) == found.errors
 
 
 def test_the_enumeration_reports_where_it_is():
@@ -255,7 +297,7 @@ def test_a_wider_start_meets_the_floor_only_with_the_pairs_certificate(monkeypat
     from ftprop.data import DataOptions, load_dataset
 
     calls = []
-    monkeypatch.setattr(threeunits, "wider_start", lambda problem, floor=0, progress=None: calls.append(floor))
+    monkeypatch.setattr(threeunits, "wider_start", lambda problem, floor=0, progress=None, share=None: calls.append(floor))
     d = load_dataset("spirals", DataOptions(samples=200))
     problem = Problem.from_data(d.X, d.y, (4,))
     settled, _, _ = lazy._three_units(problem, SolveOptions(objective="min-errors"), lazy.LazyOptions(errors_at_least=57))

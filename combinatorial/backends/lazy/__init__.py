@@ -124,28 +124,31 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     """min-errors with three units in the plane, settled by enumerating triples of half-planes
     where the pair bound proves few errors certain (at most :data:`FIT_FIRST_NEAR` of the
     examples: circles-500, 12 errors in 15 s) or on few points (:data:`threeunits.FEW_POINTS`:
-    the two spirals at 200 points, 68 errors in 36 s), not where both are many (spirals-500, 165
-    errors certain: its pruning is weak, and its time the search's loss), down to that bound at
-    most. With four units or more in the same places the best triple found in a share of the time
-    (:func:`threeunits.wider_start`) starts the search instead, and is the answer where it meets
-    the pairs' bound. (The answer, FEASIBLE where the enumeration did not finish, or None; the
-    options the search runs with: an unfinished enumeration's best network as its warm start;
-    stats.)"""
+    the two spirals at 200 points, 68 errors in 36 s), down to that bound at most. Where both are
+    many (spirals-500, 165 errors certain) the pruning is weak and the whole listing would take
+    hours: it gets :data:`threeunits.START_SHARE` of the time, and its best network starts the
+    search (spirals-500: 197 errors within 6 s, from the best first dichotomy of A n (B u C); the
+    search alone ends at 211). With four units or more in the same places the best triple found in
+    that share of the time (:func:`threeunits.wider_start`) starts the search instead, and is the
+    answer where it meets the pairs' bound. (The answer, FEASIBLE where the enumeration did not
+    finish, or None; the options the search runs with: an unfinished enumeration's best network as
+    its warm start; stats.)"""
     from functools import partial
 
     import numpy as np
 
     few = len(np.unique(problem.Xu, axis=0)) <= threeunits.FEW_POINTS
-    wider = threeunits.starts(problem)  # four units or more: the best triple starts the search
-    if options.objective != "min-errors" or not (threeunits.applies(problem) or wider) \
-            or (own.errors_at_least > FIT_FIRST_NEAR * problem.n_merged and not few):
+    many = own.errors_at_least > FIT_FIRST_NEAR * problem.n_merged
+    wider = threeunits.starts(problem) and (few or many)  # four units or more: the best triple starts the search
+    if options.objective != "min-errors" or not (threeunits.applies(problem) or wider):
         return None, options, {}
     search = threeunits.best_triple
     floor = own.errors_at_least
     if wider:  # proved optimal only where it meets the pairs' bound, whose certificate is the proof
         search, floor = threeunits.wider_start, floor if own.errors_certificate is not None else 0
     settled = _exact_small(problem, replace(options, proof=None) if wider else options,
-                           partial(search, floor=floor, progress=options.progress))
+                           partial(search, floor=floor, progress=options.progress,
+                                   share=threeunits.START_SHARE if wider or many and not few else threeunits.SHARE))
     if settled is not None and settled.status.value == "optimal" and (wider or settled.refutation is not None) \
             and own.errors_certificate is not None and own.errors_at_least >= settled.lower_bound:
         settled = replace(settled, refutation=own.errors_certificate if options.proof is not None else None)

@@ -38,20 +38,20 @@ def applies(problem) -> bool:
 
 def starts(problem) -> bool:
     """One hidden layer of four units or more, no shortcut, two classes, inputs in at most two
-    dimensions, at most :data:`FEW_POINTS` distinct inputs: its search starts from the best
+    dimensions, at most :data:`MAX_POINTS` distinct inputs: its search may start from the best
     triple (:func:`wider_start`)."""
     return (len(problem.hidden) == 1 and problem.hidden[0] >= 4 and not problem.shortcut
             and problem.n_outputs == 1 and problem.n_inputs <= 2
-            and len(np.unique(problem.Xu, axis=0)) <= FEW_POINTS)
+            and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
 
 
-def wider_start(problem, floor: int = 0, progress=None) -> Found | None:
-    """The best triple found in :data:`START_SHARE` of the time left, as the targets of a wider
+def wider_start(problem, floor: int = 0, progress=None, share: float = START_SHARE) -> Found | None:
+    """The best triple found in ``share`` of the time left, as the targets of a wider
     layer whose units past the third copy the first (the output gives them weight 0): a network
     of that width with as many errors. Its lower bound is ``floor`` (a bound proved for this
     width): the triple's own holds for three units only, unless the triple meets ``floor``."""
     left = deadline.remaining()
-    with deadline.time_limit(None if left is None else time.monotonic() + START_SHARE * left):
+    with deadline.time_limit(None if left is None else time.monotonic() + share * left):
         found = best_triple(problem, floor, progress)
     if found is None:
         return None
@@ -62,11 +62,12 @@ def wider_start(problem, floor: int = 0, progress=None) -> Found | None:
     return replace(found, D=D, lower_bound=floor, why=why)
 
 
-def best_triple(problem, floor: int = 0, progress=None) -> Found | None:
+def best_triple(problem, floor: int = 0, progress=None, share: float = SHARE) -> Found | None:
     """The fewest errors of a three-unit network on ``problem`` (see the module docstring); under
-    the deadline the best found, with bound ``floor`` (a bound proved before: the enumeration
-    stops when it meets it; ``progress``: ``SolveOptions.progress``). None when a unit of the answer is not realised by
-    the exact LP (floats and rationals undecided) or there was no time for the first line."""
+    the deadline, or past ``share`` of the time left, the best found, with bound ``floor`` (a
+    bound proved before: the enumeration stops when it meets it; ``progress``:
+    ``SolveOptions.progress``). None when a unit of the answer is not realised by the exact LP
+    (floats and rationals undecided) or there was no time for the first line."""
     points, where = np.unique(problem.Xu, axis=0, return_inverse=True)
     where = where.reshape(-1)
     y, counts, pos, neg = labelled(problem, where, len(points))
@@ -75,7 +76,7 @@ def best_triple(problem, floor: int = 0, progress=None) -> Found | None:
     except deadline.TimeLimit:
         return None
     left = deadline.remaining()
-    with deadline.time_limit(None if left is None else time.monotonic() + SHARE * left):
+    with deadline.time_limit(None if left is None else time.monotonic() + share * left):
         report = None if progress is None else triples.Progress(progress, int(counts.sum()), floor)
         found = triples.best_triple(points, pos, neg, errors, floor, report)
     if found.rows is None:  # no triple beats the best line: every unit is that line
