@@ -182,8 +182,9 @@ def test_an_unfinished_enumeration_hands_its_best_network_to_the_search():
 def test_the_enumeration_runs_where_few_errors_are_certain_or_points_are_few(monkeypatch):
     """The lazy backend enumerates triples to the end where the pair bound proves at most 2 % of
     the examples wrong, or on at most 250 distinct points; with many errors certain on more points
-    (the two spirals at 500: 165) the listing would take hours, so it gets a share of the time and
-    starts the search. Four units there start from the best triple found in that share."""
+    (the two spirals at 500: 165) the listing would take hours, and its best network starts the
+    search. Four units or more there start from the best triple found; on few points it gets a
+    share of the time, and the search the rest to use the fourth unit."""
     from combinatorial.backends import lazy
     from combinatorial.backends.lazy import threeunits
     from combinatorial.options import SolveOptions
@@ -196,8 +197,9 @@ def test_the_enumeration_runs_where_few_errors_are_certain_or_points_are_few(mon
                             calls.append((name, floor, share)))
     options = SolveOptions(objective="min-errors")
     whole, part = threeunits.SHARE, threeunits.START_SHARE
-    for samples, width, certain, runs in ((500, 3, 165, ("best_triple", 165, part)), (500, 3, 10, ("best_triple", 10, whole)),
-                                          (200, 3, 65, ("best_triple", 65, whole)), (500, 4, 147, ("wider_start", 0, part)),
+    for samples, width, certain, runs in ((500, 3, 165, ("best_triple", 165, whole)), (500, 3, 10, ("best_triple", 10, whole)),
+                                          (200, 3, 65, ("best_triple", 65, whole)), (500, 4, 147, ("wider_start", 0, whole)),
+                                          (200, 4, 57, ("wider_start", 0, part)),
                                           (500, 4, 10, None)):
         d = load_dataset("spirals", DataOptions(samples=samples))
         problem = Problem.from_data(d.X, d.y, (width,))

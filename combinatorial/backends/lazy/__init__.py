@@ -126,11 +126,12 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     examples: circles-500, 12 errors in 15 s) or on few points (:data:`threeunits.FEW_POINTS`:
     the two spirals at 200 points, 68 errors in 36 s), down to that bound at most. Where both are
     many (spirals-500, 165 errors certain) the pruning is weak and the whole listing would take
-    hours: it gets :data:`threeunits.START_SHARE` of the time, and its best network starts the
-    search (spirals-500: 197 errors within 6 s, from the best first dichotomy of A n (B u C); the
-    search alone ends at 211). With four units or more in the same places the best triple found in
-    that share of the time (:func:`threeunits.wider_start`) starts the search instead, and is the
-    answer where it meets the pairs' bound. (The answer, FEASIBLE where the enumeration did not
+    hours, but its first rows are the best the time allows (spirals-500: 197 errors within 6 s,
+    from the best first dichotomy of A n (B u C); the search alone ends at 211), and its best
+    network starts the search for what time is left. With four units or more in the same places
+    the best triple found (:func:`threeunits.wider_start`; in :data:`threeunits.START_SHARE` of
+    the time on few points, where the search has the rest to use the fourth unit) starts the
+    search instead, and is the answer where it meets the pairs' bound. (The answer, FEASIBLE where the enumeration did not
     finish, or None; the options the search runs with: an unfinished enumeration's best network as
     its warm start; stats.)"""
     from functools import partial
@@ -148,7 +149,7 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
         search, floor = threeunits.wider_start, floor if own.errors_certificate is not None else 0
     settled = _exact_small(problem, replace(options, proof=None) if wider else options,
                            partial(search, floor=floor, progress=options.progress,
-                                   share=threeunits.START_SHARE if wider or many and not few else threeunits.SHARE))
+                                   share=threeunits.START_SHARE if wider and few else threeunits.SHARE))
     if settled is not None and settled.status.value == "optimal" and (wider or settled.refutation is not None) \
             and own.errors_certificate is not None and own.errors_at_least >= settled.lower_bound:
         settled = replace(settled, refutation=own.errors_certificate if options.proof is not None else None)
