@@ -202,34 +202,42 @@ def fewest_errors(need: int, degree: np.ndarray, counts: np.ndarray) -> int:
 
 class _ErrorsLP:
     """max sum(a) - width * M, 0 <= a <= 1, the weight at each row at most its count, each line's
-    separated a at most M: GLOP, re-solved from its last basis as lines are added."""
+    separated a at most M: HiGHS's interior point method, solved anew as lines are added (GLOP
+    from its last basis took 2.5 times as long: spirals-500 at width 4, 43 s against 17 s, the
+    same bound)."""
 
     def __init__(self, A: np.ndarray, B: np.ndarray, counts: np.ndarray, width: int):
-        from ortools.linear_solver import pywraplp
+        from scipy.sparse import csr_matrix
 
-        self.solver = s = pywraplp.Solver.CreateSolver("GLOP")
-        self.a = [s.NumVar(0.0, 1.0, f"a{e}") for e in range(len(A))]
-        self.M = s.NumVar(0.0, s.infinity(), "M")
-        objective = s.Objective()
-        for v in self.a:
-            objective.SetCoefficient(v, 1.0)
-        objective.SetCoefficient(self.M, -float(width))
-        objective.SetMaximization()
-        at = {int(x): s.Constraint(-s.infinity(), float(counts[x])) for x in np.unique(np.concatenate([A, B]))}
-        for e, ends in enumerate(zip(A.tolist(), B.tolist())):  # each row's weight at most its count
-            for x in ends:
-                at[x].SetCoefficient(self.a[e], 1.0)
+        self.pairs, self.width, self.lines = len(A), float(width), []
+        ends = np.concatenate([A, B])
+        rows, at = np.unique(ends, return_inverse=True)
+        self.degrees = csr_matrix((np.ones(len(ends)), (at.reshape(-1), np.tile(np.arange(len(A)), 2))),
+                                  shape=(len(rows), len(A) + 1))
+        self.counts = np.asarray(counts, dtype=float)[rows]
 
     def add(self, row) -> None:
-        c = self.solver.Constraint(-self.solver.infinity(), 0.0)
-        for e in row:
-            c.SetCoefficient(self.a[int(e)], 1.0)
-        c.SetCoefficient(self.M, -1.0)
+        self.lines.append(np.asarray(row, dtype=np.int64))
 
     def solve(self) -> tuple[np.ndarray, float] | None:
-        if not _solved(self.solver):
+        from scipy.optimize import linprog
+        from scipy.sparse import csr_matrix, vstack
+
+        from .separability import highs_limits
+
+        m, A, b = self.pairs, self.degrees, self.counts
+        if self.lines:  # each line: sum of its pairs' a - M <= 0
+            size = np.array([len(r) + 1 for r in self.lines])
+            cols = np.concatenate([np.append(r, m) for r in self.lines])
+            vals = np.concatenate([np.append(np.ones(len(r)), -1.0) for r in self.lines])
+            lines = csr_matrix((vals, (np.repeat(np.arange(len(self.lines)), size), cols)), shape=(len(self.lines), m + 1))
+            A, b = vstack([A, lines]).tocsr(), np.concatenate([b, np.zeros(len(self.lines))])
+        cost = np.append(-np.ones(m), self.width)
+        res = linprog(cost, A_ub=A, b_ub=b, bounds=[(0.0, 1.0)] * m + [(0.0, None)], method="highs-ipm",
+                      options=highs_limits())
+        if res.status != 0:  # stopped by the deadline, or failed: decides nothing
             return None
-        return np.clip([v.solution_value() for v in self.a], 0.0, 1.0), self.M.solution_value()
+        return np.clip(res.x[:m], 0.0, 1.0), float(res.x[m])
 
 
 def _solved(solver) -> bool:  # GLOP solved to optimality within the deadline
