@@ -203,16 +203,14 @@ def fewest_errors(need: int, degree: np.ndarray, counts: np.ndarray) -> int:
 class _ErrorsLP:
     """max sum(a) - width * M, 0 <= a <= 1, the weight at each row at most its count, each line's
     separated a at most M: HiGHS's interior point method, solved anew as lines are added (GLOP
-    from its last basis took 2.5 times as long: spirals-500 at width 4, 43 s against 17 s, the
-    same bound)."""
+    from its last basis: 2.5 times as long on spirals-500 at width 4, the same bound)."""
 
     def __init__(self, A: np.ndarray, B: np.ndarray, counts: np.ndarray, width: int):
         from scipy.sparse import csr_matrix
 
         self.pairs, self.width, self.lines = len(A), float(width), []
-        ends = np.concatenate([A, B])
-        rows, at = np.unique(ends, return_inverse=True)
-        self.degrees = csr_matrix((np.ones(len(ends)), (at.reshape(-1), np.tile(np.arange(len(A)), 2))),
+        rows, at = np.unique(np.concatenate([A, B]), return_inverse=True)
+        self.degrees = csr_matrix((np.ones(2 * len(A)), (at.reshape(-1), np.tile(np.arange(len(A)), 2))),
                                   shape=(len(rows), len(A) + 1))
         self.counts = np.asarray(counts, dtype=float)[rows]
 
@@ -225,19 +223,14 @@ class _ErrorsLP:
 
         from .separability import highs_limits
 
-        m, A, b = self.pairs, self.degrees, self.counts
-        if self.lines:  # each line: sum of its pairs' a - M <= 0
-            size = np.array([len(r) + 1 for r in self.lines])
-            cols = np.concatenate([np.append(r, m) for r in self.lines])
-            vals = np.concatenate([np.append(np.ones(len(r)), -1.0) for r in self.lines])
-            lines = csr_matrix((vals, (np.repeat(np.arange(len(self.lines)), size), cols)), shape=(len(self.lines), m + 1))
-            A, b = vstack([A, lines]).tocsr(), np.concatenate([b, np.zeros(len(self.lines))])
-        cost = np.append(-np.ones(m), self.width)
-        res = linprog(cost, A_ub=A, b_ub=b, bounds=[(0.0, 1.0)] * m + [(0.0, None)], method="highs-ipm",
-                      options=highs_limits())
-        if res.status != 0:  # stopped by the deadline, or failed: decides nothing
-            return None
-        return np.clip(res.x[:m], 0.0, 1.0), float(res.x[m])
+        m, k = self.pairs, len(self.lines)  # each line: the sum of its pairs' a, minus M, at most 0
+        cols = np.concatenate([np.append(r, m) for r in self.lines] or [np.zeros(0, dtype=np.int64)])
+        vals = np.concatenate([np.append(np.ones(len(r)), -1.0) for r in self.lines] or [np.zeros(0)])
+        at = np.repeat(np.arange(k), [len(r) + 1 for r in self.lines]).astype(np.int64)
+        A = vstack([self.degrees, csr_matrix((vals, (at, cols)), shape=(k, m + 1))]).tocsr()
+        res = linprog(np.append(-np.ones(m), self.width), A_ub=A, b_ub=np.append(self.counts, np.zeros(k)),
+                      bounds=[(0.0, 1.0)] * m + [(0.0, None)], method="highs-ipm", options=highs_limits())
+        return None if res.status != 0 else (np.clip(res.x[:m], 0.0, 1.0), float(res.x[m]))  # status 1: the deadline
 
 
 def _solved(solver) -> bool:  # GLOP solved to optimality within the deadline

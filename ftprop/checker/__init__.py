@@ -26,6 +26,7 @@ from ftprop.checker.cnf import Invalid as _Invalid
 from ftprop.checker.cnf import farkas_holds, integer, rational
 from ftprop.checker.certify import certify
 from ftprop.checker.families import TRUSTED, Families
+from ftprop.checker.forward import outputs
 from ftprop.errors import InputError
 
 FORMAT, VERSION = "ftprop-proof", 1
@@ -293,18 +294,12 @@ def _forward(layers, Xu, Yu, hidden, shortcut, counts=None) -> int:
                 and all(isinstance(r, list) and len(r) == fan_in for r in W)):
             raise _Invalid(f"layer {l + 1}: weights must be {sizes[l + 1]} x {fan_in} with {sizes[l + 1]} biases")
         parsed.append(([_fractions(r, f"layer {l + 1} weights") for r in W], _fractions(b, f"layer {l + 1} biases")))
-    errors = 0
-    for i in range(len(Xu)):
-        x = [Fraction(v) for v in Xu[i].tolist()]
-        h = x
-        for l, (W, b) in enumerate(parsed):
-            inp = h + x if shortcut and l == len(parsed) - 1 else h
-            h = [1 if sum((w * u for w, u in zip(row, inp) if w and u), bias) >= 0 else -1 for row, bias in zip(W, b)]
-        if h != [int(v) for v in Yu[i]]:
-            if counts is None:
-                raise _Invalid(f"the network misses merged example {i} (outputs {h}, targets {Yu[i].tolist()})")
-            errors += counts[i]
-    return errors
+    H = outputs(parsed, Xu, shortcut)  # exact (ftprop/checker/forward.py)
+    missed = np.flatnonzero(np.any(H != np.asarray(Yu), axis=1))
+    if counts is None and len(missed):
+        i = int(missed[0])
+        raise _Invalid(f"the network misses merged example {i} (outputs {H[i].tolist()}, targets {Yu[i].tolist()})")
+    return 0 if counts is None else int(np.asarray(counts)[missed].sum())
 
 
 def _check_drup(body, members, Xu, Yu, hidden, shortcut, jobs, *, part=None, cube=None, counts=None,
