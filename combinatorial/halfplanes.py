@@ -42,9 +42,12 @@ def best_dichotomy(X: np.ndarray, plus: np.ndarray, minus: np.ndarray) -> tuple[
     if X.shape[1] == 1 or _collinear(X):
         order = np.lexsort(X.T[::-1])
         return min(best, _prefix_split(order, plus, minus), key=lambda c: c[0])
-    for i in range(n - 1):
+    # a split of the weighted points by a line is made by one through two of them (the argument
+    # above, on those points alone), so the points that weigh nothing pivot no line
+    weighted = np.flatnonzero((plus + minus) > 0)
+    for i in weighted[:-1].tolist():
         deadline.check()
-        best = min(best, _lines_through(X, plus, minus, i), key=lambda c: c[0])
+        best = min(best, _lines_through(X, plus, minus, i, weighted[weighted > i]), key=lambda c: c[0])
     return best
 
 
@@ -96,10 +99,8 @@ def _collinear(X: np.ndarray) -> bool:
     return len(other) == 0 or not _orient(X, 0, other[:1]).any()
 
 
-def _lines_through(X, plus, minus, i) -> tuple[int, np.ndarray]:
-    """The best dichotomy of the lines through point i and a later one."""
-    n = len(X)
-    J = np.arange(i + 1, n)
+def _lines_through(X, plus, minus, i, J) -> tuple[int, np.ndarray]:
+    """The best dichotomy of the lines through point i and one of ``J``."""
     S = _orient(X, i, J)  # (len(J), n): side of every point of the line through i and J[a]
     P, M = (S > 0).astype(float), (S < 0).astype(float)  # float sums of integer counts: exact
     left_plus = (P @ plus + M @ minus).astype(np.int64)  # left side +1, right side -1

@@ -55,3 +55,30 @@ def test_orientations_agree_with_rationals(kind):
         for f in (_orient, _orient_entrywise, _signs, _signs_entrywise):
             assert np.array_equal(f(P, i, J), want), (kind, f.__name__, i)
     assert zeros >= 2 * (len(P) - 1)  # at least each line's own two points
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_best_half_plane_agrees_with_every_realised_dichotomy_where_points_weigh_nothing(seed):
+    """``halfplanes.best_dichotomy`` pivots lines on the points with weight only: its count is
+    the fewest over every dichotomy the exact LP realises, and its answer is one of them (a
+    dichotomy of every point, those that weigh nothing included)."""
+    from combinatorial.halfplanes import best_dichotomy
+    from instances import plane_points, realised_dichotomies
+
+    rng, zero, compared = np.random.default_rng(seed), 0, 0
+    for trial in range(24):
+        P = plane_points(rng, trial)
+        plus, minus = rng.integers(0, 3, size=len(P)), rng.integers(0, 3, size=len(P))
+        plus[rng.random(len(P)) < 0.4] = 0
+        minus[plus == 0] = 0  # some points weigh nothing at all
+        zero += int((plus + minus == 0).sum())
+        made, undecided = realised_dichotomies(P)
+        if undecided:  # the LP cannot say which dichotomies exist: nothing to compare with
+            continue
+        D, compared = np.array(made), compared + 1
+        brute = int((D @ plus + (~D) @ minus).min())
+        errors, sides = best_dichotomy(P, plus, minus)
+        assert errors == brute, (seed, trial)
+        got = sides > 0
+        assert any((got == d).all() for d in D) and int(got @ plus + (~got) @ minus) == errors
+    assert zero >= 10 and compared >= 12
