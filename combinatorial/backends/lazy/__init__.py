@@ -131,9 +131,9 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     network starts the search for what time is left. With four units or more in the same places
     the best triple found (:func:`threeunits.wider_start`; in :data:`threeunits.START_SHARE` of
     the time on few points, where the search has the rest to use the fourth unit) starts the
-    search instead, and is the answer where it meets the pairs' bound. (The answer, FEASIBLE where the enumeration did not
-    finish, or None; the options the search runs with: an unfinished enumeration's best network as
-    its warm start; stats.)"""
+    search instead, and is the answer where it meets the pairs' bound. (The answer, FEASIBLE
+    where the enumeration did not finish, or None; the options the search runs with: an
+    unfinished enumeration's best network as its warm start; stats.)"""
     from functools import partial
 
     import numpy as np

@@ -6,8 +6,9 @@ A n (B u C) or maj(A, B, C) of three half-planes and the other label the rest. T
 incumbent is the best single line (every unit that half-plane); the enumeration then only looks
 below it. Each unit of the answer is realised by the exact LP, so the engine verifies the network
 like any other. The enumeration gets :data:`SHARE` of the time left: where it does not finish,
-its best network starts the general search, which has the rest. The lazy backend only runs it
-where the pair bound proves few errors certain, since with many its pruning is weak.
+its best network starts the general search, which has the rest. Where the pair bound proves many
+errors certain on many points its pruning is too weak to finish (spirals-500: hours), but its
+first rows still beat the general search (:func:`combinatorial.backends.lazy._three_units`).
 """
 
 from __future__ import annotations
