@@ -106,7 +106,8 @@ def _better(problem: Problem, result: BackendResult, found: BackendResult) -> Ba
     if errors(found) >= errors(result):
         return result
     bound = max(found.lower_bound or 0.0, result.lower_bound or 0.0)
-    return replace(found, lower_bound=bound, message=f"{result.message or 'time limit reached'}: the best network "
+    why = (result.message or "time limit reached").split(":")[0]  # the search's own "not proved optimal" goes
+    return replace(found, lower_bound=bound, message=f"{why}: the best network "
                    f"is the enumeration's, not proved optimal (at least {bound:g} training errors)")
 
 
