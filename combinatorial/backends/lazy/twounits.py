@@ -67,8 +67,9 @@ def _greedy(points, pos, neg, errors, line) -> tuple[int, np.ndarray, np.ndarray
         for inside, c, n, A in ((1, pos, neg, line > 0), (-1, neg, pos, ~(line > 0))):
             # the other points weigh nothing, so this line is the best on A's and cuts them all
             second, L = halfplanes.best_dichotomy(points, np.where(A, n, 0), np.where(A, c, 0))
-            if int(c[~A].sum()) + second < best[0]:
-                best = (int(c[~A].sum()) + second, A, L > 0, inside)
+            total = int(c[~A].sum()) + second  # y outside A, and the second line's errors in it
+            if total < best[0]:
+                best = (total, A, L > 0, inside)
     except deadline.TimeLimit:
         pass
     return best
