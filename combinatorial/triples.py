@@ -138,6 +138,12 @@ class Progress:
     def listing(self, best: int) -> None:
         self._event("listing", best)
 
+    def starts(self, total: int):
+        """The tick of the coordinate descent (:mod:`combinatorial.descent`): (starts done, best so far)."""
+        def tick(done, best):
+            self._event("descent", int(best), iterations=int(done), rows=int(total))
+        return tick
+
     def shape(self, shape: str, inside: int, rows: int, few: bool):
         """The tick of one shape's search: (first dichotomies done, of how many, best so far)."""
         def tick(done, total, best):

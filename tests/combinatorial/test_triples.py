@@ -193,7 +193,7 @@ def test_the_enumeration_runs_where_few_errors_are_certain_or_points_are_few(mon
 
     calls = []
     for name in ("best_triple", "wider_start"):
-        monkeypatch.setattr(threeunits, name, lambda problem, floor=0, progress=None, share=None, name=name:
+        monkeypatch.setattr(threeunits, name, lambda problem, floor=0, progress=None, share=None, seed=0, name=name:
                             calls.append((name, floor, share)))
     options = SolveOptions(objective="min-errors")
     whole, part = threeunits.SHARE, threeunits.START_SHARE
@@ -206,6 +206,10 @@ def test_the_enumeration_runs_where_few_errors_are_certain_or_points_are_few(mon
         calls.clear()
         settled, _, _ = lazy._three_units(problem, options, lazy.LazyOptions(errors_at_least=certain))
         assert settled is None and calls == ([runs] if runs else []), (samples, width, certain)
+    d = load_dataset("blobs", DataOptions(samples=500))  # three classes: always, from three units
+    calls.clear()
+    settled, _, _ = lazy._three_units(Problem.from_data(d.X, d.y, (3,)), options, lazy.LazyOptions(errors_at_least=1))
+    assert settled is None and calls == [("wider_start", 0, whole)]
 
 
 def test_a_deadline_keeps_the_best_triple_found_within_a_shape():
@@ -242,8 +246,9 @@ def test_a_deadline_keeps_the_best_triple_found_within_a_shape():
 
 
 def test_the_enumeration_reports_where_it_is():
-    """A watched solve hears from the enumeration at once (the listing), then at most once a
-    second; the CLI's line names the shape and how far it got."""
+    """A watched solve hears from the descent that starts the enumeration, then from the
+    enumeration at once (the listing), then at most once a second; the CLI's line names the shape
+    and how far it got."""
     from combinatorial.triples import Progress
     from ftprop.cli.watch import line
     from ftprop.data import DataOptions, load_dataset
@@ -251,7 +256,8 @@ def test_the_enumeration_reports_where_it_is():
     d = load_dataset("circles", DataOptions(samples=200))
     events = []
     sol = solve(d.X, d.y, (3,), objective="min-errors", backend="lazy", progress=events.append)
-    assert events and events[0]["event"] == "listing" and events[0]["incumbent_errors"] >= sol.train_errors
+    assert [e["event"] for e in events[:2]] == ["descent", "listing"]  # the descent first, then the listing
+    assert events[1]["incumbent_errors"] >= sol.train_errors
     assert all(e["lower_bound"] <= sol.train_errors for e in events)
     heard = []
     tick = Progress(heard.append, 200, 1).shape("maj", 1, 50, False)
@@ -263,7 +269,8 @@ def test_the_enumeration_reports_where_it_is():
 
 def test_a_wider_layer_starts_from_the_best_triple_and_keeps_its_own_bound():
     """Four units in the plane start from the best triple (the two spirals at 100 points: the
-    width-3 optimum, 32 errors, where the general search alone had more); its bound is the
+    width-3 optimum, 32 errors, where the general search alone had more) or the descent's four
+    units, whichever makes fewer errors; its bound is the
     pairs' bound for four units, not the triple's, which holds for three only."""
     from ftprop.data import DataOptions, load_dataset
 
@@ -271,7 +278,7 @@ def test_a_wider_layer_starts_from_the_best_triple_and_keeps_its_own_bound():
     three = solve(d.X, d.y, (3,), objective="min-errors", backend="lazy", time_limit=60)
     assert three.status is Status.OPTIMAL
     four = solve(d.X, d.y, (4,), objective="min-errors", backend="lazy", time_limit=8)
-    assert "triple" in four.stats["exact_method"]
+    assert "triple" in four.stats["exact_method"] or "descent" in four.stats["exact_method"]
     assert four.train_errors <= three.train_errors
     assert four.lower_bound <= four.stats["pair_errors_bound"] < three.train_errors
 
@@ -299,7 +306,7 @@ def test_a_wider_start_meets_the_floor_only_with_the_pairs_certificate(monkeypat
     from ftprop.data import DataOptions, load_dataset
 
     calls = []
-    monkeypatch.setattr(threeunits, "wider_start", lambda problem, floor=0, progress=None, share=None: calls.append(floor))
+    monkeypatch.setattr(threeunits, "wider_start", lambda problem, floor=0, progress=None, share=None, seed=0: calls.append(floor))
     d = load_dataset("spirals", DataOptions(samples=200))
     problem = Problem.from_data(d.X, d.y, (4,))
     settled, _, _ = lazy._three_units(problem, SolveOptions(objective="min-errors"), lazy.LazyOptions(errors_at_least=57))

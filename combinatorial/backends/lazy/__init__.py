@@ -127,12 +127,15 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     examples: circles-500, 12 errors in 15 s) or on few points (:data:`threeunits.FEW_POINTS`:
     the two spirals at 200 points, 68 errors in 36 s), down to that bound at most. Where both are
     many (spirals-500, 165 errors certain) the pruning is weak and the whole listing would take
-    hours, but its first rows are the best the time allows (spirals-500: 197 errors within 6 s,
-    from the best first dichotomy of A n (B u C); the search alone ends at 211), and its best
+    hours, but it only has to beat the coordinate descent's network (spirals-500: 182 errors,
+    where the enumeration's first rows gave 197 and the search alone ends at 211), and the best
     network starts the search for what time is left. With four units or more in the same places
     the best triple found (:func:`threeunits.wider_start`; in :data:`threeunits.START_SHARE` of
-    the time on few points, where the search has the rest to use the fourth unit) starts the
-    search instead, and is the answer where it meets the pairs' bound. (The answer, FEASIBLE
+    the time on few points, where the search has the rest to use the fourth unit) or the coordinate
+    descent's four units (:mod:`combinatorial.descent`), whichever errs less, starts the search
+    instead, and is the answer where it meets the pairs' bound; three classes at width three or
+    more start from the descent's three units everywhere (blobs-200: 4 errors, where the search
+    alone ended at 6). (The answer, FEASIBLE
     where the enumeration did not finish, or None; the options the search runs with: an
     unfinished enumeration's best network as its warm start; stats.)"""
     from functools import partial
@@ -141,7 +144,8 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
 
     few = len(np.unique(problem.Xu, axis=0)) <= threeunits.FEW_POINTS
     many = own.errors_at_least > FIT_FIRST_NEAR * problem.n_merged
-    wider = threeunits.starts(problem) and (few or many)  # four units or more: the best triple starts the search
+    # four units or more (three classes: three or more): the best network of fewer starts the search
+    wider = threeunits.starts(problem) and (few or many or problem.n_outputs > 1)
     if options.objective != "min-errors" or not (threeunits.applies(problem) or wider):
         return None, options, {}
     search = threeunits.best_triple
@@ -149,7 +153,7 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     if wider:  # proved optimal only where it meets the pairs' bound, whose certificate is the proof
         search, floor = threeunits.wider_start, floor if own.errors_certificate is not None else 0
     settled = _exact_small(problem, replace(options, proof=None) if wider else options,
-                           partial(search, floor=floor, progress=options.progress,
+                           partial(search, floor=floor, progress=options.progress, seed=options.seed,
                                    share=threeunits.START_SHARE if wider and few else threeunits.SHARE))
     if settled is not None and settled.status.value == "optimal" and (wider or settled.refutation is not None) \
             and own.errors_certificate is not None and own.errors_at_least >= settled.lower_bound:

@@ -3,12 +3,15 @@ by enumerating triples of half-planes (:mod:`combinatorial.triples`).
 
 The output is a threshold function of the three hidden bits, so one label gets A n B n C,
 A n (B u C) or maj(A, B, C) of three half-planes and the other label the rest. The first
-incumbent is the best single line (every unit that half-plane); the enumeration then only looks
-below it. Each unit of the answer is realised by the exact LP, so the engine verifies the network
+incumbent is the better of the best single line (every unit that half-plane) and the coordinate
+descent's network (:mod:`combinatorial.descent`, in :data:`DESCENT_SHARE` of the time); the
+enumeration then only looks below it. Each unit of the answer is realised by the exact LP, so the engine verifies the network
 like any other. The enumeration gets :data:`SHARE` of the time left: where it does not finish,
 its best network starts the general search, which has the rest. Where the pair bound proves many
 errors certain on many points its pruning is too weak to finish (spirals-500: hours), but its
 first rows still beat the general search (:func:`combinatorial.backends.lazy._three_units`).
+Wider layers, and three classes at width three or more, start their search from the best network
+of fewer units (:func:`wider_start`).
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from ... import deadline, halfplanes, triples
+from ... import deadline, descent, halfplanes, triples
 from .oneunit import Found
 from .twounits import _found, labelled
 
 MAX_POINTS = 600  # distinct inputs; the undominated dichotomies grow as their square (circles-500: 15,000)
 FEW_POINTS = 250  # distinct inputs on which the enumeration runs even with many errors certain
 SHARE = 0.95  # of the time left, for the enumeration (its best network beats the search's where it stops)
+DESCENT_SHARE = 0.15  # of the time left, for the coordinate descent whose count the enumeration has to beat
+DESCENT_MAX_S = 10.0  # and never more than this (without a time limit too)
 START_SHARE = 0.4  # of the time left, for the triples that start a wider layer's search
+DESCENT = "coordinate descent over half-planes from random starts (combinatorial.descent)"
 METHOD = "every triple of undominated half-plane dichotomies, each through two examples (combinatorial.triples)"
 
 
@@ -38,37 +44,57 @@ def applies(problem) -> bool:
 
 
 def starts(problem) -> bool:
-    """One hidden layer of four units or more, no shortcut, two classes, inputs in at most two
-    dimensions, at most :data:`MAX_POINTS` distinct inputs: its search may start from the best
-    triple (:func:`wider_start`)."""
-    return (len(problem.hidden) == 1 and problem.hidden[0] >= 4 and not problem.shortcut
-            and problem.n_outputs == 1 and problem.n_inputs <= 2
+    """One hidden layer of four units or more and two classes, or of three or more and three
+    classes, no shortcut, inputs in at most two dimensions, at most :data:`MAX_POINTS` distinct
+    inputs: its search may start from the best network of fewer units (:func:`wider_start`)."""
+    return (len(problem.hidden) == 1 and problem.hidden[0] >= (4 if problem.n_outputs == 1 else 3)
+            and problem.n_outputs in (1, 3) and not problem.shortcut and problem.n_inputs <= 2
             and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
 
 
-def wider_start(problem, floor: int = 0, progress=None, share: float = START_SHARE) -> Found | None:
-    """The best triple found in ``share`` of the time left, as the targets of a wider
-    layer whose units past the third copy the first (the output gives them weight 0): a network
-    of that width with as many errors. Its lower bound is ``floor`` (a bound proved for this
-    width): the triple's own holds for three units only, unless the triple meets ``floor``."""
-    left = deadline.remaining()
-    with deadline.time_limit(None if left is None else time.monotonic() + share * left):
-        found = best_triple(problem, floor, progress)
+def wider_start(problem, floor: int = 0, progress=None, share: float = START_SHARE, seed: int = 0) -> Found | None:
+    """The better of the best triple found in ``share`` of the time left (two classes) and the
+    coordinate descent's network of four units (three classes: three), as the targets of a layer
+    whose units past those copy the first (the output gives them weight 0): a network of that
+    width with as many errors. Its lower bound is ``floor`` (a bound proved for this width): the
+    triple's own holds for three units only, unless the network meets ``floor``."""
+    found = descended_network(problem, 4 if problem.n_outputs == 1 else 3, seed, floor, progress)
+    if problem.n_outputs == 1:
+        left = deadline.remaining()
+        with deadline.time_limit(None if left is None else time.monotonic() + share * left):
+            triple = best_triple(problem, floor, progress, seed=seed, beat=None if found is None else found.errors)
+        found = triple or found
     if found is None:
         return None
-    D = np.concatenate([found.D] + [found.D[:, :1]] * (problem.hidden[0] - 3), axis=1)
+    D = np.concatenate([found.D] + [found.D[:, :1]] * (problem.hidden[0] - found.D.shape[1]), axis=1)
     if found.errors <= floor:
         return replace(found, D=D, lower_bound=found.errors, why="")
-    why = f"the best of three units: {found.errors} errors; wider layers are not enumerated"
+    why = f"the best of {found.D.shape[1]} units found: {found.errors} errors; wider layers are not enumerated"
     return replace(found, D=D, lower_bound=floor, why=why)
 
 
-def best_triple(problem, floor: int = 0, progress=None, share: float = SHARE) -> Found | None:
+def descended_network(problem, width: int, seed: int, floor: int = 0, progress=None) -> Found | None:
+    """The coordinate descent's network of ``width`` units (:func:`descended`) on ``problem``,
+    each unit realised by the exact LP; None if there is none."""
+    points, where = np.unique(problem.Xu, axis=0, return_inverse=True)
+    where, counts = where.reshape(-1), problem.counts.astype(np.int64)
+    truth = np.argmax(problem.Yu, axis=1) if problem.n_outputs > 1 else (problem.Yu[:, 0] > 0).astype(np.int64)
+    C = np.zeros((len(points), max(2, problem.n_outputs)), dtype=np.int64)
+    np.add.at(C, (where, truth), counts)
+    found = descended(points, C, width, seed, floor, progress)
+    if found is None:
+        return None
+    return _found(points, where, tuple(found.H.T), found.predicted(), truth, counts, found.errors, 0, "", DESCENT)
+
+
+def best_triple(problem, floor: int = 0, progress=None, share: float = SHARE, seed: int = 0,
+                beat: int | None = None) -> Found | None:
     """The fewest errors of a three-unit network on ``problem`` (see the module docstring); under
     the deadline, or past ``share`` of the time left, the best found, with bound ``floor`` (a
     bound proved before: the enumeration stops when it meets it; ``progress``:
     ``SolveOptions.progress``). None when a unit of the answer is not realised by the exact LP
-    (floats and rationals undecided) or there was no time for the first line."""
+    (floats and rationals undecided) or there was no time for the first line, or, given ``beat``
+    (a wider network's errors), when no triple found makes fewer."""
     points, where = np.unique(problem.Xu, axis=0, return_inverse=True)
     where = where.reshape(-1)
     y, counts, pos, neg = labelled(problem, where, len(points))
@@ -76,13 +102,29 @@ def best_triple(problem, floor: int = 0, progress=None, share: float = SHARE) ->
         errors, line = halfplanes.best_dichotomy(points, neg, pos)
     except deadline.TimeLimit:
         return None
+    # no triple beats the best line: every unit is that line; or the descent's network, if better
+    rows, predicted, method = (line > 0,) * 3, np.where(line > 0, 1, -1), METHOD
+    start = descended(points, np.stack([neg, pos], axis=1), 3, seed, floor, progress)
+    if start is not None and start.errors < errors:
+        errors, rows, predicted = start.errors, tuple(start.H.T), np.where(start.predicted() == 1, 1, -1)
+        method = f"{DESCENT}, then {METHOD} below it"
     left = deadline.remaining()
     with deadline.time_limit(None if left is None else time.monotonic() + share * left):
         report = None if progress is None else triples.Progress(progress, int(counts.sum()), floor)
-        found = triples.best_triple(points, pos, neg, errors, floor, report)
-    if found.rows is None:  # no triple beats the best line: every unit is that line
-        rows, inside, R = (line > 0,) * 3, 1, line > 0
-    else:
-        rows, inside, R = found.rows, found.inside, found.region()
-    return _found(points, where, rows, np.where(R, inside, -inside), y, counts, found.errors,
-                  found.lower_bound, found.why, METHOD)
+        found = triples.best_triple(points, pos, neg, errors if beat is None else min(errors, beat), floor, report)
+    if found.rows is None and beat is not None and beat < errors:
+        return None
+    if found.rows is not None:
+        rows, predicted, method = found.rows, np.where(found.region(), found.inside, -found.inside), METHOD
+    return _found(points, where, rows, predicted, y, counts, found.errors, found.lower_bound, found.why, method)
+
+
+def descended(points, C, width: int, seed: int, floor: int = 0, progress=None) -> descent.Descent | None:
+    """The coordinate descent's network (:mod:`combinatorial.descent`) within
+    :data:`DESCENT_SHARE` of the time left and :data:`DESCENT_MAX_S`, or None (none in time);
+    ``progress``: ``SolveOptions.progress``."""
+    tick = None if progress is None else triples.Progress(progress, int(C.sum()), floor).starts(descent.RESTARTS)
+    left = deadline.remaining()
+    budget = DESCENT_MAX_S if left is None else min(DESCENT_MAX_S, DESCENT_SHARE * left)
+    with deadline.time_limit(time.monotonic() + budget):
+        return descent.descend(points, C, width, seed, floor=floor, tick=tick)
