@@ -59,7 +59,7 @@ def wider_start(problem, floor: int = 0, progress=None, share: float = START_SHA
     width with as many errors. Its lower bound is ``floor`` (a bound proved for this width): the
     triple's own holds for three units only, unless the network meets ``floor``."""
     found = descended_network(problem, 4 if problem.n_outputs == 1 else 3, seed, floor, progress)
-    if problem.n_outputs == 1:
+    if problem.n_outputs == 1 and (found is None or found.errors > floor):
         left = deadline.remaining()
         with deadline.time_limit(None if left is None else time.monotonic() + share * left):
             triple = best_triple(problem, floor, progress, seed=seed, beat=None if found is None else found.errors)
@@ -103,8 +103,9 @@ def best_triple(problem, floor: int = 0, progress=None, share: float = SHARE, se
     except deadline.TimeLimit:
         return None
     # no triple beats the best line: every unit is that line; or the descent's network, if better
+    # (not asked for when a wider network's count is the one to beat)
     rows, predicted, method = (line > 0,) * 3, np.where(line > 0, 1, -1), METHOD
-    start = descended(points, np.stack([neg, pos], axis=1), 3, seed, floor, progress)
+    start = None if beat is not None else descended(points, np.stack([neg, pos], axis=1), 3, seed, floor, progress)
     if start is not None and start.errors < errors:
         errors, rows, predicted = start.errors, tuple(start.H.T), np.where(start.predicted() == 1, 1, -1)
         method = f"{DESCENT}, then {METHOD} below it"
