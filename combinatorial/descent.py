@@ -120,6 +120,7 @@ def every_dichotomy(X: np.ndarray) -> np.ndarray:
 
 
 def applies(classes: int, width: int) -> bool:
+    """Whether the output layers of ``width`` units and ``classes`` classes are listed."""
     return width in WIDTHS.get(classes, ())
 
 
@@ -134,6 +135,8 @@ def descend(X: np.ndarray, C: np.ndarray, width: int, seed: int = 0, restarts: i
     if X.shape[1] == 1:
         X = np.concatenate([X, np.zeros_like(X)], axis=1)
     C = np.asarray(C, dtype=np.int64)
+    if not applies(C.shape[1], width):
+        raise ValueError(f"no table of output layers for {C.shape[1]} classes and {width} units")
     labs = cell_labellings(width, C.shape[1])
     try:
         S = every_dichotomy(X)

@@ -143,3 +143,10 @@ def test_a_wider_start_keeps_the_descent_where_no_triple_beats_it():
     found = threeunits.wider_start(problem, seed=0)
     assert found.method == threeunits.DESCENT and found.errors < 32
     assert found.D.shape == (problem.n_merged, 5) and int(problem.counts[~found.right].sum()) == found.errors
+
+
+def test_widths_without_a_table_of_output_layers_are_refused():
+    """Three classes at four units would need 1882^3 output layers listed: refused, not tried."""
+    assert descent.applies(2, 4) and descent.applies(3, 3) and not descent.applies(3, 4)
+    with pytest.raises(ValueError, match="3 classes and 4 units"):
+        descent.descend(np.zeros((3, 2)) + np.arange(3)[:, None] * [1.0, 2.0], np.eye(3, dtype=int), 4)
