@@ -45,7 +45,6 @@ class Descent:
     errors: int
     H: np.ndarray  # bool, points x units: inside each unit's half-plane
     cells: np.ndarray  # the class of each cell (index: unit 0's bit first, inside = 0), -1: none
-    restarts: int  # starts completed
 
     def predicted(self) -> np.ndarray:
         """The class each point gets (-1: none)."""
@@ -157,7 +156,7 @@ def descend(X: np.ndarray, C: np.ndarray, width: int, seed: int = 0, restarts: i
     if best is None:
         return None
     errors, units, cells = best
-    return Descent(errors, S[units].T.copy(), cells, done)
+    return Descent(errors, S[units].T.copy(), cells)
 
 
 class _Scorer:
