@@ -159,15 +159,17 @@ class Lines:
 @dataclass(frozen=True)
 class PairErrors:
     """A min-errors optimum (``errors`` >= 1) bounded by the pairs of examples a first layer must
-    separate (:func:`combinatorial.separation.errors_bound`): ``pairs`` of merged rows with
-    different label rows and integer ``weights``, no line separating more than ``load`` of them.
-    A proof file of kind ``separation`` holds them with the network and ``errors``."""
+    separate (:mod:`combinatorial.errorsets`): ``pairs`` of merged rows with different label rows
+    and integer ``weights``, no line separating more than ``load`` of them; ``more``: further
+    (pairs, weights), each a cut of its own that every error set meets too. A proof file of kind
+    ``separation`` holds them with the network and ``errors``."""
 
     errors: int
     pairs: tuple[tuple[int, int], ...]
     weights: tuple[int, ...]
     load: int
     kind: str = "separation"
+    more: tuple[tuple[tuple[tuple[int, int], ...], tuple[int, ...]], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,7 @@ kept. Lines are enumerated as in :mod:`combinatorial.halfplanes` (a line through
 moved off them; the inputs on it split into a prefix and a suffix along it), orientations
 exact. The checker redoes M in its own code (:mod:`ftprop.checker.separation`).
 
-The same pairs bound the errors of a first layer of a given width (:func:`errors_bound`): a
-network that errs on some examples must still separate every pair of the others, so the pairs at
-its errors weigh at least what the width cannot separate. The checker redoes that count too.
+The same pairs bound the errors of a first layer of a given width (:mod:`combinatorial.errorsets`).
 
 The search is kept per data set (a few of them), so that :func:`combinatorial.min_width` asking
 width after width pays for one search.
@@ -30,13 +28,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 
 from . import deadline
 from .certificates import Separation
-from .clauses import PairErrors
 from .halfplanes import _orient
 
 SCALE = 2**20  # the LP's weights as integers: below 2^20 each, so every load is an exact float
@@ -142,95 +138,6 @@ class Search:
             self.done = True
             return
         self.point, self.upper = solved
-
-
-def errors_bound(problem, width: int) -> PairErrors | None:
-    """A lower bound on the training errors of every network whose first hidden layer has
-    ``width`` units (no shortcut, real weights, any depth), with its certificate; None when it is
-    0 or no round finished before the deadline.
-
-    A network that errs on the merged rows E still gives every pair of rows outside E different
-    codes, so with pair weights a and M the most weight one line separates, the pairs touching E
-    weigh at least sum(a) - width * M, and at most the weights at the rows of E summed (their
-    degrees). The errors are at least the fewest examples whose degrees reach that (the best
-    degree per example first, :func:`fewest_errors`). The weights are the LP's: maximise sum(a) -
-    width * M with every line's separated weight at most M and each row's degree at most its
-    count (every error then costs at least one unit of weight), over a growing set of lines as in
-    :class:`Search`; every round's bound is valid and the best is kept."""
-    search = _search(problem)  # its pairs (the Delaunay edges between labels), computed once
-    P, A, B = search.P, search.A, search.B
-    if len(A) == 0:
-        return None
-    counts, best = np.asarray(problem.counts, dtype=np.int64), None
-    lp = _ErrorsLP(A, B, counts, width)
-    try:
-        for _ in range(MAX_ROUNDS):
-            solved = lp.solve()
-            if solved is None:
-                break
-            a, M = solved
-            w = np.floor(a * SCALE + 1e-9).astype(np.int64)
-            load, lines = scan(P, A, B, w, threshold=M * SCALE * (1 + 1e-7))
-            degree = np.bincount(A, weights=w, minlength=len(P)) + np.bincount(B, weights=w, minlength=len(P))
-            errors = fewest_errors(int(w.sum()) - width * load, degree.astype(np.int64), counts)
-            if errors > 0 and (best is None or errors > best.errors):
-                kept = np.flatnonzero(w > 0)
-                best = PairErrors(errors, tuple(zip(A[kept].tolist(), B[kept].tolist())), tuple(w[kept].tolist()), int(load))
-            if not lines or search.collinear:
-                break
-            for row in lines:  # the lines above M: the LP's next constraints
-                lp.add(row)
-    except deadline.TimeLimit:
-        pass
-    return best
-
-
-def fewest_errors(need: int, degree: np.ndarray, counts: np.ndarray) -> int:
-    """The fewest errors (rows counted ``counts`` times) whose ``degree`` sums reach ``need``, in
-    the fractional relaxation (the most degree per error first): 0 when ``need`` <= 0."""
-    if need <= 0:
-        return 0
-    rows = sorted(np.flatnonzero(degree > 0), key=lambda x: Fraction(int(degree[x]), int(counts[x])), reverse=True)
-    got = errors = 0
-    for x in rows:
-        d, c = int(degree[x]), int(counts[x])
-        if got + d >= need:
-            return errors + -(-(need - got) * c // d)
-        got, errors = got + d, errors + c
-    return errors + 1  # unreachable: the degrees sum to twice the weight
-
-
-class _ErrorsLP:
-    """max sum(a) - width * M, 0 <= a <= 1, the weight at each row at most its count, each line's
-    separated a at most M: HiGHS's interior point method, solved anew as lines are added (GLOP
-    from its last basis: 2.5 times as long on spirals-500 at width 4, the same bound)."""
-
-    def __init__(self, A: np.ndarray, B: np.ndarray, counts: np.ndarray, width: int):
-        from scipy.sparse import csr_matrix
-
-        self.pairs, self.width, self.lines = len(A), float(width), []
-        rows, at = np.unique(np.concatenate([A, B]), return_inverse=True)
-        self.degrees = csr_matrix((np.ones(2 * len(A)), (at.reshape(-1), np.tile(np.arange(len(A)), 2))),
-                                  shape=(len(rows), len(A) + 1))
-        self.counts = np.asarray(counts, dtype=float)[rows]
-
-    def add(self, row) -> None:
-        self.lines.append(np.asarray(row, dtype=np.int64))
-
-    def solve(self) -> tuple[np.ndarray, float] | None:
-        from scipy.optimize import linprog
-        from scipy.sparse import csr_matrix, vstack
-
-        from .separability import highs_limits
-
-        m, k = self.pairs, len(self.lines)  # each line: the sum of its pairs' a, minus M, at most 0
-        cols = np.concatenate([np.append(r, m) for r in self.lines] or [np.zeros(0, dtype=np.int64)])
-        vals = np.concatenate([np.append(np.ones(len(r)), -1.0) for r in self.lines] or [np.zeros(0)])
-        at = np.repeat(np.arange(k), [len(r) + 1 for r in self.lines]).astype(np.int64)
-        A = vstack([self.degrees, csr_matrix((vals, (at, cols)), shape=(k, m + 1))]).tocsr()
-        res = linprog(np.append(-np.ones(m), self.width), A_ub=A, b_ub=np.append(self.counts, np.zeros(k)),
-                      bounds=[(0.0, 1.0)] * m + [(0.0, None)], method="highs-ipm", options=highs_limits())
-        return None if res.status != 0 else (np.clip(res.x[:m], 0.0, 1.0), float(res.x[m]))  # status 1: the deadline
 
 
 def _solved(solver) -> bool:  # GLOP solved to optimality within the deadline

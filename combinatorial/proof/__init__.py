@@ -40,7 +40,8 @@ certificate, ``master.cnf``, ``refutation.lrat`` and ``refutation.drup``. ``cert
   the first hidden layer's width (the argument is in :mod:`ftprop.checker.separation`). As a
   min-errors optimum (claim ``optimal``, ``errors`` e >= 1, no ``width``): the network with its
   exact weights too, and the pairs show that any first layer of the architecture's width errs on
-  examples whose pairs weigh at least sum - width * M, which takes at least e errors.
+  examples whose pairs weigh at least sum - width * M; ``more``, further cuts of that kind (each
+  ``pairs`` and ``weights``); and no set of fewer than e errors meets every cut.
 
 * ``lines`` (min-errors OPTIMAL with e >= 1 errors, one hidden unit; at most two inputs, or a
   bound the label rows alone prove): the network with its exact weights and ``errors`` e,
@@ -196,6 +197,8 @@ def _optimal(problem, options, solution) -> tuple[dict, dict]:
         body.update(errors=int(ref.errors), layers=_weights(problem, options, solution.layers)["layers"])
         if isinstance(ref, PairErrors):
             body.update(pairs=[list(p) for p in ref.pairs], weights=list(ref.weights))
+            if ref.more:
+                body.update(more=[{"pairs": [list(p) for p in pairs], "weights": list(weights)} for pairs, weights in ref.more])
         return body, {}
     if not isinstance(ref, Refutation) or ref.errors is None:
         raise ProofError(f"the optimum was not proved by a logged master ({solution.stats.get('optimal_by') or solution.backend})")

@@ -76,8 +76,9 @@ TRUSTED = {
                   "Shewchuk's float bound, else in rationals",
     "pair-errors": "a network that errs on some examples still gives different codes to every pair of the others "
                    "with different labels, so the pairs at its errors weigh at least what its first layer cannot "
-                   "separate; the examples' pair weights per error, summed best first, bound what fewer errors "
-                   "touch",
+                   "separate, in every cut; the sets of fewer errors are enumerated, a row added for each untouched "
+                   "pair of a cut they miss, and a branch ends where the rows' pair weights per error, summed best "
+                   "first, cannot reach that cut",
     SYMMETRY: "negating a hidden unit (with its outgoing weights) or permuting a layer's units keeps the "
               "network's function, so one representative per class is enough: signs fixed on example 0 "
               "(or by the output weights), columns in lexicographic order",

@@ -22,9 +22,10 @@ and integer ``weights``. The checker:
    architecture that errs on the merged rows E (each with all its copies: they share input and
    label) still separates every pair outside E, so the pairs touching E weigh at least sum - H
    * M for H the first layer's width; they weigh at most the weights at the rows of E summed.
-   With fewer than e errors that sum is at most the fractional knapsack of the rows' weights
-   per error with capacity e - 1 (in rationals); the file is valid when that is below sum - H *
-   M.
+   That is a cut every error set meets; ``more`` holds further cuts (pairs and weights, each
+   with its own M). The file is valid when no set of at most e - 1 errors meets every cut: the
+   checker enumerates them (:class:`ErrorSets`, exact integers; a branch ends where the fractional
+   knapsack of the rows' weights per error, in rationals, cannot reach a cut).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ftprop.checker.wedges import plane_points
 MAX_POINTS = 2000
 MAX_PAIRS = 3 * MAX_POINTS
 MAX_WEIGHT = 2**24  # per pair; with at most MAX_PAIRS pairs every sum stays below 2^53
+MAX_CUTS = 64  # further cuts of a min-errors bound (each a line enumeration)
 CHECKED = ("the data's fingerprint, that every pair's labels differ, and the most weight one line separates (every line "
            "through two of the pairs' points enumerated, orientations exact)")
 
@@ -76,23 +78,23 @@ def check_errors(body, Xu, Yu, hidden, shortcut, counts, net, forward) -> tuple[
     got = forward(body.get("layers"), Xu, Yu, hidden, shortcut, counts=counts)
     if got != errors:
         raise Invalid(f"the network in the file makes {got} training errors, not the {errors} it claims")
-    A, B, w = _weighted_pairs(body, Yu)
     P, where = plane_points(Xu)
-    load = most_separated(P, where[A], where[B], w)
-    need = int(w.sum()) - hidden[0] * load
-    degree = [0] * len(Xu)
-    for a, b, v in zip(A.tolist(), B.tolist(), w.tolist()):
-        degree[a] += v
-        degree[b] += v
-    reach = _most_degree(degree, counts, errors - 1)
-    if reach >= need:
-        raise Invalid(f"{hidden[0]} units separate up to {hidden[0] * load} of the pairs' weight {int(w.sum())}, and "
-                      f"{errors - 1} errors can touch {float(reach):.6g} of it: fewer than {errors} errors are not ruled out")
+    cuts, loads = [], []
+    for k, part in enumerate([body] + _more(body)):
+        A, B, w = _weighted_pairs(part, Yu, f"cut {k}: " if k else "")
+        loads.append(most_separated(P, where[A], where[B], w))
+        cuts.append((A, B, w, int(w.sum()) - hidden[0] * loads[-1]))
+    sets = ErrorSets(cuts, counts, errors - 1)
+    found = sets.first()
+    if found is not None:
+        raise Invalid(f"{hidden[0]} units leave pairs enough for errors at merged rows {found} alone, in every cut: "
+                      f"fewer than {errors} errors are not ruled out")
     return (f"the {net} network in the file makes {errors} training errors, and no {net} network with real weights "
             f"makes fewer: its first hidden layer must separate the pairs of examples in the file that it gets "
             f"right"), {"trusted": ["separation", "pair-errors"], "checked": CHECKED + ", the network's errors "
-                        "(forward pass in rationals) and the weight the fewer errors can touch",
-                        "pairs": len(A), "load": load, "weight": int(w.sum())}
+                        "(forward pass in rationals) and every set of fewer errors against the cuts",
+                        "pairs": len(cuts[0][0]), "load": loads[0], "weight": int(cuts[0][2].sum()),
+                        "cuts": len(cuts), "error_sets_visited": sets.visited}
 
 
 def _applies(Xu, hidden, shortcut) -> None:
@@ -102,33 +104,91 @@ def _applies(Xu, hidden, shortcut) -> None:
         raise Invalid("separation bounds are enumerated for inputs in at most two dimensions")
 
 
-def _most_degree(degree: list[int], counts: list[int], errors: int) -> Fraction:
-    """The most pair weight examples making ``errors`` errors can touch, relaxed: whole rows by
-    their weight per error, the last one in part (a fractional knapsack of capacity ``errors``)."""
-    left, got = Fraction(errors), Fraction(0)
-    for k in sorted(range(len(degree)), key=lambda k: Fraction(degree[k], counts[k]), reverse=True):
-        if left <= 0 or degree[k] == 0:
+class ErrorSets:
+    """Every set of merged rows with at most ``budget`` errors (rows counted ``counts`` times)
+    that meets each cut (A, B, w, need): the pairs (A[e], B[e]) touching it weigh at least need.
+    Depth first: at a set that misses a cut, a set above it must add a row that touches one of
+    that cut's untouched pairs, so each such row is a branch, the rows of the branches before it
+    barred; a branch ends where the rows left, whole ones by their weight per error and the last
+    in part (a fractional knapsack of what is left of the budget), cannot reach a missed cut's
+    need. At most :data:`MAX_SETS` sets are visited."""
+
+    def __init__(self, cuts, counts, budget: int):
+        self.cuts, self.counts, self.budget, self.visited = cuts, np.asarray(counts, dtype=np.int64), budget, 0
+
+    def first(self) -> list[int] | None:
+        """A set that meets every cut (its rows), or None: there is none."""
+        m = len(self.counts)
+        touched = [np.zeros(len(A), dtype=bool) for A, _, _, _ in self.cuts]
+        return self._visit([], 0, np.zeros(m, dtype=bool), touched)
+
+    def _visit(self, rows, cost, barred, touched):
+        self.visited += 1
+        if self.visited > MAX_SETS:
+            raise Invalid(f"more than {MAX_SETS:,} error sets to enumerate; this checker does not go further")
+        left, branch = self.budget - cost, None
+        for (A, B, w, need), t in zip(self.cuts, touched):
+            got = int(w[t].sum())
+            if got >= need:
+                continue
+            gain = np.bincount(A[~t], w[~t], len(barred)) + np.bincount(B[~t], w[~t], len(barred))
+            gain[barred] = 0
+            open_ = np.flatnonzero((gain > 0) & (self.counts <= left))
+            if left <= 0 or got + _knapsack(gain[open_], self.counts[open_], left) < need:
+                return None
+            if branch is None or len(open_) < len(branch[0]):
+                branch = (open_[np.argsort(-gain[open_], kind="stable")], A, B)
+        if branch is None:
+            return sorted(rows)
+        barred = barred.copy()
+        for v in branch[0].tolist():
+            now = [t | (A == v) | (B == v) for (A, B, _, _), t in zip(self.cuts, touched)]
+            found = self._visit(rows + [v], cost + int(self.counts[v]), barred, now)
+            if found is not None:
+                return found
+            barred[v] = True
+        return None
+
+
+MAX_SETS = 2_000_000
+
+
+def _knapsack(gain: np.ndarray, counts: np.ndarray, left: int) -> Fraction:
+    """The most ``gain`` rows within ``left`` errors can bring, relaxed: whole rows by their gain
+    per error, the last one in part."""
+    if (counts == 1).all():
+        return Fraction(int(np.sort(gain)[::-1][:left].sum()))
+    room, got = Fraction(left), Fraction(0)
+    for k in sorted(range(len(gain)), key=lambda k: Fraction(int(gain[k]), int(counts[k])), reverse=True):
+        if room <= 0:
             break
-        take = min(left, Fraction(counts[k]))
-        got += take * Fraction(degree[k], counts[k])
-        left -= take
+        take = min(room, Fraction(int(counts[k])))
+        got += take * Fraction(int(gain[k]), int(counts[k]))
+        room -= take
     return got
 
 
-def _weighted_pairs(body, Yu) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _more(body) -> list:
+    more = body.get("more", [])
+    if not isinstance(more, list) or len(more) > MAX_CUTS or not all(isinstance(c, dict) for c in more):
+        raise Invalid(f"more must be a list of at most {MAX_CUTS} cuts, each with pairs and weights")
+    return more
+
+
+def _weighted_pairs(body, Yu, where: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The file's pairs of merged rows (labels checked to differ) and their integer weights."""
     pairs, weights = body.get("pairs"), body.get("weights")
     if not isinstance(pairs, list) or not isinstance(weights, list) or len(pairs) != len(weights) \
             or not 0 < len(pairs) <= MAX_PAIRS:
-        raise Invalid(f"pairs and weights must be two lists of one length, 1 to {MAX_PAIRS:,}")
+        raise Invalid(f"{where}pairs and weights must be two lists of one length, 1 to {MAX_PAIRS:,}")
     m = len(Yu)
     A, B = np.zeros(len(pairs), np.int64), np.zeros(len(pairs), np.int64)
     for k, pair in enumerate(pairs):
         if not isinstance(pair, list) or len(pair) != 2:
-            raise Invalid(f"pair {k} is not two merged rows")
+            raise Invalid(f"{where}pair {k} is not two merged rows")
         A[k], B[k] = (integer(v, "merged row", 0, m - 1) for v in pair)
         if np.array_equal(Yu[A[k]], Yu[B[k]]):
-            raise Invalid(f"pair {k}: merged rows {A[k]} and {B[k]} have the same labels")
+            raise Invalid(f"{where}pair {k}: merged rows {A[k]} and {B[k]} have the same labels")
     return A, B, np.array([integer(v, "weight", 0, MAX_WEIGHT) for v in weights], dtype=np.int64)
 
 

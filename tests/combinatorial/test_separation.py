@@ -12,7 +12,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from combinatorial import separation, solve
+from combinatorial import errorsets, separation, solve
 from combinatorial.problem import Problem
 from combinatorial.solution import Status
 from ftprop.checker import check
@@ -147,7 +147,7 @@ def test_the_errors_bound_never_exceeds_the_enumerated_fewest_errors(trial):
     y = rng.integers(0, 2 + trial % 2, len(P))
     width = 1 + trial // 7
     problem = Problem.from_data(P, y, (width,))
-    bound = separation.errors_bound(problem, width)
+    bound = errorsets.errors_bound(problem, width)
     fewest = solve(P, y, hidden=(width,), objective="min-errors", backend="enumerate")
     # on nearly collinear points the reference may leave a unit undecided (FEASIBLE): its network
     # still makes at least as many errors as the optimum
@@ -157,10 +157,10 @@ def test_the_errors_bound_never_exceeds_the_enumerated_fewest_errors(trial):
 
 def test_fewest_errors_counts_the_most_weight_per_error_first():
     degree, counts = np.array([6, 4, 0, 9]), np.array([2, 1, 1, 3])  # per error: 3, 4, -, 3
-    assert separation.fewest_errors(0, degree, counts) == 0
-    assert separation.fewest_errors(4, degree, counts) == 1
-    assert separation.fewest_errors(5, degree, counts) == 2  # 4, then a third of the next row's 3 per error
-    assert separation.fewest_errors(19, degree, counts) == 6
+    assert errorsets.fewest_errors(0, degree, counts) == 0
+    assert errorsets.fewest_errors(4, degree, counts) == 1
+    assert errorsets.fewest_errors(5, degree, counts) == 2  # 4, then a third of the next row's 3 per error
+    assert errorsets.fewest_errors(19, degree, counts) == 6
 
 
 def _runs_with_flips():

@@ -31,7 +31,7 @@ slice that fits ends the search; otherwise its targets hint the master.
 With inputs in one or two dimensions and many examples, the search first bounds the first
 layer's width by the pairs of examples it must separate (:mod:`combinatorial.separation`): a
 narrower first layer is refuted by that certificate, and min-errors starts from one error, or from
-the pairs' bound on the errors (:func:`combinatorial.separation.errors_bound`) when it proves more;
+the pairs' bound on the errors (:func:`combinatorial.errorsets.errors_bound`) when it proves more;
 an incumbent that meets it is optimal, and its proof file carries the pairs.
 
 min-errors with one hidden unit is settled apart (:mod:`combinatorial.backends.lazy.oneunit`), and
@@ -86,6 +86,7 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
     settled, options, first = _three_units(problem, options, own)
     if settled is not None and settled.status.value == "optimal":
         return replace(settled, stats={**stats, **settled.stats})
+    own = options.own(LazyOptions, "lazy")  # with the errors the error sets proved
     result = _searched(problem, options, own, deadline)
     if settled is not None:  # an unfinished enumeration: the search may not even realise its network
         result = _better(problem, result, settled)
@@ -155,6 +156,8 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     settled = _exact_small(problem, replace(options, proof=None) if wider else options,
                            partial(search, floor=floor, progress=options.progress, seed=options.seed,
                                    share=threeunits.START_SHARE if wider and few else threeunits.SHARE))
+    settled, own = threeunits.raise_bound(problem, own, settled)
+    options = replace(options, backend_options=own)
     if settled is not None and settled.status.value == "optimal" and (wider or settled.refutation is not None) \
             and own.errors_certificate is not None and own.errors_at_least >= settled.lower_bound:
         settled = replace(settled, refutation=own.errors_certificate if options.proof is not None else None)
@@ -162,7 +165,8 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
         return settled, options, {}
     if options.warm_start is None or wider:
         options = replace(options, warm_start=(settled.hidden_targets[0][problem.index],))
-    return settled, options, settled.stats
+    handed = (tuple(settled.hidden_targets), settled.kept, settled.stats.get("exact_method"))  # on its own examples
+    return settled, replace(options, backend_options=replace(own, incumbents=own.incumbents + (handed,))), settled.stats
 
 
 # The decision list (combinatorial.declist) may use this share of the time left.
@@ -228,11 +232,11 @@ PAIR_BOUND_SHARE = 0.5
 def _pair_bound(problem: Problem, options, own, deadline: float | None) -> tuple[BackendResult | bool, dict]:
     """A first layer narrower than the pair bound is refuted for all real weights: the answer
     for feasibility; for min-errors one error at least (True), or the pairs' bound on the errors
-    (:func:`combinatorial.separation.errors_bound`, a :class:`~combinatorial.clauses.PairErrors`)
+    (:func:`combinatorial.errorsets.errors_bound`, a :class:`~combinatorial.clauses.PairErrors`)
     when it proves more; False: no refutation. With the bound's stats."""
     import time
 
-    from ... import separation
+    from ... import errorsets, separation
     from ...deadline import time_limit
     from ...solution import ALL_REAL_WEIGHTS, Status
 
@@ -247,10 +251,10 @@ def _pair_bound(problem: Problem, options, own, deadline: float | None) -> tuple
              "pair_bound_rounds": search.rounds, "pair_bound_pairs": len(search.A)}
     if found is not None and options.objective == "min-errors":
         with time_limit(until):  # what is left of the same share
-            errors = separation.errors_bound(problem, problem.hidden[0])
+            errors = errorsets.errors_bound(problem, problem.hidden[0])
         stats.update(pair_errors_bound=1 if errors is None else max(1, errors.errors),
                      pair_bound_s=round(time.monotonic() - start, 4))
-        return errors if errors is not None and errors.errors > 1 else True, stats
+        return errors if errors is not None else True, stats
     if found is None or options.objective != "feasibility":
         return found is not None, stats
     return BackendResult(Status.INFEASIBLE, proved_for=ALL_REAL_WEIGHTS, certificate=found, stats=stats), stats
@@ -288,8 +292,9 @@ def _fit_first(problem: Problem, options, own, fit, deadline: float | None) -> B
         return replace(first, status=Status.OPTIMAL, kept=np.ones(problem.n_merged, bool),
                        proved_for=ALL_REAL_WEIGHTS, lower_bound=0.0, stats={**first.stats, **stats})
     refuted = first.status is Status.INFEASIBLE and first.proved_for == ALL_REAL_WEIGHTS
-    handed = None if first.hidden_targets is None else tuple(first.hidden_targets)
-    own = replace(own, errors_at_least=max(own.errors_at_least, int(refuted)), incumbent=handed)
+    handed = () if first.hidden_targets is None else \
+        ((tuple(first.hidden_targets), None, "the feasibility search that opened min-errors"),)
+    own = replace(own, errors_at_least=max(own.errors_at_least, int(refuted)), incumbents=own.incumbents + handed)
     rest = _run(problem, replace(options, backend_options=own), deadline)
     return replace(rest, stats={**rest.stats, **stats})
 

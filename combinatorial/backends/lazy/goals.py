@@ -122,11 +122,11 @@ class MinErrors:
         seed = _narrow_start(loop.problem)
         if seed is not None and self.errors(seed[1]) < self.errors(self.best_keep):
             self.best, self.best_keep, loop.stats["incumbent_by"] = seed
-        if loop.own.incumbent is not None:
-            handed = realise(loop.problem, list(loop.own.incumbent), None)
+        for targets, keep, by in loop.own.incumbents:
+            handed = realise(loop.problem, list(targets), keep)
             if self.errors(handed[1]) < self.errors(self.best_keep):
                 self.best, self.best_keep = handed
-                loop.stats["incumbent_by"] = "the feasibility search that opened min-errors"
+                loop.stats["incumbent_by"] = by
         loop.hint_keep = self.best_keep
         self.floor = -1  # the master only looks for networks keeping more than this
         self.stale = 0  # heuristic slices in a row that did not improve the incumbent

@@ -30,9 +30,11 @@ class LazyOptions:
     # min-errors: the certificate of errors_at_least, when one proves it (the pairs' errors bound,
     # a combinatorial.clauses.PairErrors); an optimum it closes carries it to its proof file
     errors_certificate: object = None
-    # min-errors: a first incumbent, hidden targets on the merged examples (the best network of
-    # the feasibility search that opened it); realised again before it is used
-    incumbent: tuple | None = None
+    # min-errors: first incumbents, each (hidden targets on the merged examples, the examples it
+    # gets right or None, where it comes from): the best network of the feasibility search that
+    # opened min-errors, an enumeration's or the descent's; each realised on its examples again
+    # (None: all of them) before it is used, the best kept
+    incumbents: tuple = ()
 
 # Full-batch FTPROP slices of this many restarts are interleaved with master solves.
 HEURISTIC_RESTARTS = 2

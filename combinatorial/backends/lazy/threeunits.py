@@ -16,12 +16,13 @@ of fewer units (:func:`wider_start`).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 
 import numpy as np
 
-from ... import deadline, descent, halfplanes, triples
+from ... import deadline, descent, errorsets, halfplanes, triples
 from .oneunit import Found
 from .twounits import _found, labelled
 
@@ -129,3 +130,35 @@ def descended(points, C, width: int, seed: int, floor: int = 0, progress=None) -
     budget = DESCENT_MAX_S if left is None else min(DESCENT_MAX_S, DESCENT_SHARE * left)
     with deadline.time_limit(time.monotonic() + budget):
         return descent.descend(points, C, width, seed, floor=floor, tick=tick)
+
+
+# The error sets (combinatorial.errorsets) may use this share of the time left.
+RAISE_SHARE = 0.25
+
+
+def raise_bound(problem, own, settled):
+    """A few errors short of the network ``settled`` (FEASIBLE: not proved optimal), the pairs'
+    bound (``own.errors_certificate``) raised by the error sets it allows
+    (:func:`combinatorial.errorsets.raised`), within :data:`RAISE_SHARE` of the time left: the
+    network is optimal where they meet. (The answer; ``own`` with the bound.)"""
+    from ...clauses import PairErrors
+    from ...solution import ALL_REAL_WEIGHTS, Status
+
+    cert = own.errors_certificate
+    if settled is None or settled.status is not Status.FEASIBLE or not isinstance(cert, PairErrors):
+        return settled, own
+    errors = int(problem.counts[~np.asarray(settled.kept, bool)].sum())
+    if not errorsets.wanted(cert.errors, errors):
+        return settled, own
+    start, left = time.monotonic(), deadline.remaining()
+    with deadline.time_limit(None if left is None else start + RAISE_SHARE * left):
+        cert = errorsets.raised(problem, cert, errors)
+    stats = {**settled.stats, "errors_raised": cert.errors, "errors_cuts": 1 + len(cert.more),
+             "errors_raised_s": round(time.monotonic() - start, 4)}
+    own = replace(own, errors_at_least=max(own.errors_at_least, cert.errors), errors_certificate=cert)
+    if cert.errors >= errors:
+        return replace(settled, status=Status.OPTIMAL, proved_for=ALL_REAL_WEIGHTS, lower_bound=float(errors),
+                       message=None, stats=stats), own
+    bound = max(cert.errors, settled.lower_bound or 0)
+    message = re.sub(r"\(at least [0-9.]+ training errors\)", f"(at least {bound:g} training errors)", settled.message or "")
+    return replace(settled, lower_bound=float(bound), stats=stats, message=message), own
