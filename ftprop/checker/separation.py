@@ -79,9 +79,13 @@ def check_errors(body, Xu, Yu, hidden, shortcut, counts, net, forward) -> tuple[
     if got != errors:
         raise Invalid(f"the network in the file makes {got} training errors, not the {errors} it claims")
     P, where = plane_points(Xu)
-    cuts, loads = [], []
+    cuts, loads, work = [], [], 0
     for k, part in enumerate([body] + _more(body)):
         A, B, w = _weighted_pairs(part, Yu, f"cut {k}: " if k else "")
+        work += len(np.unique(np.concatenate([where[A][w > 0], where[B][w > 0]]))) ** 2
+        if work > MAX_POINTS**2:  # the lines of all cuts together: as many as one cut on MAX_POINTS points
+            raise Invalid(f"the cuts have too many points together; this checker enumerates lines on at most "
+                          f"{MAX_POINTS:,}^2 pairs of points in all")
         loads.append(most_separated(P, where[A], where[B], w))
         cuts.append((A, B, w, int(w.sum()) - hidden[0] * loads[-1]))
     sets = ErrorSets(cuts, counts, errors - 1)
@@ -111,7 +115,7 @@ class ErrorSets:
     that cut's untouched pairs, so each such row is a branch, the rows of the branches before it
     barred; a branch ends where the rows left, whole ones by their weight per error and the last
     in part (a fractional knapsack of what is left of the budget), cannot reach a missed cut's
-    need. At most :data:`MAX_SETS` sets are visited."""
+    need. At most :data:`MAX_WORK` sets times cuts are visited (minutes)."""
 
     def __init__(self, cuts, counts, budget: int):
         self.cuts, self.counts, self.budget, self.visited = cuts, np.asarray(counts, dtype=np.int64), budget, 0
@@ -124,8 +128,9 @@ class ErrorSets:
 
     def _visit(self, rows, cost, barred, touched):
         self.visited += 1
-        if self.visited > MAX_SETS:
-            raise Invalid(f"more than {MAX_SETS:,} error sets to enumerate; this checker does not go further")
+        if self.visited * len(self.cuts) > MAX_WORK:
+            raise Invalid(f"more than {MAX_WORK // len(self.cuts):,} error sets to enumerate against {len(self.cuts)} "
+                          "cuts; this checker does not go further")
         left, branch = self.budget - cost, None
         for (A, B, w, need), t in zip(self.cuts, touched):
             got = int(w[t].sum())
@@ -150,7 +155,7 @@ class ErrorSets:
         return None
 
 
-MAX_SETS = 2_000_000
+MAX_WORK = 4_000_000
 
 
 def _knapsack(gain: np.ndarray, counts: np.ndarray, left: int) -> Fraction:

@@ -104,3 +104,24 @@ def test_a_raise_that_cannot_meet_the_network_reports_its_bound():
     # at width four the pairs' LP proves 1 error and the error sets 2, short of the network's 4
     assert sol.stats["pair_errors_bound"] < sol.stats["errors_raised"] <= sol.lower_bound <= sol.train_errors
     assert sol.status == Status.FEASIBLE
+
+
+def test_a_hostile_file_is_capped_not_enumerated_for_hours(tmp_path, monkeypatch):
+    import ftprop.checker.separation as checker
+
+    d = _blobs()
+    path = tmp_path / "b.zip"
+    sol = solve(d.X, d.y, hidden=(3,), objective="min-errors", time_limit=60, seed=0, proof=str(path))
+    assert sol.status == Status.OPTIMAL
+
+    def many_cuts(body):
+        body["more"] = body["more"] * (checker.MAX_CUTS // len(body["more"]) + 1)
+
+    bad = check(_rewritten(path, tmp_path, many_cuts), d.X, d.y)
+    assert not bad.valid and f"at most {checker.MAX_CUTS} cuts" in bad.reason, bad.reason
+    monkeypatch.setattr(checker, "MAX_WORK", 10 * sol.stats["errors_cuts"])  # ten sets: fewer than the proof needs
+    bad = check(path, d.X, d.y)
+    assert not bad.valid and "does not go further" in bad.reason, bad.reason
+    monkeypatch.setattr(checker, "MAX_POINTS", 20)  # the cuts' points together exceed 20^2 pairs of points
+    bad = check(path, d.X, d.y)
+    assert not bad.valid and "too many points together" in bad.reason, bad.reason

@@ -154,8 +154,9 @@ class MinErrors:
         own = self.loop.own
         known = own.errors_at_least
         if known and self.errors(self.best_keep) <= known:
-            how = (f"the pairs a first layer must separate (at least {known} errors)" if own.errors_certificate
-                   is not None else f"the width refuted for all real weights (at least {known} error)")
+            errors = f"at least {known} error{'s' if known > 1 else ''}"
+            how = (f"the pairs a first layer must separate ({errors})" if own.errors_certificate is not None
+                   else f"the width refuted for all real weights ({errors})")
             return self.optimal(self.best, self.best_keep, by_master=False, exact_method=f"{how}, and a network making {known}")
         return None
 

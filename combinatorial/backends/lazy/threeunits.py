@@ -158,7 +158,7 @@ def raise_bound(problem, own, settled):
     own = replace(own, errors_at_least=max(own.errors_at_least, cert.errors), errors_certificate=cert)
     if cert.errors >= errors:
         return replace(settled, status=Status.OPTIMAL, proved_for=ALL_REAL_WEIGHTS, lower_bound=float(errors),
-                       message=None, stats=stats), own
+                       message=None, stats=stats, refutation=cert), own
     bound = max(cert.errors, settled.lower_bound or 0)
     message = re.sub(r"\(at least [0-9.]+ training errors\)", f"(at least {bound:g} training errors)", settled.message or "")
     return replace(settled, lower_bound=float(bound), stats=stats, message=message), own
