@@ -46,12 +46,15 @@ def test_the_checkers_enumeration_finds_a_set_exactly_when_one_exists(trial):
         assert counts[found].sum() <= budget and _meets(found, cuts)
 
 
-@pytest.mark.parametrize("trial", range(8))
+@pytest.mark.parametrize("trial", range(12))
 def test_the_raised_bound_never_exceeds_the_enumerated_fewest_errors(trial):
     rng = np.random.default_rng(500 + trial)
-    P = rng.random((11, 2))
+    # random floats; a small grid (collinear points); and repeated examples (merged rows counted twice)
+    P = rng.integers(0, 4, (11, 2)).astype(float) if trial % 3 == 1 else rng.random((11, 2))
     y = rng.integers(0, 2 + trial % 2, len(P))
     y[:3] = [0, 1, 0]
+    if trial % 3 == 2:
+        P, y = np.concatenate([P, P[:4]]), np.concatenate([y, y[:4]])
     problem = Problem.from_data(P, y, (1,))
     first = errorsets.errors_bound(problem, 1)
     fewest = solve(P, y, hidden=(1,), objective="min-errors", backend="enumerate")
@@ -125,3 +128,15 @@ def test_a_hostile_file_is_capped_not_enumerated_for_hours(tmp_path, monkeypatch
     monkeypatch.setattr(checker, "MAX_POINTS", 20)  # the cuts' points together exceed 20^2 pairs of points
     bad = check(path, d.X, d.y)
     assert not bad.valid and "too many points together" in bad.reason, bad.reason
+
+
+def test_on_rounded_inputs_the_raised_optimum_checks_valid(tmp_path):
+    # blobs rounded to a 0.1 grid: many collinear points, exact ties on lines through two of them
+    d = load_dataset("blobs", DataOptions(samples=150, seed=4, noise=1.2))
+    X = np.round(d.X * 10) / 10
+    path = tmp_path / "g.zip"
+    sol = solve(X, d.y, hidden=(3,), objective="min-errors", time_limit=30, seed=0, proof=str(path))
+    assert sol.stats["pair_errors_bound"] < sol.stats["errors_raised"] == sol.train_errors
+    assert sol.status == Status.OPTIMAL and sol.lower_bound == sol.train_errors
+    verdict = check(path, X, d.y)
+    assert verdict.valid, verdict.reason
