@@ -40,9 +40,10 @@ def wanted(bound: int, beat: int) -> bool:
     return bound < beat <= MAX_ERRORS
 
 
-def raised(problem, first: PairErrors, beat: int) -> PairErrors:
+def raised(problem, first: PairErrors, beat: int, tick=None) -> PairErrors:
     """``first`` (a cut from :func:`errors_bound` on every row) with the bound raised toward
-    ``beat`` by the error sets the cuts allow (the module's text), its further cuts in ``more``."""
+    ``beat`` by the error sets the cuts allow (the module's text), its further cuts in ``more``;
+    ``tick``: told (cuts, bound) after each round."""
     width, counts = problem.hidden[0], np.asarray(problem.counts, dtype=np.int64)
     cuts, more, bound = [_cut(first.pairs, first.weights, first.load, width)], [], first.errors
     try:
@@ -51,6 +52,8 @@ def raised(problem, first: PairErrors, beat: int) -> PairErrors:
             if found is None:
                 break
             bound, F = max(bound, found[0]), found[1]
+            if tick is not None:
+                tick(len(cuts), bound)
             if bound >= beat:
                 break
             cut = errors_bound(problem, width, np.setdiff1d(np.arange(problem.n_merged), F))

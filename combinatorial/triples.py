@@ -144,6 +144,13 @@ class Progress:
             self._event("descent", int(best), iterations=int(done), rows=int(total))
         return tick
 
+    def cuts(self, best: int):
+        """The tick of the error sets (:func:`combinatorial.errorsets.raised`) below a network
+        making ``best`` errors: (cuts, bound so far)."""
+        def tick(cuts, bound):
+            self._event("errorsets", int(best), cuts=int(cuts), lower_bound=int(bound))
+        return tick
+
     def shape(self, shape: str, inside: int, rows: int, few: bool):
         """The tick of one shape's search: (first dichotomies done, of how many, best so far)."""
         def tick(done, total, best):

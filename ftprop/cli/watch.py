@@ -64,6 +64,7 @@ def line(event: dict, label: str = "") -> str:
     what = {"start": "search started", "master": f"master turn {event.get('iterations')}",
             "heuristic": "heuristic slice", "round": "working set grown", "listing": "listing half-plane dichotomies",
             "descent": f"coordinate descent, {event.get('iterations')} of {event.get('rows')} starts",
+            "errorsets": "error sets",
             "triples": f"triples ({event.get('shape')}, label {event.get('inside')} inside"
                        f"{', first pass' if event.get('first_pass') else ''}), {event.get('iterations')} of {event.get('rows')} "
                        f"first dichotomies"}.get(event.get("event"), str(event.get("event")))

@@ -73,10 +73,16 @@ def _blobs():
 
 def test_blobs_at_width_three_is_proved_optimal_by_the_raised_bound(tmp_path):
     d = _blobs()
-    path = tmp_path / "b.zip"
-    sol = solve(d.X, d.y, hidden=(3,), objective="min-errors", time_limit=60, seed=0, proof=str(path))
+    path, events = tmp_path / "b.zip", []
+    sol = solve(d.X, d.y, hidden=(3,), objective="min-errors", time_limit=60, seed=0, proof=str(path),
+                progress=events.append)
     # the pairs' LP alone proves 3, the descent's network makes 4; the error sets close the gap
     assert sol.stats["pair_errors_bound"] == 3 and sol.stats["errors_raised"] == 4
+    # a watched solve hears them after the descent: their first round, below the descent's 4 errors
+    kinds = [e["event"] for e in events]
+    assert kinds.index("descent") < kinds.index("errorsets")
+    first = events[kinds.index("errorsets")]
+    assert first["incumbent_errors"] == 4 and first["lower_bound"] == 3 and first["cuts"] == 1
     assert sol.status == Status.OPTIMAL and sol.train_errors == 4 == sol.lower_bound
     assert sol.proof_file.kind == "separation"
     verdict = check(path, d.X, d.y)

@@ -48,3 +48,11 @@ def test_an_unknown_answer_carries_the_best_network_seen():
         assert "best network found" in sol.message
     else:
         assert sol.status is Status.FEASIBLE and sol.train_errors == 0
+
+
+def test_the_error_sets_read_as_their_cuts_and_bound():
+    from ftprop.cli.watch import line
+
+    event = {"event": "errorsets", "elapsed_s": 1.1, "examples": 200, "working_set": 200, "incumbent_errors": 4,
+             "lower_bound": 3, "cuts": 11, "heuristic_runs": 0}
+    assert line(event) == "[   1.1 s] error sets: 200 examples, best 4 errors, bound 3, 11 cuts, 0 restarts"

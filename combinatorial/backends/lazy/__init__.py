@@ -156,7 +156,7 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     settled = _exact_small(problem, replace(options, proof=None) if wider else options,
                            partial(search, floor=floor, progress=options.progress, seed=options.seed,
                                    share=threeunits.START_SHARE if wider and few else threeunits.SHARE))
-    settled, own = threeunits.raise_bound(problem, own, settled)
+    settled, own = threeunits.raise_bound(problem, own, settled, options.progress)
     options = replace(options, backend_options=own)
     if settled is not None and settled.status.value == "optimal" and (wider or settled.refutation is not None) \
             and own.errors_certificate is not None and own.errors_at_least >= settled.lower_bound:

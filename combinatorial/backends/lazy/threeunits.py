@@ -136,11 +136,12 @@ def descended(points, C, width: int, seed: int, floor: int = 0, progress=None) -
 RAISE_SHARE = 0.25
 
 
-def raise_bound(problem, own, settled):
+def raise_bound(problem, own, settled, progress=None):
     """A few errors short of the network ``settled`` (FEASIBLE: not proved optimal), the pairs'
     bound (``own.errors_certificate``) raised by the error sets it allows
     (:func:`combinatorial.errorsets.raised`), within :data:`RAISE_SHARE` of the time left: the
-    network is optimal where they meet. (The answer; ``own`` with the bound.)"""
+    network is optimal where they meet; ``progress``: ``SolveOptions.progress``. (The answer;
+    ``own`` with the bound.)"""
     from ...clauses import PairErrors
     from ...solution import ALL_REAL_WEIGHTS, Status
 
@@ -152,7 +153,8 @@ def raise_bound(problem, own, settled):
         return settled, own
     start, left = time.monotonic(), deadline.remaining()
     with deadline.time_limit(None if left is None else start + RAISE_SHARE * left):
-        cert = errorsets.raised(problem, cert, errors)
+        report = None if progress is None else triples.Progress(progress, int(problem.counts.sum()), cert.errors)
+        cert = errorsets.raised(problem, cert, errors, None if report is None else report.cuts(errors))
     stats = {**settled.stats, "errors_raised": cert.errors, "errors_cuts": 1 + len(cert.more),
              "errors_raised_s": round(time.monotonic() - start, 4)}
     own = replace(own, errors_at_least=max(own.errors_at_least, cert.errors), errors_certificate=cert)
