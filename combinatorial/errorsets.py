@@ -29,7 +29,7 @@ import numpy as np
 
 from . import deadline
 from .clauses import PairErrors
-from .separation import MAX_ROUNDS, SCALE, _pairs, _search, scan
+from .separation import MAX_ROUNDS, SCALE, _pairs, _search, plane, scan
 
 MAX_CUTS = 64
 MAX_ERRORS = 8  # raised only toward networks with at most this many errors (the checker's enumeration)
@@ -44,44 +44,46 @@ def raised(problem, first: PairErrors, beat: int, tick=None) -> PairErrors:
     """``first`` (a cut from :func:`errors_bound` on every row) with the bound raised toward
     ``beat`` by the error sets the cuts allow (the module's text), its further cuts in ``more``;
     ``tick``: told (cuts, bound) after each round."""
-    width, counts = problem.hidden[0], np.asarray(problem.counts, dtype=np.int64)
-    cuts, more, bound = [_cut(first.pairs, first.weights, first.load, width)], [], first.errors
+    width = problem.hidden[0]
+    sets, more, bound = _Fewest(problem.counts), [], first.errors
+    sets.add(first, width)
     try:
         while bound < beat and len(more) < MAX_CUTS:
-            found = _fewest(cuts, counts)
+            found = sets.solve()
             if found is None:
                 break
             bound, F = max(bound, found[0]), found[1]
             if tick is not None:
-                tick(len(cuts), bound)
+                tick(1 + len(more), bound)
             if bound >= beat:
                 break
             cut = errors_bound(problem, width, np.setdiff1d(np.arange(problem.n_merged), F))
             if cut is None:
                 break
             more.append(cut)
-            cuts.append(_cut(cut.pairs, cut.weights, cut.load, width))
+            sets.add(cut, width)
     except deadline.TimeLimit:
         pass
     return replace(first, errors=int(bound), more=tuple((c.pairs, c.weights) for c in more))
 
 
-def _cut(pairs, weights, load: int, width: int):
-    A, B = (np.array(v, dtype=np.int64) for v in zip(*pairs))
-    w = np.asarray(weights, dtype=np.int64)
-    return A, B, w, int(w.sum()) - width * int(load)
+class _Fewest:
+    """The fewest errors (rows counted ``counts`` times) that meet every cut added: one CP-SAT
+    model, a cut's constraints added to it as the cut comes."""
 
+    def __init__(self, counts):
+        from ortools.sat.python import cp_model
 
-def _fewest(cuts, counts) -> tuple[int, list[int]] | None:
-    """The fewest errors (rows counted ``counts`` times) that meet every cut, and their rows;
-    None when CP-SAT does not prove it before the deadline."""
-    from ortools.sat.python import cp_model
+        self.counts, self.model, self.x = np.asarray(counts, dtype=np.int64), cp_model.CpModel(), {}
 
-    model, x = cp_model.CpModel(), {}
-    for A, B, w, need in cuts:
-        for v in np.unique(np.concatenate([A, B])):
-            if int(v) not in x:
-                x[int(v)] = model.NewBoolVar(f"x{v}")
+    def add(self, cut: PairErrors, width: int) -> None:
+        """Every error set meets the pairs of ``cut``: those touching it weigh at least sum - width * load."""
+        A, B = (np.array(v, dtype=np.int64) for v in zip(*cut.pairs))
+        w = np.asarray(cut.weights, dtype=np.int64)
+        need, model, x = int(w.sum()) - width * int(cut.load), self.model, self.x
+        for v in np.unique(np.concatenate([A, B])).tolist():
+            if v not in x:
+                x[v] = model.NewBoolVar(f"x{v}")
         touched = []
         for a, b in zip(A.tolist(), B.tolist()):
             z = model.NewBoolVar("")
@@ -89,18 +91,24 @@ def _fewest(cuts, counts) -> tuple[int, list[int]] | None:
             model.AddBoolAnd([x[a].Not(), x[b].Not()]).OnlyEnforceIf(z.Not())
             touched.append(z)
         model.Add(sum(int(c) * z for c, z in zip(w, touched)) >= need)
-        degree = np.bincount(A, weights=w, minlength=len(counts)) + np.bincount(B, weights=w, minlength=len(counts))
+        m = len(self.counts)
+        degree = np.bincount(A, weights=w, minlength=m) + np.bincount(B, weights=w, minlength=m)
         model.Add(sum(int(degree[v]) * x[v] for v in np.flatnonzero(degree)) >= need)  # implied: CP-SAT's bound
-    model.Minimize(sum(int(counts[v]) * x[v] for v in x))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers, solver.parameters.random_seed = 1, 0
-    left = deadline.remaining()
-    if left is not None:
-        solver.parameters.max_time_in_seconds = max(0.01, left)
-    if solver.Solve(model) != cp_model.OPTIMAL:
-        deadline.check()
-        return None
-    return int(round(solver.ObjectiveValue())), [v for v in x if solver.Value(x[v])]
+
+    def solve(self) -> tuple[int, list[int]] | None:
+        """The fewest errors and their rows; None when CP-SAT does not prove it before the deadline."""
+        from ortools.sat.python import cp_model
+
+        self.model.Minimize(sum(int(self.counts[v]) * self.x[v] for v in self.x))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers, solver.parameters.random_seed = 1, 0
+        left = deadline.remaining()
+        if left is not None:
+            solver.parameters.max_time_in_seconds = max(0.01, left)
+        if solver.Solve(self.model) != cp_model.OPTIMAL:
+            deadline.check()
+            return None
+        return int(round(solver.ObjectiveValue())), [v for v in self.x if solver.Value(self.x[v])]
 
 
 def _pairs_of(problem, rows):
@@ -108,9 +116,7 @@ def _pairs_of(problem, rows):
     if rows is None:
         search = _search(problem)  # the Delaunay edges between labels, computed once per data set
         return search.P, search.A, search.B, search.collinear
-    P = np.zeros((problem.n_merged, 2))
-    P[:, :problem.Xu.shape[1]] = problem.Xu
-    rows = np.asarray(rows, dtype=np.int64)
+    P, rows = plane(problem.Xu), np.asarray(rows, dtype=np.int64)
     a, b, collinear = _pairs(P[rows], problem.Yu[rows])
     return P, rows[a], rows[b], collinear
 

@@ -58,6 +58,13 @@ def refute(problem, width: int) -> tuple[Separation | None, "Search"]:
     return search.run(width), search
 
 
+def plane(Xu: np.ndarray) -> np.ndarray:
+    """The inputs (one or two columns) as points of the plane: two columns, the second 0 for one."""
+    P = np.zeros((len(Xu), 2))
+    P[:, :Xu.shape[1]] = Xu
+    return P
+
+
 def _search(problem) -> "Search":  # the data set's search (its pairs and covering LP), cached
     key = (problem.Xu.tobytes(), problem.Yu.tobytes())
     search = _CACHE.get(key)
@@ -82,10 +89,8 @@ class Search:
     rounds: int = 0
 
     def __post_init__(self):
-        X = np.zeros((len(self.Xu), 2))
-        X[:, :self.Xu.shape[1]] = self.Xu
-        self.P = X
-        self.A, self.B, self.collinear = _pairs(X, self.Yu)
+        self.P = plane(self.Xu)
+        self.A, self.B, self.collinear = _pairs(self.P, self.Yu)
         self.point = self.inside = None  # the LP's optimum; the best point every line allows
         self.direct = False  # score the optimum itself next (the last mixed point was inside)
         self.done = len(self.A) == 0  # one label row: nothing to separate
