@@ -109,6 +109,8 @@ def min_width(X, y, *, max_width: int = 8, shortcut: bool = False, options: Solv
         bound = sol.certificate.width if isinstance(sol.certificate, Separation) else None
         if bound is not None and bound - 1 > width:  # the same pair bound refutes every width below it:
             width = min(bound - 1, max_width) - 1  # the next one tried is the last it refutes
+    if listed is not None:  # the searches may have shrunk the list further: its narrowest so far, no more work
+        listed = _listed(X, y, shortcut, options, time.monotonic())
     if search.found is None and search.attempts and search.attempts[-1].status == Status.UNKNOWN and not keep_going \
             and listed is not None and width < listed <= max_width:  # the decision list's width fits by construction
         left = None if time_limit is None else time_limit - (time.monotonic() - start)
@@ -140,4 +142,5 @@ def _listed(X, y, shortcut: bool, options: SolveOptions, deadline: float | None)
         return None
     with time_limit(deadline):
         found = declist.build(problem)
+        found = None if found is None else declist.shrunk(problem, found)
     return None if found is None else found.width

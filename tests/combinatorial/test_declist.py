@@ -4,6 +4,8 @@ in min_width (an upper bound where a narrower width stays unknown)."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -85,14 +87,97 @@ def test_a_narrower_search_starts_from_the_list_s_first_units():
     from combinatorial.network import forward
     from ftprop.data import DataOptions, load_dataset
 
+    from combinatorial.deadline import time_limit
+
     d = load_dataset("spirals", DataOptions(samples=194))
     problem = Problem.from_data(d.X, d.y, (1,))
-    net = declist.build(problem)
+    pruned = declist.build(problem)  # kept: the solve's list
+    sol = solve(d.X, d.y, hidden=(15,), time_limit=6, workers=1)
+    with time_limit(time.monotonic()):  # the list the solve used: shrunk as far as its share went
+        net = declist.shrunk(problem, pruned, 15)
     first = forward(net.layers(net.width), problem.Xu)[0][:, :15]
     _, right = realise(Problem.from_data(d.X, d.y, (15,)), [first], None)
     given = int((~right).sum())  # what the first 15 units and an output LP get wrong
-    sol = solve(d.X, d.y, hidden=(15,), time_limit=6, workers=1)
     assert sol.status is Status.UNKNOWN and sol.stats["decision_list"] == net.width
     assert sol.train_errors <= given < 60
     off = solve(d.X, d.y, hidden=(15,), time_limit=6, workers=1, backend_options=_no_list())
     assert "decision_list" not in off.stats and off.train_errors > given  # the search alone: 72 errors after 105 s
+
+
+def _spirals(samples, width):
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("spirals", DataOptions(samples=samples))
+    return d, Problem.from_data(d.X, d.y, (width,))
+
+
+def test_narrowing_drops_the_unit_whose_loss_costs_least_and_keeps_the_list_s_units():
+    from combinatorial.exact import signs
+
+    d, problem = _spirals(100, 1)
+    net = declist.build(problem)
+    codes = signs(problem.Xu, np.array([w for w, _ in net.units]), [b for _, b in net.units])
+    declist._CHAINS.clear()
+    previous = None
+    for width in range(net.width - 1, net.width - 4, -1):
+        found = declist.narrowed(problem, net, width)
+        assert found.codes.shape == (problem.n_merged, width) and found.listed == net.width
+        # every column is one of the list's units, each at most once
+        columns = [int(np.flatnonzero((codes == found.codes[:, [k]]).all(axis=0))[0]) for k in range(width)]
+        assert len(set(columns)) == width
+        assert found.errors == int(problem.counts[~found.right].sum())
+        # the greedy drop is the best single drop, so no worse than dropping the list's last units
+        last, _ = declist._output_errors(codes[:, :width].astype(float), problem)
+        assert found.errors <= last
+        if previous is not None:  # the chain: a narrower width drops one more of the same units
+            assert set(columns) < set(previous)
+        previous = columns
+    declist._CHAINS.clear()  # the chain built afresh is the same
+    assert np.array_equal(declist.narrowed(problem, net, net.width - 3).codes, found.codes)
+
+
+def test_min_errors_below_the_list_s_width_starts_from_the_narrowed_list():
+    d, problem = _spirals(200, 20)
+    net = declist.shrunk(problem, declist.build(problem), 20)
+    narrowed = declist.narrowed(problem, net, 20)
+    assert 0 < narrowed.errors < 30  # 11: far below the 67 of the four-unit start it replaces
+    sol = solve(d.X, d.y, hidden=(20,), objective="min-errors", time_limit=8, workers=1)
+    assert sol.stats["narrowed_errors"] == narrowed.errors
+    assert sol.train_errors <= narrowed.errors and (sol.lower_bound or 0) <= sol.train_errors
+    off = solve(d.X, d.y, hidden=(20,), objective="min-errors", time_limit=8, workers=1,
+                backend_options=_no_list())
+    assert "narrowed_errors" not in off.stats and off.train_errors > narrowed.errors
+
+
+def test_narrowing_is_left_to_the_descent_below_five_units():
+    d, _ = _spirals(100, 4)
+    sol = solve(d.X, d.y, hidden=(4,), objective="min-errors", time_limit=4, workers=1)
+    assert "narrowed_errors" not in sol.stats and "narrowed_s" not in sol.stats
+
+
+@pytest.mark.parametrize("name, samples", [("spirals", 200), ("blobs", 200)])
+def test_shrinking_ends_narrower_with_a_fit_that_checks(name, samples, tmp_path):
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset(name, DataOptions(samples=samples))
+    problem = Problem.from_data(d.X, d.y, (1,))
+    pruned = declist.build(problem)
+    declist._SHRUNK.clear()
+    net = declist.shrunk(problem, pruned)
+    assert net.width < pruned.width  # 27 -> 23 and 8 -> 6
+    wide = Problem.from_data(d.X, d.y, (net.width,))
+    assert not training_errors(wide, net.layers(net.width)).any()
+    assert declist.shrunk(problem, pruned) is net  # kept: a second call goes on from it (it found no further step)
+    # the lazy search fits that width at once, from the same network, and its file checks
+    proof = tmp_path / "fit.json"
+    sol = solve(d.X, d.y, hidden=(net.width,), workers=1, proof=str(proof))
+    assert sol.status is Status.FEASIBLE and "shrunk" in sol.stats["incumbent_by"]
+    assert check(str(proof), d.X, d.y).valid
+
+
+def test_shrinking_stops_at_the_width_asked_for():
+    d, problem = _spirals(200, 1)
+    pruned = declist.build(problem)
+    declist._SHRUNK.clear()
+    assert declist.shrunk(problem, pruned, 25).width == 25
+    assert declist.shrunk(problem, pruned, 24).width == 24  # goes on from 25

@@ -193,7 +193,7 @@ def test_the_enumeration_runs_where_few_errors_are_certain_or_points_are_few(mon
 
     calls = []
     for name in ("best_triple", "wider_start"):
-        monkeypatch.setattr(threeunits, name, lambda problem, floor=0, progress=None, share=None, seed=0, name=name:
+        monkeypatch.setattr(threeunits, name, lambda problem, floor=0, progress=None, share=None, seed=0, beat=None, name=name:
                             calls.append((name, floor, share)))
     options = SolveOptions(objective="min-errors")
     whole, part = threeunits.SHARE, threeunits.START_SHARE
@@ -306,7 +306,7 @@ def test_a_wider_start_meets_the_floor_only_with_the_pairs_certificate(monkeypat
     from ftprop.data import DataOptions, load_dataset
 
     calls = []
-    monkeypatch.setattr(threeunits, "wider_start", lambda problem, floor=0, progress=None, share=None, seed=0: calls.append(floor))
+    monkeypatch.setattr(threeunits, "wider_start", lambda problem, floor=0, progress=None, share=None, seed=0, beat=None: calls.append(floor))
     d = load_dataset("spirals", DataOptions(samples=200))
     problem = Problem.from_data(d.X, d.y, (4,))
     settled, _, _ = lazy._three_units(problem, SolveOptions(objective="min-errors"), lazy.LazyOptions(errors_at_least=57))

@@ -50,11 +50,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ... import declist
 from ...deadline import TimeLimit, stop_now
 from ...problem import Problem
 from ...solution import BackendResult
 from . import oneunit, threeunits, twounits
-from . import subsets
+from . import listing, subsets
 from .checks import Checker
 from .goals import realise
 from .loop import Loop
@@ -76,12 +77,15 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         if errors > own.errors_at_least:
             own = replace(own, errors_at_least=errors, errors_certificate=None if isinstance(bounded, bool) else bounded)
         options = replace(options, backend_options=own)
-    elif own.decision_list and options.objective in ("feasibility", "min-errors"):
-        listed, more = _decision_list(problem, options, deadline)
+    if own.decision_list and options.objective in ("feasibility", "min-errors") and (not bounded or listing.narrows(problem, options)):
+        listed, more = listing.decision_list(problem, options, deadline)
         stats.update(more)
         if isinstance(listed, BackendResult):
             return replace(listed, stats={**stats, **listed.stats})
-        if listed is not None:  # too few units for the list: its first ones start the search
+        if isinstance(listed, declist.Narrowed):  # min-errors below the list's width: a first incumbent
+            own = replace(own, incumbents=own.incumbents + (((listed.codes,), listed.right, listed.method),))
+            options = replace(options, backend_options=own, warm_start=options.warm_start or (listed.codes[problem.index],))
+        elif listed is not None:  # too few units for the list: its first ones start the search
             options = replace(options, warm_start=listed)
     settled, options, first = _three_units(problem, options, own)
     if settled is not None and settled.status.value == "optimal":
@@ -152,7 +156,8 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     search = threeunits.best_triple
     floor = own.errors_at_least
     if wider:  # proved optimal only where it meets the pairs' bound, whose certificate is the proof
-        search, floor = threeunits.wider_start, floor if own.errors_certificate is not None else 0
+        search, floor = partial(threeunits.wider_start, beat=_fewest_handed(problem, own)), \
+            floor if own.errors_certificate is not None else 0
     settled = _exact_small(problem, replace(options, proof=None) if wider else options,
                            partial(search, floor=floor, progress=options.progress, seed=options.seed,
                                    share=threeunits.START_SHARE if wider and few else threeunits.SHARE))
@@ -163,55 +168,21 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
         settled = replace(settled, refutation=own.errors_certificate if options.proof is not None else None)
     if settled is None or settled.status.value == "optimal":
         return settled, options, {}
-    if options.warm_start is None or wider:
+    fewest = _fewest_handed(problem, own)
+    beaten = fewest is not None and settled.kept is not None and fewest < problem.counts[~np.asarray(settled.kept, bool)].sum()
+    if options.warm_start is None or (wider and not beaten):  # the hint: the better network
         options = replace(options, warm_start=(settled.hidden_targets[0][problem.index],))
     handed = (tuple(settled.hidden_targets), settled.kept, settled.stats.get("exact_method"))  # on its own examples
     return settled, replace(options, backend_options=replace(own, incumbents=own.incumbents + (handed,))), settled.stats
 
 
-# The decision list (combinatorial.declist) may use this share of the time left.
-DECISION_LIST_SHARE = 0.25
-
-
-def _decision_list(problem: Problem, options, deadline: float | None) -> tuple[BackendResult | tuple | None, dict]:
-    """A first layer at least as wide as the data's decision list of half-planes fits by
-    construction (FEASIBLE, or OPTIMAL with no errors). A narrower one, in a feasibility search
-    without a warm start, gets the list's first units as one (a tuple of hidden targets on the
-    examples): they cover the most examples, and the search's answer is never worse (the two
-    spirals at width 15: 46 errors, where the search alone ends with 72). None otherwise. With
-    its stats (its length, when it was built)."""
-    import time
-
+def _fewest_handed(problem: Problem, own) -> int | None:
+    """The fewest errors of the incumbents handed to the search (those that say which examples
+    they get right), or None."""
     import numpy as np
 
-    from ... import declist
-    from ...deadline import time_limit
-    from ...network import forward
-    from ...solution import ALL_REAL_WEIGHTS, Status
-
-    if not declist.applies(problem) or problem.n_merged < subsets.MIN_EXAMPLES:
-        return None, {}
-    start = time.monotonic()
-    with time_limit(None if deadline is None else start + DECISION_LIST_SHARE * max(0.0, deadline - start)):
-        found = declist.build(problem)
-    stats = {"decision_list_s": round(time.monotonic() - start, 4)}
-    if found is None:
-        return None, stats
-    stats.update(decision_list=found.width, decision_list_rules=found.listed)
-    width = problem.hidden[0]
-    if found.width > width:
-        if options.objective != "feasibility" or options.warm_start is not None:
-            return None, stats
-        first = forward(found.layers(found.width), problem.Xu)[0][:, :width]
-        return (np.asarray(first, dtype=np.int8)[problem.index],), stats
-    layers = found.layers(width)
-    hidden = forward(layers, problem.Xu)[0]
-    status = Status.FEASIBLE if options.objective == "feasibility" else Status.OPTIMAL
-    return BackendResult(status, hidden_targets=[np.asarray(hidden, dtype=np.int8)], layers=layers,
-                         proved_for=None if status is Status.FEASIBLE else ALL_REAL_WEIGHTS,
-                         lower_bound=None if status is Status.FEASIBLE else 0.0,
-                         stats={"incumbent_by": f"a decision list of {found.listed} half-planes, pruned to {found.width} "
-                                                "(combinatorial.declist)"}), stats
+    counts = [int(problem.counts[~np.asarray(keep, bool)].sum()) for _, keep, _ in own.incumbents if keep is not None]
+    return min(counts, default=None)
 
 
 def _searched(problem: Problem, options, own, deadline: float | None) -> BackendResult:

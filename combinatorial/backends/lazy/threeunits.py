@@ -53,17 +53,21 @@ def starts(problem) -> bool:
             and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
 
 
-def wider_start(problem, floor: int = 0, progress=None, share: float = START_SHARE, seed: int = 0) -> Found | None:
+def wider_start(problem, floor: int = 0, progress=None, share: float = START_SHARE, seed: int = 0,
+                beat: int | None = None) -> Found | None:
     """The better of the best triple found in ``share`` of the time left (two classes) and the
     coordinate descent's network of four units (three classes: three), as the targets of a layer
     whose units past those copy the first (the output gives them weight 0): a network of that
     width with as many errors. Its lower bound is ``floor`` (a bound proved for this width): the
-    triple's own holds for three units only, unless the network meets ``floor``."""
+    triple's own holds for three units only, unless the network meets ``floor``. ``beat``: the
+    errors of a network the search already has (the narrowed decision list's); the triples look
+    only below it."""
     found = descended_network(problem, 4 if problem.n_outputs == 1 else 3, seed, floor, progress)
     if problem.n_outputs == 1 and (found is None or found.errors > floor):
         left = deadline.remaining()
         with deadline.time_limit(None if left is None else time.monotonic() + share * left):
-            triple = best_triple(problem, floor, progress, seed=seed, beat=None if found is None else found.errors)
+            beats = [e for e in (beat, None if found is None else found.errors) if e is not None]
+            triple = best_triple(problem, floor, progress, seed=seed, beat=min(beats, default=None))
         found = triple or found
     if found is None:
         return None
