@@ -195,16 +195,20 @@ def _drop_two_add_one(problem, H: np.ndarray, lines: np.ndarray):
     """(the units kept, the new unit (w, b) or None, the output layer's fits) of a layer one unit
     narrower that fits, or None."""
     w = H.shape[1]
-    order = lambda A, cols: sorted(cols, key=lambda j: _output_errors(np.delete(A, j, 1).astype(float), problem)[0])
-    for j in order(H, range(w))[:SHRINK_TRIES]:
+    for j in _by_loss(problem, H)[:SHRINK_TRIES]:
         A = np.delete(H, j, 1)
-        for k in order(A, range(w - 1))[:SHRINK_TRIES]:
+        for k in _by_loss(problem, A)[:SHRINK_TRIES]:
             keep = [c for c in range(w) if c != j]
             keep.pop(k)
             added = _add_one(problem, np.delete(A, k, 1), lines)
             if added is not None:
                 return (keep, *added)
     return None
+
+
+def _by_loss(problem, H: np.ndarray) -> list[int]:
+    """The columns of ``H`` in increasing order of the errors their loss leaves (the LP's output layer)."""
+    return sorted(range(H.shape[1]), key=lambda j: _output_errors(np.delete(H, j, 1).astype(float), problem)[0])
 
 
 def _add_one(problem, B: np.ndarray, lines: np.ndarray):
@@ -352,8 +356,7 @@ def narrowed(problem, net: HalfPlanes, width: int) -> Narrowed:
         _CHAINS.popitem(last=False)
     while len(chain[-1]) > width:
         keep = chain[-1]
-        scored = [(_output_errors(H[:, [k for k in keep if k != j]], problem)[0], j) for j in reversed(keep)]
-        dropped = min(scored)[1]
+        dropped = keep[_by_loss(problem, H[:, keep])[0]]
         chain.append([k for k in keep if k != dropped])
     keep = next(k for k in chain if len(k) == width)
     errors, right = _output_errors(H[:, keep], problem)
