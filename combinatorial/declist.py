@@ -49,6 +49,7 @@ import numpy as np
 
 from . import deadline
 from .halfplanes import _collinear, _orient
+from .separation import plane
 
 MAX_RULES = 50  # 2^(K-1) and the sums stay exact in floats
 NARROW_FROM = 5  # min-errors below the list's width from this many units on (fewer: the descent's networks)
@@ -125,11 +126,10 @@ def _listed(units, labels, rows, inputs) -> HalfPlanes:
 def _pruned(problem, net: HalfPlanes) -> tuple[HalfPlanes, bool]:
     """Drop hidden units, the last rules first, while an output layer on the others still fits
     (an exact LP per output unit on the codes); and whether it went to the end (no deadline)."""
-    from .exact import signs
     from .separability import check_separable
 
     units = net.units
-    H = signs(problem.Xu, np.array([w for w, _ in units]), [b for _, b in units]).astype(float)
+    H = _codes(problem, units).astype(float)
     keep = list(range(net.width))
     try:
         dropped = True
@@ -160,19 +160,16 @@ def shrunk(problem, net: HalfPlanes, down_to: int = 1) -> HalfPlanes:
     units and add one (module text). Each step's network is kept per data set, so a later call
     goes on from it (not past a step that found nothing); under the deadline, the narrowest so far."""
     from .descent import every_dichotomy
-    from .exact import signs
 
     key = (problem.Xu.tobytes(), problem.Yu.tobytes())
     net, stuck = _SHRUNK.get(key, (net, False))
     if stuck or problem.n_merged > SHRINK_MAX_POINTS or net.width <= max(down_to, 2):
         return net
-    X = np.zeros((len(problem.Xu), 2))
-    X[:, :problem.Xu.shape[1]] = problem.Xu
     try:
-        lines = every_dichotomy(X)
+        lines = every_dichotomy(plane(problem.Xu))
         while net.width > max(down_to, 2):
             units = list(net.units)
-            H = signs(problem.Xu, np.array([w for w, _ in units]), [b for _, b in units]).astype(np.int8)
+            H = _codes(problem, units)
             found = _drop_two_add_one(problem, H, lines)
             if found is None:
                 stuck = True
@@ -204,6 +201,13 @@ def _drop_two_add_one(problem, H: np.ndarray, lines: np.ndarray):
             if added is not None:
                 return (keep, *added)
     return None
+
+
+def _codes(problem, units) -> np.ndarray:
+    """The hidden units' ±1 outputs (int8) on the merged examples, exactly."""
+    from .exact import signs
+
+    return signs(problem.Xu, np.array([w for w, _ in units]), [b for _, b in units]).astype(np.int8)
 
 
 def _by_loss(problem, H: np.ndarray) -> list[int]:
@@ -239,8 +243,7 @@ def _add_one(problem, B: np.ndarray, lines: np.ndarray):
 
 
 def _greedy(Xu: np.ndarray, label: np.ndarray, rows: np.ndarray) -> HalfPlanes | None:
-    X = np.zeros((len(Xu), 2))
-    X[:, :Xu.shape[1]] = Xu
+    X = plane(Xu)
     left = np.arange(len(X))
     units, labels = [], []
     while len(np.unique(label[left])) > 1:
@@ -346,9 +349,7 @@ def narrowed(problem, net: HalfPlanes, width: int) -> Narrowed:
     an incumbent, not a bound (spirals-200 at width 20: 14 errors in 1 s, where the search started
     from four units made 67). Each drop is kept per data set, so a narrower width continues the
     chain. Raises :class:`deadline.TimeLimit` when the deadline comes first."""
-    from .exact import signs
-
-    H = signs(problem.Xu, np.array([w for w, _ in net.units]), [b for _, b in net.units]).astype(float)
+    H = _codes(problem, net.units).astype(float)
     key = (problem.Xu.tobytes(), problem.Yu.tobytes(), net.width)
     chain = _CHAINS.setdefault(key, [list(range(net.width))])
     _CHAINS.move_to_end(key)

@@ -155,8 +155,9 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
         return None, options, {}
     search = threeunits.best_triple
     floor = own.errors_at_least
+    fewest = _fewest_handed(problem, own)  # the narrowed decision list's, when it ran
     if wider:  # proved optimal only where it meets the pairs' bound, whose certificate is the proof
-        search, floor = partial(threeunits.wider_start, beat=_fewest_handed(problem, own)), \
+        search, floor = partial(threeunits.wider_start, beat=fewest), \
             floor if own.errors_certificate is not None else 0
     settled = _exact_small(problem, replace(options, proof=None) if wider else options,
                            partial(search, floor=floor, progress=options.progress, seed=options.seed,
@@ -168,7 +169,6 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
         settled = replace(settled, refutation=own.errors_certificate if options.proof is not None else None)
     if settled is None or settled.status.value == "optimal":
         return settled, options, {}
-    fewest = _fewest_handed(problem, own)
     beaten = fewest is not None and settled.kept is not None and fewest < problem.counts[~np.asarray(settled.kept, bool)].sum()
     if options.warm_start is None or (wider and not beaten):  # the hint: the better network
         options = replace(options, warm_start=(settled.hidden_targets[0][problem.index],))
