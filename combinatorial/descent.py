@@ -6,15 +6,16 @@ Hold every hidden unit but one; the one left may take any half-plane dichotomy o
 best answer on the cells the units make is counted exactly: with two classes, the best threshold
 function of the hidden bits; with three (one-vs-rest outputs, an example right when its class's
 output alone is +1), the best labelling of the cells by classes that three threshold functions
-realise (:func:`cell_labellings`). The unit takes the dichotomy with the fewest errors, and the
-units take turns until none improves, from a few random starts; the best network is kept. Each
-step is one matrix product per block of dichotomies, in floats that hold the integer counts
-exactly. Every unit is a line moved off two points, which the caller realises by the exact LP.
+realise (:func:`cell_labellings`; at four units, too many to list, the best labelling is found
+for each dichotomy by :func:`combinatorial.outputs.best_labelling`). The unit takes the
+dichotomy with the fewest errors, and the units take turns until none improves, from a few
+random starts; the best network is kept. Each step is one matrix product per block of
+dichotomies, in floats that hold the integer counts exactly. Every unit is a line moved off two points, which the caller realises by the exact LP.
 
 On two spirals at 500 points it finds 182 errors with three units within seconds (the listing of
 triples, which proves, had 197 after a minute), and on three blobs at 200 points 4 errors with
-three units where the general search stops at 6. It proves nothing: its count is an incumbent,
-a budget that the exact enumerations then only have to beat.
+three units where the general search stops at 6, and 2 with four units. It proves nothing: its
+count is an incumbent, a budget that the exact enumerations then only have to beat.
 """
 
 from __future__ import annotations
@@ -25,15 +26,17 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import deadline
+from . import deadline, outputs
 from .halfplanes import _orient
 from .wedges import _splits
 
 WEIGHT = 3  # integer weights |v| <= 3 realise every threshold function of up to four bits (1882 of four)
 WIDTHS = {2: (2, 3, 4), 3: (2, 3)}  # classes: the widths whose labellings are listed (three outputs of
 # four bits would be 1882^3 triples)
+SWAP_WIDTHS = {3: (4,)}  # classes: the widths whose output layer is searched per dichotomy instead
 RESTARTS = 32
 PATIENCE = 8  # starts in a row without a better network that end the descent
+SWAP_PATIENCE = 32  # the same for the per-dichotomy search (blobs-200 at four units: 2 errors from the 28th start)
 TOP = 128  # labellings scored per step, the best on the network so far (two classes at width 4: 1882)
 MAX_TURNS = 20
 BLOCK = 8192  # dichotomies scored at once
@@ -119,8 +122,10 @@ def every_dichotomy(X: np.ndarray) -> np.ndarray:
 
 
 def applies(classes: int, width: int) -> bool:
-    """Whether the output layers of ``width`` units and ``classes`` classes are listed."""
-    return width in WIDTHS.get(classes, ())
+    """Whether the descent runs with ``width`` units and ``classes`` classes: their output layers
+    are listed, or (three classes, four units) found per dichotomy
+    (:func:`combinatorial.outputs.best_labelling`)."""
+    return width in WIDTHS.get(classes, ()) or width in SWAP_WIDTHS.get(classes, ())
 
 
 def descend(X: np.ndarray, C: np.ndarray, width: int, seed: int = 0, restarts: int = RESTARTS,
@@ -135,16 +140,17 @@ def descend(X: np.ndarray, C: np.ndarray, width: int, seed: int = 0, restarts: i
         X = np.concatenate([X, np.zeros_like(X)], axis=1)
     C = np.asarray(C, dtype=np.int64)
     if not applies(C.shape[1], width):
-        raise ValueError(f"no table of output layers for {C.shape[1]} classes and {width} units")
-    labs = cell_labellings(width, C.shape[1])
+        raise ValueError(f"no descent for {C.shape[1]} classes and {width} units")
     try:
         S = every_dichotomy(X)
     except deadline.TimeLimit:
         return None
-    scorer = _Scorer(S, C, labs, width)
+    listed = width in WIDTHS.get(C.shape[1], ())
+    scorer = _Scorer(S, C, cell_labellings(width, C.shape[1]), width) if listed else _Swapper(S, C, width)
+    patience = PATIENCE if listed else SWAP_PATIENCE
     rng, best, done, since = np.random.default_rng(seed), None, 0, 0
     try:
-        while done < restarts and since < PATIENCE and (best is None or best[0] > floor):
+        while done < restarts and since < patience and (best is None or best[0] > floor):
             found = scorer.descend(list(rng.choice(len(S), size=width, replace=len(S) < width)))
             done, since = done + 1, since + 1
             if best is None or found[0] < best[0]:
@@ -227,3 +233,55 @@ class _Scorer:
         np.add.at(table, cell_index(self.S[units].T), self.C)
         score = self.onehot.reshape(len(self.labs), -1) @ table.reshape(-1)
         return np.argsort(-score, kind="stable")[:TOP]
+
+
+class _Swapper:
+    """The dichotomies ``S`` (bool, rows), each tried as one unit's half-plane with the others
+    held, and its cells' best labelling found exactly (:func:`combinatorial.outputs.best_labelling`)
+    where the examples that share a cell with another class's do not already err as much as the
+    best so far: where the labellings are too many to list (three classes, four units)."""
+
+    def __init__(self, S, C, width):
+        self.S, self.C, self.width, self.total = S, C, width, int(C.sum())
+
+    def labelled(self, units: list[int]) -> tuple[int, np.ndarray]:
+        """The errors of the network ``units`` and the class of each cell."""
+        table = np.zeros((1 << self.width, self.C.shape[1]), dtype=np.int64)
+        np.add.at(table, cell_index(self.S[units].T), self.C)
+        return outputs.best_labelling(table)
+
+    def descend(self, units: list[int]) -> tuple[int, list[int], np.ndarray]:
+        errors = self.labelled(units)[0]
+        for _ in range(MAX_TURNS):
+            moved = False
+            for j in range(self.width):
+                got, row = self.best_unit(units, j, errors)
+                if got < errors:
+                    errors, units[j], moved = got, row, True
+            if not moved:
+                break
+        errors, cells = self.labelled(units)
+        return errors, units, cells
+
+    def best_unit(self, units: list[int], j: int, errors: int) -> tuple[int, int]:
+        """The fewest errors below ``errors`` with unit ``j`` free and the others held, and its
+        row (``errors`` and unit j's row when none errs less)."""
+        w, k = self.width, self.C.shape[1]
+        others = [u for i, u in enumerate(units) if i != j]
+        q = cell_index(self.S[others].T) if others else np.zeros(self.S.shape[1], dtype=np.int64)
+        QC = np.zeros((self.S.shape[1], 1 << (w - 1), k), dtype=np.float32)
+        QC[np.arange(len(q)), q] = self.C
+        QC = QC.reshape(len(q), -1)
+        tot, best = QC.sum(axis=0), (errors, units[j])
+        for start in range(0, len(self.S), BLOCK):
+            inside = self.S[start:start + BLOCK].astype(np.float32) @ QC
+            table = np.rint(np.stack([inside, tot - inside], axis=1).reshape(len(inside), 2, -1, k))
+            table = table.transpose(0, 2, 1, 3).reshape(len(inside), -1, k).astype(np.int64)
+            shared = self.total - table.max(axis=2).sum(axis=1)  # errors in any labelling
+            for r in np.argsort(shared, kind="stable"):
+                if shared[r] >= best[0]:
+                    break
+                got = outputs.best_labelling(table[r], beat=best[0])
+                if got is not None:
+                    best = (got[0], start + int(r))
+        return best

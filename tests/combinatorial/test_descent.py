@@ -145,8 +145,26 @@ def test_a_wider_start_keeps_the_descent_where_no_triple_beats_it():
     assert found.D.shape == (problem.n_merged, 5) and int(problem.counts[~found.right].sum()) == found.errors
 
 
-def test_widths_without_a_table_of_output_layers_are_refused():
-    """Three classes at four units would need 1882^3 output layers listed: refused, not tried."""
-    assert descent.applies(2, 4) and descent.applies(3, 3) and not descent.applies(3, 4)
-    with pytest.raises(ValueError, match="3 classes and 4 units"):
-        descent.descend(np.zeros((3, 2)) + np.arange(3)[:, None] * [1.0, 2.0], np.eye(3, dtype=int), 4)
+def test_widths_without_a_descent_are_refused():
+    """Three classes at five units (94,572^3 output layers, each step's searches too slow) and
+    two classes at five: refused, not tried; three classes at four units search their outputs."""
+    assert descent.applies(2, 4) and descent.applies(3, 3) and descent.applies(3, 4)
+    assert not descent.applies(3, 5) and not descent.applies(2, 5)
+    with pytest.raises(ValueError, match="3 classes and 5 units"):
+        descent.descend(np.zeros((3, 2)) + np.arange(3)[:, None] * [1.0, 2.0], np.eye(3, dtype=int), 5)
+
+
+def test_four_units_on_three_blobs_meet_the_pairs_bound_and_the_proof_checks(tmp_path):
+    """Blobs at 200 points, four units: the descent over four units (outputs found per
+    dichotomy) makes 2 errors, where three units make 4 at best; the error sets prove 2, so the
+    answer is optimal and its proof file VALID."""
+    from ftprop.checker import check
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("blobs", DataOptions(samples=200))
+    found = descent.descend(d.X, np.eye(3, dtype=np.int64)[d.y], 4, seed=0)
+    assert found.errors == int((found.predicted() != d.y).sum()) < 4
+    proof = tmp_path / "blobs.json"
+    sol = solve(d.X, d.y, (4,), objective="min-errors", backend="lazy", time_limit=60, proof=str(proof))
+    assert sol.status is Status.OPTIMAL and sol.train_errors == sol.lower_bound <= found.errors
+    assert check(str(proof), d.X, d.y).valid

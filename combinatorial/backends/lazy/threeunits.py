@@ -11,7 +11,7 @@ its best network starts the general search, which has the rest. Where the pair b
 errors certain on many points its pruning is too weak to finish (spirals-500: hours), but its
 first rows still beat the general search (:func:`combinatorial.backends.lazy._three_units`).
 Wider layers, and three classes at width three or more, start their search from the best network
-of fewer units (:func:`wider_start`).
+of fewer units (three classes at width four or more: of four; :func:`wider_start`).
 """
 
 from __future__ import annotations
@@ -56,13 +56,14 @@ def starts(problem) -> bool:
 def wider_start(problem, floor: int = 0, progress=None, share: float = START_SHARE, seed: int = 0,
                 beat: int | None = None) -> Found | None:
     """The better of the best triple found in ``share`` of the time left (two classes) and the
-    coordinate descent's network of four units (three classes: three), as the targets of a layer
+    coordinate descent's network of four units (three classes: three, or four at four units and
+    more), as the targets of a layer
     whose units past those copy the first (the output gives them weight 0): a network of that
     width with as many errors. Its lower bound is ``floor`` (a bound proved for this width): the
     triple's own holds for three units only, unless the network meets ``floor``. ``beat``: the
     errors of a network the search already has (the narrowed decision list's); the triples look
     only below it."""
-    found = descended_network(problem, 4 if problem.n_outputs == 1 else 3, seed, floor, progress)
+    found = descended_network(problem, 4 if problem.n_outputs == 1 else min(problem.hidden[0], 4), seed, floor, progress)
     if problem.n_outputs == 1 and (found is None or found.errors > floor):
         left = deadline.remaining()
         with deadline.time_limit(None if left is None else time.monotonic() + share * left):
