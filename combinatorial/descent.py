@@ -165,6 +165,23 @@ def descend(X: np.ndarray, C: np.ndarray, width: int, seed: int = 0, restarts: i
     return Descent(errors, S[units].T.copy(), cells)
 
 
+def _held(S, C, others: list[int], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each point's examples by (the cell of the units ``others`` hold, class), a float32 row per
+    point (the columns cell-major), and their sums."""
+    q = cell_index(S[others].T) if others else np.zeros(S.shape[1], dtype=np.int64)
+    QC = np.zeros((S.shape[1], 1 << (width - 1), C.shape[1]), dtype=np.float32)
+    QC[np.arange(len(q)), q] = C
+    QC = QC.reshape(len(q), -1)
+    return QC, QC.sum(axis=0)
+
+
+def _split(rows: np.ndarray, QC: np.ndarray, tot: np.ndarray, k: int) -> np.ndarray:
+    """The examples of each dichotomy in ``rows`` by (the others' cell, inside or outside it,
+    class): (rows, cells, 2, k) float32, exact for integer counts below 2**24."""
+    inside = rows.astype(np.float32) @ QC
+    return np.stack([inside.reshape(len(rows), -1, k), (tot - inside).reshape(len(rows), -1, k)], axis=2)
+
+
 class _Scorer:
     """The dichotomies ``S`` (bool, rows) and the best output for each as one unit's half-plane."""
 
@@ -203,20 +220,14 @@ class _Scorer:
         cells' classes)."""
         w, k = self.width, self.k
         others = [u for i, u in enumerate(units) if i != j]
-        q = cell_index(self.S[others].T) if others else np.zeros(self.S.shape[1], dtype=np.int64)
-        nq = 1 << (w - 1)
-        QC = np.zeros((self.S.shape[1], nq, k), dtype=np.float32)
-        QC[np.arange(len(q)), q] = self.C
-        QC = QC.reshape(len(q), nq * k)
-        tot = QC.sum(axis=0)
+        QC, tot = _held(self.S, self.C, others, w)
         top = self.top(units)
-        M = self.onehot[top][:, self.perm[j], :].reshape(len(top), -1).T  # (2 nq k) x labellings
+        M = self.onehot[top][:, self.perm[j], :].reshape(len(top), -1).T  # (cells k) x labellings
         best = (-1.0, 0, 0)
         for start in range(0, len(self.S), BLOCK):
             deadline.check()
-            inside = self.S[start:start + BLOCK].astype(np.float32) @ QC
-            table = np.stack([inside.reshape(-1, nq, k), (tot - inside).reshape(-1, nq, k)], axis=2)
-            score = table.reshape(len(inside), -1) @ M
+            table = _split(self.S[start:start + BLOCK], QC, tot, k)
+            score = table.reshape(len(table), -1) @ M
             r, c = np.unravel_index(int(np.argmax(score)), score.shape)
             if score[r, c] > best[0]:
                 best = (float(score[r, c]), start + int(r), int(c))
@@ -268,15 +279,11 @@ class _Swapper:
         row (``errors`` and unit j's row when none errs less)."""
         w, k = self.width, self.C.shape[1]
         others = [u for i, u in enumerate(units) if i != j]
-        q = cell_index(self.S[others].T) if others else np.zeros(self.S.shape[1], dtype=np.int64)
-        QC = np.zeros((self.S.shape[1], 1 << (w - 1), k), dtype=np.float32)
-        QC[np.arange(len(q)), q] = self.C
-        QC = QC.reshape(len(q), -1)
-        tot, best = QC.sum(axis=0), (errors, units[j])
+        (QC, tot), best = _held(self.S, self.C, others, w), (errors, units[j])
         for start in range(0, len(self.S), BLOCK):
-            inside = self.S[start:start + BLOCK].astype(np.float32) @ QC
-            table = np.rint(np.stack([inside, tot - inside], axis=1).reshape(len(inside), 2, -1, k))
-            table = table.transpose(0, 2, 1, 3).reshape(len(inside), -1, k).astype(np.int64)
+            deadline.check()
+            table = np.rint(_split(self.S[start:start + BLOCK], QC, tot, k)).astype(np.int64)
+            table = table.reshape(len(table), -1, k)  # cell: 2 (the others' cell) + (outside)
             shared = self.total - table.max(axis=2).sum(axis=1)  # errors in any labelling
             for r in np.argsort(shared, kind="stable"):
                 if shared[r] >= best[0]:
