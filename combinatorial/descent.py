@@ -6,7 +6,7 @@ Hold every hidden unit but one; the one left may take any half-plane dichotomy o
 best answer on the cells the units make is counted exactly: with two classes, the best threshold
 function of the hidden bits; with three (one-vs-rest outputs, an example right when its class's
 output alone is +1), the best labelling of the cells by classes that three threshold functions
-realise (:func:`cell_labellings`; at four units, too many to list, the best labelling is found
+realise (:func:`cell_labellings`; at four or five units, too many to list, the best labelling is found
 for each dichotomy by :func:`combinatorial.outputs.best_labelling`). The unit takes the
 dichotomy with the fewest errors, and the units take turns until none improves, from a few
 random starts; the best network is kept. Each step is one matrix product per block of
@@ -33,7 +33,7 @@ from .wedges import _splits
 WEIGHT = 3  # integer weights |v| <= 3 realise every threshold function of up to four bits (1882 of four)
 WIDTHS = {2: (2, 3, 4), 3: (2, 3)}  # classes: the widths whose labellings are listed (three outputs of
 # four bits would be 1882^3 triples)
-SWAP_WIDTHS = {3: (4,)}  # classes: the widths whose output layer is searched per dichotomy instead
+SWAP_WIDTHS = {3: (4, 5)}  # classes: the widths whose output layer is searched per dichotomy instead
 RESTARTS = 32
 PATIENCE = 8  # starts in a row without a better network that end the descent
 SWAP_PATIENCE = 32  # the same for the per-dichotomy search (blobs-200 at four units: 2 errors from the 28th start)
@@ -123,17 +123,18 @@ def every_dichotomy(X: np.ndarray) -> np.ndarray:
 
 def applies(classes: int, width: int) -> bool:
     """Whether the descent runs with ``width`` units and ``classes`` classes: their output layers
-    are listed, or (three classes, four units) found per dichotomy
+    are listed, or (three classes, four or five units) found per dichotomy
     (:func:`combinatorial.outputs.best_labelling`)."""
     return width in WIDTHS.get(classes, ()) or width in SWAP_WIDTHS.get(classes, ())
 
 
 def descend(X: np.ndarray, C: np.ndarray, width: int, seed: int = 0, restarts: int = RESTARTS,
-            floor: int = 0, tick=None) -> Descent | None:
+            floor: int = 0, tick=None, patience: int | None = None) -> Descent | None:
     """The best network found from ``restarts`` random starts on distinct points ``X`` (one or
     two columns), ``C[p, k]`` examples of class k at point p (two classes: column 1 is label +1);
-    fewer starts under the deadline (None if not one finished), after :data:`PATIENCE` in a row
-    that found nothing better, or once a network meets ``floor`` (a proved bound). ``tick``:
+    fewer starts under the deadline (None if not one finished), after ``patience`` in a row
+    that found nothing better (default :data:`PATIENCE`, :data:`SWAP_PATIENCE` where the outputs
+    are found per dichotomy), or once a network meets ``floor`` (a proved bound). ``tick``:
     told (starts done, best errors) after each start."""
     X = np.asarray(X, dtype=float)
     if X.shape[1] == 1:
@@ -147,7 +148,7 @@ def descend(X: np.ndarray, C: np.ndarray, width: int, seed: int = 0, restarts: i
         return None
     listed = width in WIDTHS.get(C.shape[1], ())
     scorer = _Scorer(S, C, cell_labellings(width, C.shape[1]), width) if listed else _Swapper(S, C, width)
-    patience = PATIENCE if listed else SWAP_PATIENCE
+    patience = patience or (PATIENCE if listed else SWAP_PATIENCE)
     rng, best, done, since = np.random.default_rng(seed), None, 0, 0
     try:
         while done < restarts and since < patience and (best is None or best[0] > floor):
@@ -250,7 +251,7 @@ class _Swapper:
     """The dichotomies ``S`` (bool, rows), each tried as one unit's half-plane with the others
     held, and its cells' best labelling found exactly (:func:`combinatorial.outputs.best_labelling`)
     where the examples that share a cell with another class's do not already err as much as the
-    best so far: where the labellings are too many to list (three classes, four units)."""
+    best so far: where the labellings are too many to list (three classes, four or five units)."""
 
     def __init__(self, S, C, width):
         self.S, self.C, self.width, self.total = S, C, width, int(C.sum())
@@ -282,13 +283,16 @@ class _Swapper:
         (QC, tot), best = _held(self.S, self.C, others, w), (errors, units[j])
         for start in range(0, len(self.S), BLOCK):
             deadline.check()
-            table = np.rint(_split(self.S[start:start + BLOCK], QC, tot, k)).astype(np.int64)
+            table = _split(self.S[start:start + BLOCK], QC, tot, k)
             table = table.reshape(len(table), -1, k)  # cell: 2 (the others' cell) + (outside)
-            shared = self.total - table.max(axis=2).sum(axis=1)  # errors in any labelling
+            most = table[..., 0]
+            for a in range(1, k):  # (an elementwise maximum: a reduction over k is slow)
+                most = np.maximum(most, table[..., a])
+            shared = np.rint(self.total - most.sum(axis=1))  # errors in any labelling
             for r in np.argsort(shared, kind="stable"):
                 if shared[r] >= best[0]:
                     break
-                got = outputs.best_labelling(table[r], beat=best[0])
+                got = outputs.best_labelling(np.rint(table[r]).astype(np.int64), beat=best[0])
                 if got is not None:
                     best = (got[0], start + int(r))
         return best

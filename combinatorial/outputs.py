@@ -10,7 +10,8 @@ first, each to its classes in order of their examples there and last to none, an
 assignment only while every class has a threshold function that extends it; it cuts a branch
 once the examples it can still get right do not beat the best labelling found. The threshold
 functions are listed once as bit masks over the cells (:func:`threshold_masks`: 1882 of four
-bits, 94,572 of five), so a test is one vectorised comparison.
+bits, 94,572 of five); each class carries the functions that still extend it, so a cell
+assigned costs one lookup per function left.
 """
 
 from __future__ import annotations
@@ -44,30 +45,28 @@ def threshold_masks(width: int) -> np.ndarray:
     return np.unique(np.concatenate([[0], prefix[cut]]))
 
 
+@lru_cache(maxsize=None)
+def _bits(width: int) -> np.ndarray:
+    """bool (cells x threshold functions): whether each function is +1 at each cell."""
+    return (threshold_masks(width)[None, :] >> np.arange(1 << width)[:, None]) & 1 == 1
+
+
 def best_labelling(table: np.ndarray, beat: int | None = None) -> tuple[int, np.ndarray] | None:
     """The labelling of cells that gets the most examples right: ``table[c, k]`` examples of
     class k at cell c (2**width rows, at most three classes). (Errors, the class of each cell,
-    -1: none), or None when none errs less than ``beat``."""
+    -1: none), or None when none errs less than ``beat``. Each class keeps the indices of the
+    threshold functions that extend its cells so far; a cell given to a class keeps that class's
+    functions that are +1 there and the other classes' that are -1."""
     table = np.asarray(table, dtype=np.int64)
-    width = int(table.shape[0]).bit_length() - 1
-    masks, classes = threshold_masks(width), table.shape[1]
+    bits, classes = _bits(int(table.shape[0]).bit_length() - 1), table.shape[1]
     total = int(table.sum())
     cells = [int(c) for c in np.argsort(-table.sum(axis=1), kind="stable") if table[c].sum() > 0]
     most = table.max(axis=1)[cells]
     left = np.concatenate([np.cumsum(most[::-1])[::-1], [0]])  # the most still to get right
     best = [total - (total + 1 if beat is None else beat), None]
-    P, labels = [0] * classes, np.full(len(table), -1, dtype=np.int64)
+    labels = np.full(len(table), -1, dtype=np.int64)
 
-    def extends() -> bool:
-        for a in range(classes):
-            others = 0
-            for b in range(classes):
-                others |= P[b] if b != a else 0
-            if not np.any(((masks & P[a]) == P[a]) & ((masks & others) == 0)):
-                return False
-        return True
-
-    def branch(i: int, right: int) -> None:
+    def branch(i: int, right: int, kept: list) -> None:
         if right + left[i] <= best[0]:
             return
         if i == len(cells):
@@ -78,13 +77,12 @@ def best_labelling(table: np.ndarray, beat: int | None = None) -> tuple[int, np.
         for k in np.argsort(-table[c], kind="stable"):
             if table[c, k] == 0:
                 break
-            P[k] |= 1 << c
-            if extends():
+            narrowed = [f[bits[c, f] == (a == k)] for a, f in enumerate(kept)]
+            if all(len(f) for f in narrowed):
                 labels[c] = k
-                branch(i + 1, right + int(table[c, k]))
+                branch(i + 1, right + int(table[c, k]), narrowed)
                 labels[c] = -1
-            P[k] &= ~(1 << c)
-        branch(i + 1, right)
+        branch(i + 1, right, kept)
 
-    branch(0, 0)
+    branch(0, 0, [np.arange(bits.shape[1])] * classes)
     return None if best[1] is None else (total - best[0], best[1])

@@ -12,6 +12,7 @@ import pytest
 from combinatorial import descent, solve
 from combinatorial.solution import Status
 from combinatorial.wedges import dichotomies
+from ftprop.checker import check
 from instances import plane_points, realised_dichotomies
 
 
@@ -146,19 +147,18 @@ def test_a_wider_start_keeps_the_descent_where_no_triple_beats_it():
 
 
 def test_widths_without_a_descent_are_refused():
-    """Three classes at five units (94,572^3 output layers, each step's searches too slow) and
-    two classes at five: refused, not tried; three classes at four units search their outputs."""
-    assert descent.applies(2, 4) and descent.applies(3, 3) and descent.applies(3, 4)
-    assert not descent.applies(3, 5) and not descent.applies(2, 5)
-    with pytest.raises(ValueError, match="3 classes and 5 units"):
-        descent.descend(np.zeros((3, 2)) + np.arange(3)[:, None] * [1.0, 2.0], np.eye(3, dtype=int), 5)
+    """Three classes at six units (15 million threshold functions per output) and two classes at
+    five: refused, not tried; three classes at four and five units search their outputs."""
+    assert descent.applies(2, 4) and descent.applies(3, 3) and descent.applies(3, 4) and descent.applies(3, 5)
+    assert not descent.applies(3, 6) and not descent.applies(2, 5)
+    with pytest.raises(ValueError, match="3 classes and 6 units"):
+        descent.descend(np.zeros((3, 2)) + np.arange(3)[:, None] * [1.0, 2.0], np.eye(3, dtype=int), 6)
 
 
 def test_four_units_on_three_blobs_meet_the_pairs_bound_and_the_proof_checks(tmp_path):
     """Blobs at 200 points, four units: the descent over four units (outputs found per
     dichotomy) makes 2 errors, where three units make 4 at best; the error sets prove 2, so the
     answer is optimal and its proof file VALID."""
-    from ftprop.checker import check
     from ftprop.data import DataOptions, load_dataset
 
     d = load_dataset("blobs", DataOptions(samples=200))
@@ -168,3 +168,21 @@ def test_four_units_on_three_blobs_meet_the_pairs_bound_and_the_proof_checks(tmp
     sol = solve(d.X, d.y, (4,), objective="min-errors", backend="lazy", time_limit=60, proof=str(proof))
     assert sol.status is Status.OPTIMAL and sol.train_errors == sol.lower_bound <= found.errors
     assert check(str(proof), d.X, d.y).valid
+
+
+def test_a_fit_of_three_classes_comes_from_the_descent_where_the_list_is_wider(tmp_path):
+    """Blobs at 80 points: the decision list needs five units; the descent's search for a fit
+    finds four, which the engine realises and verifies; its weights file checks VALID. Min-errors
+    at that width is then optimal with no errors, by the same fit."""
+    from combinatorial.backends.lazy import threeunits
+    from ftprop.data import DataOptions, load_dataset
+
+    d = load_dataset("blobs", DataOptions(samples=80))
+    proof = tmp_path / "fit.json"
+    sol = solve(d.X, d.y, (4,), backend="lazy", time_limit=60, proof=str(proof))
+    assert sol.status is Status.FEASIBLE and sol.train_errors == 0
+    assert sol.stats["decision_list"] > 4 and sol.stats["incumbent_by"] == threeunits.DESCENT
+    assert sol.stats["descent_fit_errors"] == 0
+    assert check(str(proof), d.X, d.y).valid
+    best = solve(d.X, d.y, (4,), objective="min-errors", backend="lazy", time_limit=60)
+    assert best.status is Status.OPTIMAL and best.train_errors == 0 == best.lower_bound

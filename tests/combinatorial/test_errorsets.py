@@ -107,8 +107,12 @@ def test_blobs_at_width_three_is_proved_optimal_by_the_raised_bound(tmp_path):
         assert not bad.valid and words in bad.reason, bad.reason
 
 
-def test_a_raise_that_cannot_meet_the_network_reports_its_bound():
+def test_a_raise_that_cannot_meet_the_network_reports_its_bound(monkeypatch):
+    from combinatorial.backends.lazy import threeunits
+
     d = _blobs()
+    three = threeunits.descended_network  # the start held to three units' network, 4 errors (four units find 2)
+    monkeypatch.setattr(threeunits, "descended_network", lambda problem, width, *a, **k: three(problem, min(width, 3), *a, **k))
     sol = solve(d.X, d.y, hidden=(4,), objective="min-errors", time_limit=20, seed=0)
     # at width four the pairs' LP proves 1 error and the error sets 2, short of the network's 4
     assert sol.stats["pair_errors_bound"] < sol.stats["errors_raised"] <= sol.lower_bound <= sol.train_errors

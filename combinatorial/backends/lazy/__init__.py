@@ -35,7 +35,9 @@ the pairs' bound on the errors (:func:`combinatorial.errorsets.errors_bound`) wh
 an incumbent that meets it is optimal, and its proof file carries the pairs.
 
 min-errors with one hidden unit is settled apart (:mod:`combinatorial.backends.lazy.oneunit`), and
-with two in the plane and two classes (:mod:`combinatorial.backends.lazy.twounits`). On
+with two in the plane and two classes (:mod:`combinatorial.backends.lazy.twounits`). Three
+classes in the plane at two to five units first let the coordinate descent look for a fit
+(:func:`combinatorial.backends.lazy.threeunits.descent_fit`). On
 many real-valued examples it opens with the feasibility search on working sets for a share of its
 time: a fit is optimal, a refutation proves one error. Otherwise min-errors has a Boolean keep[i] per merged example, maximise sum counts[i] keep[i]; a cut only
 binds when every example of its subset is kept. The incumbent is the best verified network so
@@ -87,6 +89,13 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
             options = replace(options, backend_options=own, warm_start=options.warm_start or (listed.codes[problem.index],))
         elif listed is not None:  # too few units for the list: its first ones start the search
             options = replace(options, warm_start=listed)
+    if not bounded and threeunits.fits(problem, options):  # three classes, two to five units
+        fitted, more = threeunits.descent_fit(problem, options)
+        stats.update(more)
+        if isinstance(fitted, BackendResult):
+            return replace(fitted, stats={**stats, **fitted.stats})
+        if fitted is not None:  # its best network, fewer errors than the list's first units
+            options = replace(options, warm_start=fitted)
     settled, options, first = _three_units(problem, options, own)
     if settled is not None and settled.status.value == "optimal":
         return replace(settled, stats={**stats, **settled.stats})

@@ -79,15 +79,35 @@ def wider_start(problem, floor: int = 0, progress=None, share: float = START_SHA
     return replace(found, D=D, lower_bound=floor, why=why)
 
 
-def descended_network(problem, width: int, seed: int, floor: int = 0, progress=None) -> Found | None:
-    """The coordinate descent's network of ``width`` units (:func:`descended`) on ``problem``,
-    each unit realised by the exact LP; None if there is none."""
+def descent_fit(problem, options):
+    """The descent's search for a fit (:func:`fits`): a FEASIBLE answer (min-errors: OPTIMAL,
+    no errors) when it finds one; otherwise, in a feasibility search, its best network's hidden
+    targets on the examples as a warm start (a tuple), or None. With its stats."""
+    from ...solution import ALL_REAL_WEIGHTS, BackendResult, Status
+
+    start = time.monotonic()
+    found = descended_network(problem, problem.hidden[0], options.seed, progress=options.progress, fit=True)
+    stats = {"descent_fit_s": round(time.monotonic() - start, 4)}
+    if found is None:
+        return None, stats
+    stats["descent_fit_errors"] = found.errors
+    feasible = options.objective == "feasibility"
+    if found.errors > 0:
+        return ((found.D[problem.index],) if feasible else None), stats
+    return BackendResult(Status.FEASIBLE if feasible else Status.OPTIMAL, hidden_targets=[found.D],
+                         proved_for=None if feasible else ALL_REAL_WEIGHTS, lower_bound=None if feasible else 0.0,
+                         stats={"incumbent_by": DESCENT}), stats
+
+
+def descended_network(problem, width: int, seed: int, floor: int = 0, progress=None, fit: bool = False) -> Found | None:
+    """The coordinate descent's network of ``width`` units (:func:`descended`; with ``fit``, its
+    search for a fit) on ``problem``, each unit realised by the exact LP; None if there is none."""
     points, where = np.unique(problem.Xu, axis=0, return_inverse=True)
     where, counts = where.reshape(-1), problem.counts.astype(np.int64)
     truth = np.argmax(problem.Yu, axis=1) if problem.n_outputs > 1 else (problem.Yu[:, 0] > 0).astype(np.int64)
     C = np.zeros((len(points), max(2, problem.n_outputs)), dtype=np.int64)
     np.add.at(C, (where, truth), counts)
-    found = descended(points, C, width, seed, floor, progress)
+    found = descended(points, C, width, seed, floor, progress, fit)
     if found is None:
         return None
     return _found(points, where, tuple(found.H.T), found.predicted(), truth, counts, found.errors, 0, "", DESCENT)
@@ -126,15 +146,33 @@ def best_triple(problem, floor: int = 0, progress=None, share: float = SHARE, se
     return _found(points, where, rows, predicted, y, counts, found.errors, found.lower_bound, found.why, method)
 
 
-def descended(points, C, width: int, seed: int, floor: int = 0, progress=None) -> descent.Descent | None:
+def descended(points, C, width: int, seed: int, floor: int = 0, progress=None, fit: bool = False) -> descent.Descent | None:
     """The coordinate descent's network (:mod:`combinatorial.descent`) within
     :data:`DESCENT_SHARE` of the time left and :data:`DESCENT_MAX_S`, or None (none in time);
-    ``progress``: ``SolveOptions.progress``."""
-    tick = None if progress is None else triples.Progress(progress, int(C.sum()), floor).starts(descent.RESTARTS)
+    ``progress``: ``SolveOptions.progress``. With ``fit``, a search for a fit instead: up to
+    :data:`FIT_RESTARTS` starts in :data:`FIT_SHARE` of the time left, however long without a
+    better network."""
+    restarts = FIT_RESTARTS if fit else descent.RESTARTS
+    tick = None if progress is None else triples.Progress(progress, int(C.sum()), floor).starts(restarts)
     left = deadline.remaining()
-    budget = DESCENT_MAX_S if left is None else min(DESCENT_MAX_S, DESCENT_SHARE * left)
-    with deadline.time_limit(time.monotonic() + budget):
-        return descent.descend(points, C, width, seed, floor=floor, tick=tick)
+    budget = (None if left is None else FIT_SHARE * left) if fit else \
+        DESCENT_MAX_S if left is None else min(DESCENT_MAX_S, DESCENT_SHARE * left)
+    with deadline.time_limit(None if budget is None else time.monotonic() + budget):
+        return descent.descend(points, C, width, seed, restarts=restarts, floor=floor, tick=tick,
+                               patience=restarts if fit else None)
+
+
+FIT_SHARE = 0.5  # of the time left, for the descent's search for a fit (three classes)
+FIT_RESTARTS = 256  # its starts at most (blobs-200 at five units: a fit from the 100th start, 20 s)
+
+
+def fits(problem, options) -> bool:
+    """A fit is wanted (feasibility, or min-errors with no pairs' bound against it), three
+    classes, one hidden layer of two to five units, no shortcut, inputs in at most two
+    dimensions, at most :data:`MAX_POINTS` distinct inputs: the descent looks for a fit first."""
+    return (options.objective in ("feasibility", "min-errors") and problem.n_outputs == 3
+            and len(problem.hidden) == 1 and descent.applies(3, problem.hidden[0]) and not problem.shortcut
+            and problem.n_inputs <= 2 and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
 
 
 # The error sets (combinatorial.errorsets) may use this share of the time left.
