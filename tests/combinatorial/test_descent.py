@@ -186,3 +186,17 @@ def test_a_fit_of_three_classes_comes_from_the_descent_where_the_list_is_wider(t
     assert check(str(proof), d.X, d.y).valid
     best = solve(d.X, d.y, (4,), objective="min-errors", backend="lazy", time_limit=60)
     assert best.status is Status.OPTIMAL and best.train_errors == 0 == best.lower_bound
+
+
+def test_min_errors_keeps_the_fit_search_s_best_network_where_it_finds_no_fit(monkeypatch):
+    """Blobs at 100 points, five units: the descent's search for a fit ends with errors; its
+    network is an incumbent, so the answer errs no more, even with no other start (the wider
+    layers' start switched off)."""
+    from combinatorial.backends.lazy import threeunits
+    from ftprop.data import DataOptions, load_dataset
+
+    monkeypatch.setattr(threeunits, "wider_start", lambda *a, **k: None)
+    d = load_dataset("blobs", DataOptions(samples=100))
+    sol = solve(d.X, d.y, (5,), objective="min-errors", backend="lazy", time_limit=8)
+    assert sol.stats["descent_fit_errors"] > 0 and sol.status in (Status.FEASIBLE, Status.OPTIMAL)
+    assert (sol.lower_bound or 0) <= sol.train_errors <= sol.stats["descent_fit_errors"]

@@ -94,8 +94,11 @@ def run(problem: Problem, options, deadline: float | None) -> BackendResult:
         stats.update(more)
         if isinstance(fitted, BackendResult):
             return replace(fitted, stats={**stats, **fitted.stats})
-        if fitted is not None:  # its best network, fewer errors than the list's first units
-            options = replace(options, warm_start=fitted)
+        if fitted is not None:  # its best network: an incumbent, and the warm start where none errs less
+            own = replace(own, incumbents=own.incumbents + (((fitted.D,), fitted.right, fitted.method),))
+            best = fitted.errors <= _fewest_handed(problem, own)
+            options = replace(options, backend_options=own,
+                              warm_start=(fitted.D[problem.index],) if best else options.warm_start)
     settled, options, first = _three_units(problem, options, own)
     if settled is not None and settled.status.value == "optimal":
         return replace(settled, stats={**stats, **settled.stats})

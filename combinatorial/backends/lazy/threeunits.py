@@ -81,8 +81,8 @@ def wider_start(problem, floor: int = 0, progress=None, share: float = START_SHA
 
 def descent_fit(problem, options):
     """The descent's search for a fit (:func:`fits`): a FEASIBLE answer (min-errors: OPTIMAL,
-    no errors) when it finds one; otherwise, in a feasibility search, its best network's hidden
-    targets on the examples as a warm start (a tuple), or None. With its stats."""
+    no errors) when it finds one; otherwise its best network (a :class:`Found`), or None. With
+    its stats."""
     from ...solution import ALL_REAL_WEIGHTS, BackendResult, Status
 
     start = time.monotonic()
@@ -93,7 +93,7 @@ def descent_fit(problem, options):
     stats["descent_fit_errors"] = found.errors
     feasible = options.objective == "feasibility"
     if found.errors > 0:
-        return ((found.D[problem.index],) if feasible else None), stats
+        return found, stats
     return BackendResult(Status.FEASIBLE if feasible else Status.OPTIMAL, hidden_targets=[found.D],
                          proved_for=None if feasible else ALL_REAL_WEIGHTS, lower_bound=None if feasible else 0.0,
                          stats={"incumbent_by": DESCENT}), stats
