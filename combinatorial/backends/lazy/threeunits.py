@@ -150,20 +150,21 @@ def descended(points, C, width: int, seed: int, floor: int = 0, progress=None, f
     """The coordinate descent's network (:mod:`combinatorial.descent`) within
     :data:`DESCENT_SHARE` of the time left and :data:`DESCENT_MAX_S`, or None (none in time);
     ``progress``: ``SolveOptions.progress``. With ``fit``, a search for a fit instead: up to
-    :data:`FIT_RESTARTS` starts in :data:`FIT_SHARE` of the time left, however long without a
-    better network."""
+    :data:`FIT_RESTARTS` starts in :data:`FIT_SHARE` of the time left (:data:`FIT_MAX_S` without
+    a limit), however long without a better network."""
     restarts = FIT_RESTARTS if fit else descent.RESTARTS
     tick = None if progress is None else triples.Progress(progress, int(C.sum()), floor).starts(restarts)
     left = deadline.remaining()
-    budget = (None if left is None else FIT_SHARE * left) if fit else \
+    budget = (FIT_MAX_S if left is None else FIT_SHARE * left) if fit else \
         DESCENT_MAX_S if left is None else min(DESCENT_MAX_S, DESCENT_SHARE * left)
-    with deadline.time_limit(None if budget is None else time.monotonic() + budget):
+    with deadline.time_limit(time.monotonic() + budget):
         return descent.descend(points, C, width, seed, restarts=restarts, floor=floor, tick=tick,
                                patience=restarts if fit else None)
 
 
 FIT_SHARE = 0.5  # of the time left, for the descent's search for a fit (three classes)
 FIT_RESTARTS = 256  # its starts at most (blobs-200 at five units: a fit from the 100th start, 20 s)
+FIT_MAX_S = 120.0  # and its time without a time limit (blobs-500 at five units: 7 s a start)
 
 
 def fits(problem, options) -> bool:
