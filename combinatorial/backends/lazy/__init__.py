@@ -152,7 +152,7 @@ def _three_units(problem: Problem, options, own) -> tuple[BackendResult | None, 
     descent's four units (:mod:`combinatorial.descent`), whichever errs less, starts the search
     instead, and is the answer where it meets the pairs' bound; three classes at width three or
     more start from the descent's three units everywhere, four at width four or more (blobs-200:
-    4 and 2 errors, where the search alone ended at 6 and 4). (The answer, FEASIBLE
+    4 and 2 errors; at width three the search alone ended at 6). (The answer, FEASIBLE
     where the enumeration did not finish, or None; the options the search runs with: an
     unfinished enumeration's best network as its warm start; stats.)"""
     from functools import partial

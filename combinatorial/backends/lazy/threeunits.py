@@ -57,9 +57,8 @@ def wider_start(problem, floor: int = 0, progress=None, share: float = START_SHA
                 beat: int | None = None) -> Found | None:
     """The better of the best triple found in ``share`` of the time left (two classes) and the
     coordinate descent's network of four units (three classes: three, or four at four units and
-    more), as the targets of a layer
-    whose units past those copy the first (the output gives them weight 0): a network of that
-    width with as many errors. Its lower bound is ``floor`` (a bound proved for this width): the
+    more), as the targets of a layer whose units past those copy the first (the output gives them
+    weight 0): a network of that width with as many errors. Its lower bound is ``floor`` (a bound proved for this width): the
     triple's own holds for three units only, unless the network meets ``floor``. ``beat``: the
     errors of a network the search already has (the narrowed decision list's); the triples look
     only below it."""
@@ -168,9 +167,10 @@ FIT_MAX_S = 120.0  # and its time without a time limit (blobs-500 at five units:
 
 
 def fits(problem, options) -> bool:
-    """A fit is wanted (feasibility, or min-errors with no pairs' bound against it), three
-    classes, one hidden layer of two to five units, no shortcut, inputs in at most two
-    dimensions, at most :data:`MAX_POINTS` distinct inputs: the descent looks for a fit first."""
+    """Feasibility or min-errors, three classes, one hidden layer of two to five units, no
+    shortcut, inputs in at most two dimensions, at most :data:`MAX_POINTS` distinct inputs: the
+    descent looks for a fit first (:func:`descent_fit`; the caller skips it where the pairs
+    already refute the width)."""
     return (options.objective in ("feasibility", "min-errors") and problem.n_outputs == 3
             and len(problem.hidden) == 1 and descent.applies(3, problem.hidden[0]) and not problem.shortcut
             and problem.n_inputs <= 2 and len(np.unique(problem.Xu, axis=0)) <= MAX_POINTS)
