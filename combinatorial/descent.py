@@ -20,7 +20,6 @@ count is an incumbent, a budget that the exact enumerations then only have to be
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,7 +29,6 @@ from . import deadline, outputs
 from .halfplanes import _orient
 from .wedges import _splits
 
-WEIGHT = 3  # integer weights |v| <= 3 realise every threshold function of up to four bits (1882 of four)
 WIDTHS = {2: (2, 3, 4), 3: (2, 3)}  # classes: the widths whose labellings are listed (three outputs of
 # four bits would be 1882^3 triples)
 SWAP_WIDTHS = {3: (4, 5)}  # classes: the widths whose output layer is searched per dichotomy instead
@@ -62,13 +60,9 @@ def cell_index(H: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=None)
 def threshold_functions(width: int) -> np.ndarray:
-    """Every threshold function of ``width`` bits: bool rows over the cells in :func:`cell_index`
-    order (True: output +1)."""
-    cells = np.array(list(itertools.product([1, -1], repeat=width)))
-    V = np.array(list(itertools.product(range(-WEIGHT, WEIGHT + 1), repeat=width)))
-    c = np.arange(-WEIGHT * width - 1, WEIGHT * width + 1) + 0.5
-    out = (V @ cells.T)[:, None, :] + c[None, :, None] > 0
-    return np.unique(out.reshape(-1, len(cells)), axis=0)
+    """Every threshold function of ``width`` bits (:func:`combinatorial.outputs.threshold_masks`):
+    bool rows over the cells in :func:`cell_index` order (True: output +1), sorted."""
+    return np.unique(outputs.threshold_bits(width).T, axis=0)
 
 
 @lru_cache(maxsize=None)
@@ -166,6 +160,13 @@ def descend(X: np.ndarray, C: np.ndarray, width: int, seed: int = 0, restarts: i
     return Descent(errors, S[units].T.copy(), cells)
 
 
+def _cells(S, C, units: list[int]) -> np.ndarray:
+    """The examples of each class in each cell of the network ``units`` (cells x classes)."""
+    table = np.zeros((1 << len(units), C.shape[1]), dtype=np.int64)
+    np.add.at(table, cell_index(S[units].T), C)
+    return table
+
+
 def _held(S, C, others: list[int], width: int) -> tuple[np.ndarray, np.ndarray]:
     """Each point's examples by (the cell of the units ``others`` hold, class), a float32 row per
     point (the columns cell-major), and their sums."""
@@ -241,9 +242,7 @@ class _Scorer:
         never grow, and the rest are the likeliest to gain."""
         if len(self.labs) <= TOP:
             return np.arange(len(self.labs))
-        table = np.zeros((1 << self.width, self.k))
-        np.add.at(table, cell_index(self.S[units].T), self.C)
-        score = self.onehot.reshape(len(self.labs), -1) @ table.reshape(-1)
+        score = self.onehot.reshape(len(self.labs), -1) @ _cells(self.S, self.C, units).reshape(-1)
         return np.argsort(-score, kind="stable")[:TOP]
 
 
@@ -258,9 +257,7 @@ class _Swapper:
 
     def labelled(self, units: list[int]) -> tuple[int, np.ndarray]:
         """The errors of the network ``units`` and the class of each cell."""
-        table = np.zeros((1 << self.width, self.C.shape[1]), dtype=np.int64)
-        np.add.at(table, cell_index(self.S[units].T), self.C)
-        return outputs.best_labelling(table)
+        return outputs.best_labelling(_cells(self.S, self.C, units))
 
     def descend(self, units: list[int]) -> tuple[int, list[int], np.ndarray]:
         errors = self.labelled(units)[0]

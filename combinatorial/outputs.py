@@ -46,7 +46,7 @@ def threshold_masks(width: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=None)
-def _bits(width: int) -> np.ndarray:
+def threshold_bits(width: int) -> np.ndarray:
     """bool (cells x threshold functions): whether each function is +1 at each cell."""
     return (threshold_masks(width)[None, :] >> np.arange(1 << width)[:, None]) & 1 == 1
 
@@ -58,7 +58,7 @@ def best_labelling(table: np.ndarray, beat: int | None = None) -> tuple[int, np.
     threshold functions that extend its cells so far; a cell given to a class keeps that class's
     functions that are +1 there and the other classes' that are -1."""
     table = np.asarray(table, dtype=np.int64)
-    bits, classes = _bits(int(table.shape[0]).bit_length() - 1), table.shape[1]
+    bits, classes = threshold_bits(int(table.shape[0]).bit_length() - 1), table.shape[1]
     total = int(table.sum())
     cells = [int(c) for c in np.argsort(-table.sum(axis=1), kind="stable") if table[c].sum() > 0]
     most = table.max(axis=1)[cells]
